@@ -1,0 +1,74 @@
+// swift-tools-version: 6.2
+// Stevedore: keeps Docker Compose applications from Git repositories running on a small host.
+// Layout and dependency direction: ../shared/design/DESIGN.md and docs/ARCHITECTURE.md.
+//   stevedore → Services → {Supervision, Store, Docker}; those three never import each other.
+import PackageDescription
+
+let package = Package(
+    name: "stevedore",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "stevedore", targets: ["stevedore"]),
+        .library(name: "Supervision", targets: ["Supervision"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+    ],
+    targets: [
+        // SQLCipher from Debian's libsqlcipher-dev (pkg-config `sqlcipher`).
+        .systemLibrary(
+            name: "CSQLCipher",
+            pkgConfig: "sqlcipher",
+            providers: [.apt(["libsqlcipher-dev"])]
+        ),
+        .target(
+            name: "Supervision",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "Store",
+            dependencies: ["CSQLCipher"]
+        ),
+        .target(
+            name: "Docker",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+            ]
+        ),
+        .target(
+            name: "Services",
+            dependencies: [
+                "Supervision", "Store", "Docker",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "stevedore",
+            dependencies: [
+                "Services", "Supervision", "Docker", "Store",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(name: "SupervisionTests", dependencies: ["Supervision"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store"]),
+        .testTarget(name: "DockerTests", dependencies: ["Docker"]),
+        .testTarget(name: "ServicesTests", dependencies: ["Services", "Store", "Docker", "Supervision"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Services", "Docker", "Store"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

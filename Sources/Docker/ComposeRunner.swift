@@ -1,0 +1,134 @@
+import Foundation
+
+/// Errors of the Compose runner.
+public enum ComposeError: Error, Sendable, CustomStringConvertible {
+    /// Neither `docker compose` (v2+) nor `docker-compose` (v1) answered `version --short`.
+    case notInstalled(String)
+    /// No Compose file at the root of the checkout.
+    case noComposeFile(directory: String)
+
+    public var description: String {
+        switch self {
+        case .notInstalled(let detail):
+            return "Docker Compose not found: neither `docker compose version --short` nor `docker-compose version --short` worked (\(detail)); run scripts/setup.sh or install docker-compose"
+        case .noComposeFile(let directory):
+            return "no Compose file in \(directory) (looked for \(ComposeFile.searchOrder.joined(separator: ", ")))"
+        }
+    }
+}
+
+/// Which Compose implementation runs, and its version.
+public struct ComposeFlavor: Sendable, Equatable, CustomStringConvertible {
+    /// The command prefix: `["docker", "compose"]` or `["docker-compose"]`.
+    public var command: [String]
+    /// As printed by `version --short`, e.g. `2.26.1` or `1.29.2`.
+    public var version: String
+
+    /// Major version parsed from ``version`` (`v2.1` → 2); 0 if unparsable.
+    public var majorVersion: Int {
+        let digits = version.drop { !$0.isNumber }.prefix { $0.isNumber }
+        return Int(digits) ?? 0
+    }
+
+    public var description: String { "\(command.joined(separator: " ")) \(version)" }
+}
+
+/// One deployment as Compose sees it.
+public struct ComposeProject: Sendable {
+    /// Compose project name: `stevedore-<deployment>`.
+    public var name: String
+    /// The checkout directory (Compose's project directory).
+    public var directory: String
+    /// The Compose file inside ``directory``.
+    public var file: String
+    /// Environment for interpolation: `STEVEDORE_*` plus the deployment's parameters.
+    public var environment: [String: String]
+
+    public init(name: String, directory: String, file: String, environment: [String: String]) {
+        self.name = name
+        self.directory = directory
+        self.file = file
+        self.environment = environment
+    }
+}
+
+/// Runs Docker Compose for a project: `up -d --build --remove-orphans` and `down`, with
+/// v2+ (`docker compose`) preferred and v1 (`docker-compose`) as fallback.
+///
+/// The version is detected from `version --short`'s output, never from an exit code
+/// (some v1 builds exit 0 on unknown subcommands).
+public struct ComposeRunner: Sendable {
+    public let flavor: ComposeFlavor
+    private let runner: ProcessRunner
+    /// Limit for one `up` (build included) or `down`.
+    public var timeout: Duration
+
+    public init(flavor: ComposeFlavor, runner: ProcessRunner = ProcessRunner(), timeout: Duration = .seconds(900)) {
+        self.flavor = flavor
+        self.runner = runner
+        self.timeout = timeout
+    }
+
+    /// Detects the Compose implementation.
+    ///
+    /// - Parameter preferV1: try `docker-compose` first (tests of v1; `STEVEDORE_COMPOSE=v1`).
+    /// - Throws: ``ComposeError/notInstalled(_:)``.
+    public static func detect(preferV1: Bool = false, runner: ProcessRunner = ProcessRunner()) async throws -> ComposeFlavor {
+        let candidates = preferV1 ? [["docker-compose"], ["docker", "compose"]] : [["docker", "compose"], ["docker-compose"]]
+        var tried: [String] = []
+        for command in candidates {
+            guard let result = try? await runner.run(command + ["version", "--short"], timeout: .seconds(30)) else {
+                tried.append("\(command.joined(separator: " ")): not runnable")
+                continue
+            }
+            let version = result.output.split(separator: "\n").last.map(String.init)?
+                .trimmingCharacters(in: .whitespaces) ?? ""
+            let flavor = ComposeFlavor(command: command, version: version)
+            if result.succeeded, flavor.majorVersion >= 1, version.first.map({ $0.isNumber || $0 == "v" }) == true {
+                return flavor
+            }
+            tried.append("\(command.joined(separator: " ")): \(version.prefix(60))")
+        }
+        throw ComposeError.notInstalled(tried.joined(separator: "; "))
+    }
+
+    private func base(_ project: ComposeProject) -> [String] {
+        flavor.command + ["--project-name", project.name, "--project-directory", project.directory, "--file", project.file]
+    }
+
+    private func environment(_ project: ComposeProject) -> [String: String] {
+        ProcessRunner.childEnvironment(extra: project.environment)
+    }
+
+    /// `up -d --build --remove-orphans`.
+    ///
+    /// - Throws: ``ProcessError`` with the output's tail (build errors) on failure.
+    @discardableResult
+    public func up(_ project: ComposeProject, onLine: (@Sendable (String) -> Void)? = nil) async throws -> ProcessResult {
+        try await runner.runChecked(base(project) + ["up", "-d", "--build", "--remove-orphans"],
+                                    environment: environment(project), workingDirectory: project.directory,
+                                    timeout: timeout, onLine: onLine)
+    }
+
+    /// `down --remove-orphans` (volumes are kept).
+    ///
+    /// - Throws: ``ProcessError`` on failure.
+    @discardableResult
+    public func down(_ project: ComposeProject) async throws -> ProcessResult {
+        try await runner.runChecked(base(project) + ["down", "--remove-orphans"],
+                                    environment: environment(project), workingDirectory: project.directory,
+                                    timeout: timeout)
+    }
+
+    /// `down` by project name alone, for a deployment whose checkout is gone: Compose v2
+    /// accepts it; v1 needs a file, so an empty one is used.
+    public func down(projectName: String) async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("stevedore-down-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let file = dir + "/docker-compose.yml"
+        try "services: {}\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let project = ComposeProject(name: projectName, directory: dir, file: file, environment: [:])
+        try await down(project)
+    }
+}

@@ -1,0 +1,118 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import Synchronization
+
+/// Errors talking to the Docker engine.
+public enum DockerError: Error, Sendable, CustomStringConvertible {
+    /// Nothing answers on the socket (engine down: an external outage, reported as degraded).
+    case unreachable(socket: String, detail: String)
+    /// The engine answered with an error status.
+    case api(status: Int, message: String, path: String)
+
+    public var description: String {
+        switch self {
+        case let .unreachable(socket, detail): return "Docker engine not reachable on \(socket): \(detail)"
+        case let .api(status, message, path): return "Docker engine error \(status) on \(path): \(message)"
+        }
+    }
+}
+
+/// A Docker Engine API client over the unix socket (AsyncHTTPClient, `http+unix://`).
+///
+/// The API version is taken from `GET /_ping`'s `API-Version` header on first use, and every
+/// request sets a `Host` header (dockerd answers 400 without one, and AsyncHTTPClient sends
+/// none over `http+unix://`). Reference: Docker Engine API v1.41.
+public final class DockerEngine: Sendable {
+    /// The socket path, e.g. `/var/run/docker.sock`.
+    public let socketPath: String
+    private let client: HTTPClient
+    private let apiVersion = Mutex<String?>(nil)
+    /// Per-request timeout.
+    public let requestTimeout: TimeAmount
+
+    /// - Parameters:
+    ///   - socketPath: the engine's socket; default `DOCKER_HOST` if it is `unix://…`, else
+    ///     `/var/run/docker.sock`.
+    ///   - client: the HTTP client; default `HTTPClient.shared`.
+    public init(socketPath: String? = nil, client: HTTPClient = .shared, requestTimeout: TimeAmount = .seconds(30)) {
+        if let socketPath {
+            self.socketPath = socketPath
+        } else if let host = ProcessInfo.processInfo.environment["DOCKER_HOST"], host.hasPrefix("unix://") {
+            self.socketPath = String(host.dropFirst("unix://".count))
+        } else {
+            self.socketPath = "/var/run/docker.sock"
+        }
+        self.client = client
+        self.requestTimeout = requestTimeout
+    }
+
+    /// `GET /_ping`.
+    ///
+    /// - Returns: the engine's API version (e.g. `1.41`).
+    /// - Throws: ``DockerError``.
+    @discardableResult
+    public func ping() async throws -> String {
+        let (response, _) = try await send(path: "/_ping", versioned: false)
+        let version = response.headers.first(name: "API-Version") ?? "1.41"
+        apiVersion.withLock { $0 = version }
+        return version
+    }
+
+    /// Containers of a Compose project (label `com.docker.compose.project=<project>`),
+    /// running or not.
+    ///
+    /// - Throws: ``DockerError``.
+    public func containers(project: String) async throws -> [ContainerSummary] {
+        try await containers(labels: ["com.docker.compose.project=\(project)"])
+    }
+
+    /// Containers (running or not) carrying every one of `labels` (`key` or `key=value`).
+    ///
+    /// - Throws: ``DockerError``.
+    public func containers(labels: [String]) async throws -> [ContainerSummary] {
+        let filters = try JSONEncoder().encode(["label": labels])
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        let query = String(decoding: filters, as: UTF8.self).addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
+        let (_, body) = try await send(path: "/containers/json?all=1&filters=\(query)")
+        return try JSONDecoder().decode([ContainerSummary].self, from: body)
+    }
+
+    /// `GET /containers/{id}/json`.
+    ///
+    /// - Throws: ``DockerError``.
+    public func inspect(container id: String) async throws -> ContainerDetails {
+        let (_, body) = try await send(path: "/containers/\(id)/json")
+        return try JSONDecoder().decode(ContainerDetails.self, from: body)
+    }
+
+    private func versionPrefix() async throws -> String {
+        if let version = apiVersion.withLock({ $0 }) { return "/v\(version)" }
+        return "/v\(try await ping())"
+    }
+
+    private func send(path: String, method: HTTPMethod = .GET, versioned: Bool = true) async throws -> (HTTPClientResponse, Data) {
+        let fullPath = versioned ? try await versionPrefix() + path : path
+        let encodedSocket = socketPath.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? socketPath
+        var request = HTTPClientRequest(url: "http+unix://\(encodedSocket)\(fullPath)")
+        request.method = method
+        request.headers.add(name: "Host", value: "docker")
+        let response: HTTPClientResponse
+        let body: ByteBuffer
+        do {
+            response = try await client.execute(request, timeout: requestTimeout)
+            body = try await response.body.collect(upTo: 32 * 1024 * 1024)
+        } catch {
+            throw DockerError.unreachable(socket: socketPath, detail: String(describing: error))
+        }
+        let data = Data(body.readableBytesView)
+        guard (200..<300).contains(Int(response.status.code)) else {
+            let message = (try? JSONDecoder().decode([String: String].self, from: data))?["message"]
+                ?? String(decoding: data.prefix(300), as: UTF8.self)
+            throw DockerError.api(status: Int(response.status.code), message: message, path: path)
+        }
+        return (response, data)
+    }
+}

@@ -1,0 +1,174 @@
+import Docker
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import Store
+import Supervision
+
+/// An error that becomes `{"error": message}` with `status`.
+public struct APIError: Error, Sendable {
+    public var status: HTTPResponse.Status
+    public var message: String
+
+    public init(_ status: HTTPResponse.Status, _ message: String) {
+        self.status = status
+        self.message = message
+    }
+
+    /// Maps an error of the engine or validation to a status: invalid input 400, unknown
+    /// deployment 404, conflict 409, not synced 409, Docker unreachable 503, others 500.
+    public static func from(_ error: any Error) -> APIError {
+        if let api = error as? APIError { return api }
+        if let http = error as? HTTPError { return APIError(http.status, http.body ?? http.status.reasonPhrase) }
+        if let service = error as? ServiceError {
+            switch service {
+            case .invalidName, .invalidBranch, .invalidURL, .invalidDuration, .invalidListenAddress:
+                return APIError(.badRequest, service.description)
+            case .unknownDeployment: return APIError(.notFound, service.description)
+            case .deploymentExists, .notSynced: return APIError(.conflict, service.description)
+            case .adminKeyMissing: return APIError(.internalServerError, service.description)
+            }
+        }
+        if error is DockerError { return APIError(.serviceUnavailable, String(describing: error)) }
+        if error is DecodingError { return APIError(.badRequest, "malformed JSON body: \(error)") }
+        return APIError(.internalServerError, String(describing: error))
+    }
+}
+
+/// Routes of the admin API (docs/API.md): `GET /healthz` without auth; everything under
+/// `/api/` requires `Authorization: Bearer <admin key>`.
+public struct AdminAPI: Sendable {
+    let engine: DeploymentEngine
+    let tree: DaemonTree
+    let adminKey: String
+    let defaultPollIntervalSeconds: Int
+    let logger: Logger
+
+    public init(engine: DeploymentEngine, tree: DaemonTree, adminKey: String, defaultPollIntervalSeconds: Int, logger: Logger) {
+        self.engine = engine
+        self.tree = tree
+        self.adminKey = adminKey
+        self.defaultPollIntervalSeconds = defaultPollIntervalSeconds
+        self.logger = logger
+    }
+
+    /// Builds the router.
+    public func router() -> Router<BasicRequestContext> {
+        let router = Router()
+        router.add(middleware: JSONErrorMiddleware())
+        router.get("/healthz") { _, _ in
+            let health = HealthResponse.from(tree: await tree.status(), version: StevedoreVersion.current)
+            return try json(health, status: health.status == "unhealthy" ? .serviceUnavailable : .ok)
+        }
+        let api = router.group("api").add(middleware: BearerAuthMiddleware(key: adminKey))
+        api.get("status") { _, _ in
+            var views: [DeploymentView] = []
+            for record in try await engine.store.deployments() {
+                views.append(try await view(record))
+            }
+            return try json(views)
+        }
+        api.get("status/:name") { _, context in
+            try json(try await view(try await engine.deployment(try name(context))))
+        }
+        api.get("supervisor") { _, _ in try json(await tree.status()) }
+        api.get("repos") { _, _ in try json(try await engine.store.deployments()) }
+        api.post("repos") { request, context in
+            let body = try await request.decode(as: AddRepositoryRequest.self, context: context)
+            let record = try await addRepository(body)
+            return try json(record, status: .created)
+        }
+        api.get("events") { request, _ in
+            let deployment = request.uri.queryParameters.get("deployment")
+            let limit = request.uri.queryParameters.get("limit").flatMap(Int.init) ?? 50
+            return try json(try await engine.store.events(deployment: deployment, limit: min(max(limit, 1), 1000)))
+        }
+        api.post("deployments/:name/sync") { _, context in
+            let name = try name(context)
+            let commit = try await engine.sync(name)
+            return try json(ActionResponse(deployment: name, action: "sync", commit: commit, message: "synced \(commit.prefix(12))"))
+        }
+        api.post("deployments/:name/up") { _, context in
+            let name = try name(context)
+            let commit = try await engine.up(name)
+            return try json(ActionResponse(deployment: name, action: "up", commit: commit, message: "deployed \(commit.prefix(12))"))
+        }
+        api.post("deployments/:name/down") { _, context in
+            let name = try name(context)
+            try await engine.down(name)
+            return try json(ActionResponse(deployment: name, action: "down", commit: nil,
+                                           message: "containers removed; paused until `deploy up`"))
+        }
+        return router
+    }
+
+    /// Validates and registers a repository, then starts its subtree.
+    func addRepository(_ body: AddRepositoryRequest) async throws -> DeploymentRecord {
+        try Validation.deploymentName(body.name)
+        try Validation.repositoryURL(body.url)
+        let branch = body.branch ?? "main"
+        try Validation.branch(branch)
+        let interval = try body.pollInterval.map {
+            try Validation.durationSeconds($0, name: "poll interval", minimum: 1)
+        } ?? defaultPollIntervalSeconds
+        let record = DeploymentRecord(name: body.name, url: body.url, branch: branch, enabled: true,
+                                      pollIntervalSeconds: interval, createdAt: Date().timeIntervalSince1970)
+        guard try await engine.store.addDeployment(record) else { throw ServiceError.deploymentExists(body.name) }
+        try? await engine.store.recordEvent(deployment: body.name, kind: "repo-add", message: "added \(body.url) (\(branch))")
+        try await tree.addDeployment(body.name)
+        return record
+    }
+
+    private func view(_ record: DeploymentRecord) async throws -> DeploymentView {
+        DeploymentView(record: record, status: try await engine.store.status(of: record.name), health: await engine.health(record.name))
+    }
+
+    private func name(_ context: BasicRequestContext) throws -> String {
+        let name = try context.parameters.require("name")
+        try Validation.deploymentName(name)
+        return name
+    }
+}
+
+/// Encodes `value` as a JSON response.
+func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+    var data = try APICoding.encoder().encode(value)
+    data.append(0x0a)
+    return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
+                    body: .init(byteBuffer: ByteBuffer(bytes: data)))
+}
+
+/// Turns every thrown error into `{"error": "..."}` with a fitting status (``APIError/from(_:)``).
+struct JSONErrorMiddleware: RouterMiddleware {
+    typealias Context = BasicRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            let api = APIError.from(error)
+            if api.status.code >= 500 {
+                context.logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(api.message)"])
+            }
+            return try json(ErrorResponse(error: api.message), status: api.status)
+        }
+    }
+}
+
+/// Requires `Authorization: Bearer <admin key>`; anything else is 401.
+struct BearerAuthMiddleware: RouterMiddleware {
+    typealias Context = BasicRequestContext
+    let key: String
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let header = request.headers[.authorization] else {
+            throw APIError(.unauthorized, "missing Authorization header: send `Authorization: Bearer <admin key>` (the key is in <root>/system/admin.key)")
+        }
+        let prefix = "Bearer "
+        guard header.hasPrefix(prefix), AdminKey.matches(String(header.dropFirst(prefix.count)), key) else {
+            throw APIError(.unauthorized, "invalid admin key (compare with <root>/system/admin.key)")
+        }
+        return try await next(request, context)
+    }
+}

@@ -1,0 +1,100 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// Errors a client of the admin API sees.
+public enum AdminClientError: Error, Sendable, CustomStringConvertible {
+    /// Nothing listens at the address: the daemon is not running (or listens elsewhere).
+    case daemonNotRunning(url: String, detail: String)
+    /// The daemon answered with an error (`{"error": …}`).
+    case api(status: Int, message: String)
+    /// The answer was not the JSON expected.
+    case badResponse(String)
+
+    public var description: String {
+        switch self {
+        case let .daemonNotRunning(url, _):
+            return "the stevedore daemon is not running at \(url): start it with `stevedore daemon` (or `systemctl start stevedore`), or set STEVEDORE_LISTEN_ADDR / STEVEDORE_ROOT to match the running daemon"
+        case let .api(status, message):
+            return status == 401 ? "not authorized (HTTP 401): \(message)" : message
+        case .badResponse(let detail): return "unexpected answer from the daemon: \(detail)"
+        }
+    }
+}
+
+/// A client of the admin API, as used by the CLI (docs/API.md).
+public struct AdminClient: Sendable {
+    /// Base URL, e.g. `http://127.0.0.1:42107`.
+    public let baseURL: String
+    private let key: String
+    private let client: HTTPClient
+    /// Per-request timeout; deploys (`up` with a build) may take minutes.
+    public var timeout: TimeAmount
+
+    public init(baseURL: String, key: String, client: HTTPClient = .shared, timeout: TimeAmount = .seconds(1800)) {
+        self.baseURL = baseURL
+        self.key = key
+        self.client = client
+        self.timeout = timeout
+    }
+
+    /// `GET path`, decoded as `T`.
+    ///
+    /// - Throws: ``AdminClientError``.
+    public func get<T: Decodable>(_ path: String, as type: T.Type = T.self) async throws -> T {
+        try decode(try await send(.GET, path, body: nil))
+    }
+
+    /// `POST path` with `body` as JSON, decoded as `T`.
+    ///
+    /// - Throws: ``AdminClientError``.
+    public func post<T: Decodable>(_ path: String, body: (some Encodable)?, as type: T.Type = T.self) async throws -> T {
+        let data = try body.map { try APICoding.encoder().encode($0) }
+        return try decode(try await send(.POST, path, body: data))
+    }
+
+    /// The raw status and body of a request (for `/healthz`, which answers 503 with a body).
+    public func raw(_ method: HTTPMethod, _ path: String, body: Data? = nil) async throws -> (Int, Data) {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.method = method
+        request.headers.add(name: "Authorization", value: "Bearer \(key)")
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: body))
+        }
+        do {
+            let response = try await client.execute(request, timeout: timeout)
+            let buffer = try await response.body.collect(upTo: 64 * 1024 * 1024)
+            return (Int(response.status.code), Data(buffer.readableBytesView))
+        } catch let error as HTTPClientError where error == .connectTimeout || error == .remoteConnectionClosed {
+            throw AdminClientError.daemonNotRunning(url: baseURL, detail: String(describing: error))
+        } catch let error as AdminClientError {
+            throw error
+        } catch {
+            let text = String(describing: error)
+            if text.contains("connection") || text.contains("Connection") || text.contains("ECONNREFUSED") || text.contains("refused") {
+                throw AdminClientError.daemonNotRunning(url: baseURL, detail: text)
+            }
+            throw AdminClientError.badResponse(text)
+        }
+    }
+
+    private func send(_ method: HTTPMethod, _ path: String, body: Data?) async throws -> Data {
+        let (status, data) = try await raw(method, path, body: body)
+        guard (200..<300).contains(status) else {
+            let message = (try? APICoding.decoder().decode(ErrorResponse.self, from: data))?.error
+                ?? String(decoding: data.prefix(500), as: UTF8.self)
+            throw AdminClientError.api(status: status, message: message)
+        }
+        return data
+    }
+
+    private func decode<T: Decodable>(_ data: Data) throws -> T {
+        do {
+            return try APICoding.decoder().decode(T.self, from: data)
+        } catch {
+            throw AdminClientError.badResponse("\(error)")
+        }
+    }
+}

@@ -1,0 +1,59 @@
+import Docker
+import Foundation
+import Logging
+import ServiceLifecycle
+import Store
+import Supervision
+
+/// `stevedore daemon`: opens the state, builds the supervision tree and runs it until
+/// SIGTERM/SIGINT (graceful: children stop in reverse start order; workload containers are
+/// never stopped) or until the root supervisor gives up (then it throws, and the process
+/// exits non-zero so that systemd or Docker restarts it).
+public struct Daemon {
+    public let configuration: DaemonConfiguration
+    public let logger: Logger
+
+    public init(configuration: DaemonConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Runs the daemon.
+    ///
+    /// - Throws: `StoreError.wrongKey` (database key mismatch), `ComposeError.notInstalled`,
+    ///   `SupervisorError.restartIntensityExceeded` when the root gives up.
+    public func run() async throws {
+        let root = configuration.root
+        try root.createBaseDirectories()
+        let key = try DatabaseKey.resolve(environment: configuration.environment, defaultFile: root.databaseKey, generate: true)
+        let store = try StateStore(path: root.database, key: key)
+        let adminKey = try AdminKey.load(root: root, generate: true)
+        let docker = DockerEngine()
+        do {
+            let version = try await docker.ping()
+            logger.info("Docker engine reachable", metadata: ["api": "\(version)"])
+        } catch {
+            logger.warning("Docker engine not reachable yet; deployments will report degraded", metadata: ["error": "\(error)"])
+        }
+        let flavor = try await ComposeRunner.detect(preferV1: configuration.preferComposeV1)
+        logger.info("Compose detected", metadata: ["compose": "\(flavor)"])
+        let engine = DeploymentEngine(root: root, store: store, docker: docker, compose: ComposeRunner(flavor: flavor), logger: logger)
+        let tree = DaemonTree(reconcileIntervalSeconds: configuration.reconcileIntervalSeconds, logger: logger)
+        let api = AdminAPI(engine: engine, tree: tree, adminKey: adminKey,
+                           defaultPollIntervalSeconds: configuration.defaultPollIntervalSeconds, logger: logger)
+        try await tree.configure(engine: engine, api: api, host: configuration.listenHost, port: configuration.listenPort)
+        try? await store.recordEvent(deployment: nil, kind: "daemon", message: "started \(StevedoreVersion.current)")
+        logger.info("stevedore daemon starting", metadata: [
+            "root": "\(root.path)", "listen": "\(configuration.listenHost):\(configuration.listenPort)",
+            "version": "\(StevedoreVersion.current)",
+        ])
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: tree.root, successTerminationBehavior: .gracefullyShutdownGroup,
+                             failureTerminationBehavior: .gracefullyShutdownGroup)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        try await group.run()
+        try? await store.recordEvent(deployment: nil, kind: "daemon", message: "stopped")
+        logger.info("stevedore daemon stopped")
+    }
+}

@@ -1,0 +1,61 @@
+/// The daemon's settings, read from the environment (docs/OPERATIONS.md lists them).
+public struct DaemonConfiguration: Sendable {
+    /// State root (`STEVEDORE_ROOT`, default `/opt/stevedore`).
+    public var root: StateRoot
+    /// Admin API bind host and port (`STEVEDORE_LISTEN_ADDR`, default `0.0.0.0:42107`).
+    public var listenHost: String
+    public var listenPort: Int
+    /// Default seconds between remote checks for new deployments
+    /// (`STEVEDORE_POLL_INTERVAL`, default 300; minimum 1 here so tests and the demo can
+    /// poll quickly).
+    public var defaultPollIntervalSeconds: Int
+    /// Seconds between reconciler passes (`STEVEDORE_RECONCILE_INTERVAL`, default 30).
+    public var reconcileIntervalSeconds: Int
+    /// `STEVEDORE_COMPOSE=v1` prefers `docker-compose` over `docker compose`.
+    public var preferComposeV1: Bool
+    /// Full environment, for the database key lookup.
+    public var environment: [String: String]
+
+    /// Default admin API port.
+    public static let defaultPort = 42107
+
+    /// Reads the configuration.
+    ///
+    /// - Throws: ``ServiceError/invalidListenAddress(_:)``, ``ServiceError/invalidDuration(name:value:allowed:)``
+    ///   naming the variable.
+    public init(environment: [String: String]) throws {
+        self.environment = environment
+        root = StateRoot(path: environment["STEVEDORE_ROOT"].flatMap { $0.isEmpty ? nil : $0 } ?? "/opt/stevedore")
+        (listenHost, listenPort) = try Self.parseListenAddress(environment["STEVEDORE_LISTEN_ADDR"] ?? "0.0.0.0:\(Self.defaultPort)")
+        defaultPollIntervalSeconds = try environment["STEVEDORE_POLL_INTERVAL"].map {
+            try Validation.durationSeconds($0, name: "STEVEDORE_POLL_INTERVAL", minimum: 1)
+        } ?? 300
+        reconcileIntervalSeconds = try environment["STEVEDORE_RECONCILE_INTERVAL"].map {
+            try Validation.durationSeconds($0, name: "STEVEDORE_RECONCILE_INTERVAL", minimum: 1)
+        } ?? 30
+        preferComposeV1 = environment["STEVEDORE_COMPOSE"] == "v1"
+    }
+
+    /// Splits `HOST:PORT` (`[v6]:PORT` for IPv6).
+    ///
+    /// - Throws: ``ServiceError/invalidListenAddress(_:)``.
+    public static func parseListenAddress(_ value: String) throws -> (String, Int) {
+        guard let colon = value.lastIndex(of: ":") else { throw ServiceError.invalidListenAddress(value) }
+        var host = String(value[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty, let port = Int(value[value.index(after: colon)...]), (1...65535).contains(port) else {
+            throw ServiceError.invalidListenAddress(value)
+        }
+        return (host, port)
+    }
+
+    /// The base URL a local client uses to reach the admin API (`0.0.0.0`/`::` become loopback).
+    public var localBaseURL: String {
+        let host: String = switch listenHost {
+        case "0.0.0.0", "*": "127.0.0.1"
+        case "::": "[::1]"
+        default: listenHost.contains(":") ? "[\(listenHost)]" : listenHost
+        }
+        return "http://\(host):\(listenPort)"
+    }
+}

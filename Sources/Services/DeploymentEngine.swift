@@ -1,0 +1,198 @@
+import Docker
+import Foundation
+import Logging
+import Store
+
+/// Sync, deploy, stop and inspect deployments: the work behind the poller, the reconciler,
+/// the admin API and the CLI. All changing operations on one deployment are serialized by
+/// ``DeploymentLocks``.
+public final class DeploymentEngine: Sendable {
+    public let root: StateRoot
+    public let store: StateStore
+    public let docker: DockerEngine
+    public let compose: ComposeRunner
+    public let git: GitClient
+    private let locks = DeploymentLocks()
+    private let logger: Logger
+
+    public init(root: StateRoot, store: StateStore, docker: DockerEngine, compose: ComposeRunner,
+                git: GitClient = GitClient(), logger: Logger = Logger(label: "stevedore.engine")) {
+        self.root = root
+        self.store = store
+        self.docker = docker
+        self.compose = compose
+        self.git = git
+        self.logger = logger
+    }
+
+    /// Compose project name of a deployment: `stevedore-<name>`.
+    public static func projectName(_ name: String) -> String { "stevedore-\(name)" }
+
+    /// The record of `name`.
+    ///
+    /// - Throws: ``ServiceError/unknownDeployment(_:)``.
+    public func deployment(_ name: String) async throws -> DeploymentRecord {
+        guard let record = try await store.deployment(named: name) else { throw ServiceError.unknownDeployment(name) }
+        return record
+    }
+
+    /// The commit the remote branch points at; recorded as the last check.
+    ///
+    /// - Throws: ``ServiceError/unknownDeployment(_:)``, `GitError` (recorded as last error).
+    public func checkRemote(_ name: String) async throws -> String {
+        let record = try await deployment(name)
+        do {
+            let commit = try await git.remoteHead(url: record.url, branch: record.branch)
+            try await store.recordCheck(name, remoteCommit: commit)
+            return commit
+        } catch {
+            try? await store.recordError(name, "check: \(error)")
+            throw error
+        }
+    }
+
+    /// Fetches the branch into `deployments/<name>/repo` and records the synced commit.
+    ///
+    /// - Returns: the commit now checked out.
+    /// - Throws: ``ServiceError/unknownDeployment(_:)``, `GitError`.
+    public func sync(_ name: String) async throws -> String {
+        let record = try await deployment(name)
+        return try await locks.withLock(name) { try await self.syncLocked(record) }
+    }
+
+    private func syncLocked(_ record: DeploymentRecord) async throws -> String {
+        do {
+            try root.createDeploymentDirectories(record.name)
+            let commit = try await git.sync(url: record.url, branch: record.branch, directory: root.repo(record.name))
+            try await store.recordSync(record.name, commit: commit)
+            try? await store.recordEvent(deployment: record.name, kind: "sync", message: "synced \(commit.prefix(12))")
+            logger.info("synced", metadata: ["deployment": "\(record.name)", "commit": "\(commit)"])
+            return commit
+        } catch {
+            try? await store.recordError(record.name, "sync: \(error)")
+            throw error
+        }
+    }
+
+    /// Enables the deployment and runs `compose up -d --build --remove-orphans` on its
+    /// checkout.
+    ///
+    /// - Returns: the commit deployed.
+    /// - Throws: ``ServiceError/unknownDeployment(_:)``, ``ServiceError/notSynced(_:)``,
+    ///   `ComposeError`, `ProcessError` (with the output's tail).
+    public func up(_ name: String) async throws -> String {
+        let record = try await deployment(name)
+        return try await locks.withLock(name) {
+            try await self.store.setEnabled(name, true)
+            return try await self.upLocked(record)
+        }
+    }
+
+    private func upLocked(_ record: DeploymentRecord) async throws -> String {
+        let name = record.name
+        guard let commit = await git.localHead(directory: root.repo(name)) else { throw ServiceError.notSynced(name) }
+        do {
+            let project = try await composeProject(name)
+            try await compose.up(project)
+            try await store.recordDeploy(name, commit: commit)
+            try? await store.recordEvent(deployment: name, kind: "deploy", message: "deployed \(commit.prefix(12))")
+            logger.info("deployed", metadata: ["deployment": "\(name)", "commit": "\(commit)"])
+            return commit
+        } catch {
+            try? await store.recordError(name, "deploy: \(error)")
+            throw error
+        }
+    }
+
+    /// Runs `compose down` and disables the deployment, so that neither the poller nor the
+    /// reconciler brings it back until ``up(_:)``.
+    ///
+    /// - Throws: ``ServiceError/unknownDeployment(_:)``, `ProcessError`.
+    public func down(_ name: String) async throws {
+        _ = try await deployment(name)
+        try await locks.withLock(name) {
+            try await self.store.setEnabled(name, false)
+            if FileManager.default.fileExists(atPath: self.root.repo(name)) {
+                try await self.compose.down(try await self.composeProject(name))
+            } else {
+                try await self.compose.down(projectName: Self.projectName(name))
+            }
+            try? await self.store.recordEvent(deployment: name, kind: "down", message: "stopped by operator")
+        }
+    }
+
+    /// What one poll did.
+    public enum PollOutcome: Sendable, Equatable {
+        case disabled
+        case upToDate(String)
+        case deployed(String)
+    }
+
+    /// One poller pass: checks the remote; if its head differs from what is deployed, syncs
+    /// and brings it up. Does nothing for a disabled (paused) deployment.
+    ///
+    /// - Throws: errors of ``checkRemote(_:)``, ``sync(_:)``, ``up(_:)``.
+    public func poll(_ name: String) async throws -> PollOutcome {
+        let record = try await deployment(name)
+        guard record.enabled else { return .disabled }
+        let remote = try await checkRemote(name)
+        let status = try await store.status(of: name)
+        if status.deployedCommit == remote, status.syncedCommit == remote { return .upToDate(remote) }
+        return try await locks.withLock(name) {
+            // Re-read under the lock: an operator may have paused it meanwhile.
+            guard let current = try await self.store.deployment(named: name), current.enabled else { return .disabled }
+            _ = try await self.syncLocked(current)
+            return .deployed(try await self.upLocked(current))
+        }
+    }
+
+    /// What one reconciler pass did.
+    public enum ReconcileOutcome: Sendable, Equatable {
+        /// Paused, or never deployed: nothing to keep up.
+        case notApplicable
+        case ok
+        /// Containers were missing or stopped; `compose up` was run.
+        case restarted(String)
+    }
+
+    /// One reconciler pass: if the deployment is enabled, was deployed once, and has no
+    /// containers or a container that is not running, runs `compose up` again.
+    ///
+    /// - Throws: `DockerError` (engine down: degraded), errors of ``up(_:)``.
+    public func reconcile(_ name: String) async throws -> ReconcileOutcome {
+        let record = try await deployment(name)
+        let status = try await store.status(of: name)
+        guard record.enabled, status.deployedCommit != nil else { return .notApplicable }
+        let containers = try await docker.containers(project: Self.projectName(name))
+        let stopped = containers.filter { $0.state != "running" }
+        guard containers.isEmpty || !stopped.isEmpty else { return .ok }
+        let why = containers.isEmpty ? "no containers" : stopped.map { "\($0.name) \($0.state)" }.joined(separator: ", ")
+        return try await locks.withLock(name) {
+            guard let current = try await self.store.deployment(named: name), current.enabled else { return .notApplicable }
+            _ = try await self.upLocked(current)
+            try? await self.store.recordEvent(deployment: name, kind: "reconcile", message: "restarted: \(why)")
+            self.logger.notice("reconciled", metadata: ["deployment": "\(name)", "reason": "\(why)"])
+            return .restarted(why)
+        }
+    }
+
+    /// Health of the deployment's containers.
+    public func health(_ name: String) async -> DeploymentHealth {
+        await DeploymentHealth.inspect(project: Self.projectName(name), docker: docker)
+    }
+
+    /// The Compose project of a synced deployment, with its environment: `STEVEDORE_DEPLOYMENT`,
+    /// `STEVEDORE_DATA`, `STEVEDORE_LOGS`, `STEVEDORE_SHARED` and the deployment's parameters.
+    ///
+    /// - Throws: `ComposeError.noComposeFile`.
+    public func composeProject(_ name: String) async throws -> ComposeProject {
+        let directory = root.repo(name)
+        let file = try ComposeFile.locate(in: directory)
+        var environment = try await store.parameters(of: name)
+        environment["STEVEDORE_DEPLOYMENT"] = name
+        environment["STEVEDORE_DATA"] = root.data(name)
+        environment["STEVEDORE_LOGS"] = root.logs(name)
+        environment["STEVEDORE_SHARED"] = root.shared
+        return ComposeProject(name: Self.projectName(name), directory: directory, file: file, environment: environment)
+    }
+}

@@ -1,0 +1,58 @@
+import Docker
+
+/// One container of a deployment, as shown by `status`.
+public struct ContainerView: Codable, Sendable, Equatable {
+    public var name: String
+    /// Compose service.
+    public var service: String?
+    /// Docker state: `running`, `exited`, …
+    public var state: String
+    /// Healthcheck status (`starting`, `healthy`, `unhealthy`), if the service has one.
+    public var health: String?
+}
+
+/// The health of a deployment's containers.
+public struct DeploymentHealth: Codable, Sendable, Equatable {
+    /// - `healthy`: at least one container, all running, every healthcheck passing;
+    /// - `starting`: all running, some healthcheck still starting;
+    /// - `unhealthy`: some container not running or failing its healthcheck;
+    /// - `down`: no containers;
+    /// - `unknown`: the Docker engine did not answer.
+    public var state: String
+    public var containers: [ContainerView]
+    /// Why, when not healthy.
+    public var detail: String?
+
+    /// Computes health from the engine's view of project `project`.
+    public static func inspect(project: String, docker: DockerEngine) async -> DeploymentHealth {
+        let summaries: [ContainerSummary]
+        do {
+            summaries = try await docker.containers(project: project)
+        } catch {
+            return DeploymentHealth(state: "unknown", containers: [], detail: String(describing: error))
+        }
+        var views: [ContainerView] = []
+        for summary in summaries.sorted(by: { $0.name < $1.name }) {
+            let health = summary.state == "running" ? (try? await docker.inspect(container: summary.id))?.state.health?.status : nil
+            views.append(ContainerView(name: summary.name, service: summary.service, state: summary.state, health: health))
+        }
+        return classify(views)
+    }
+
+    /// The rule above, on container views (pure; unit-tested).
+    public static func classify(_ views: [ContainerView]) -> DeploymentHealth {
+        guard !views.isEmpty else { return DeploymentHealth(state: "down", containers: [], detail: "no containers") }
+        let notRunning = views.filter { $0.state != "running" }
+        let unhealthy = views.filter { $0.health == "unhealthy" }
+        if !notRunning.isEmpty || !unhealthy.isEmpty {
+            let parts = notRunning.map { "\($0.name) is \($0.state)" } + unhealthy.map { "\($0.name) is unhealthy" }
+            return DeploymentHealth(state: "unhealthy", containers: views, detail: parts.joined(separator: "; "))
+        }
+        let starting = views.filter { $0.health == "starting" }
+        if !starting.isEmpty {
+            return DeploymentHealth(state: "starting", containers: views,
+                                    detail: "healthcheck starting: " + starting.map(\.name).joined(separator: ", "))
+        }
+        return DeploymentHealth(state: "healthy", containers: views, detail: nil)
+    }
+}

@@ -1,0 +1,43 @@
+import Logging
+import Supervision
+
+/// The `deployments/<name>/poller` child: checks the remote branch every poll interval and,
+/// on a new commit, syncs the checkout and runs Compose up (``DeploymentEngine/poll(_:)``).
+///
+/// Failures of the remote, Git or Compose are *degraded*, not failures: the poller reports
+/// the reason, retries after a backoff (5 s doubling up to the poll interval) and keeps
+/// running. It ends normally when its deployment is removed.
+public enum PollerWorker {
+    /// The child spec (permanent worker).
+    public static func spec(deployment name: String, engine: DeploymentEngine, logger: Logger) -> ChildSpec {
+        .worker("poller") { context in
+            var failures = 0
+            while !Task.isCancelled {
+                context.heartbeat()
+                var interval = 300
+                do {
+                    let record = try await engine.deployment(name)
+                    interval = record.pollIntervalSeconds
+                    switch try await engine.poll(name) {
+                    case .disabled: context.setStatus("paused (deploy down)")
+                    case .upToDate(let commit): context.setStatus("up to date at \(commit.prefix(12))")
+                    case .deployed(let commit): context.setStatus("deployed \(commit.prefix(12))")
+                    }
+                    context.setDegraded(nil)
+                    failures = 0
+                } catch ServiceError.unknownDeployment {
+                    return  // removed: a normal end
+                } catch is CancellationError {
+                    throw CancellationError()
+                } catch {
+                    failures += 1
+                    context.setDegraded(String(describing: error).prefix(500).description)
+                    logger.warning("poll failed", metadata: ["deployment": "\(name)", "error": "\(error)"])
+                }
+                context.heartbeat()
+                let wait = failures == 0 ? interval : min(interval, 5 << min(failures - 1, 10))
+                try await Task.sleep(for: .seconds(wait))
+            }
+        }
+    }
+}

@@ -1,0 +1,46 @@
+import Logging
+import Supervision
+
+/// The `deployments/<name>/reconciler` child: every reconcile interval, brings an enabled,
+/// once-deployed deployment whose containers are gone or stopped back up
+/// (``DeploymentEngine/reconcile(_:)``).
+///
+/// After a failed attempt it backs off (interval × 2^failures, at most 5 minutes) instead of
+/// hammering; after 3 consecutive failures it reports `degraded`.
+public enum ReconcilerWorker {
+    /// Consecutive failures after which the reconciler reports degraded.
+    public static let degradedAfter = 3
+
+    /// The child spec (permanent worker).
+    public static func spec(deployment name: String, engine: DeploymentEngine, intervalSeconds: Int, logger: Logger) -> ChildSpec {
+        .worker("reconciler") { context in
+            var failures = 0
+            while !Task.isCancelled {
+                context.heartbeat()
+                do {
+                    switch try await engine.reconcile(name) {
+                    case .notApplicable: context.setStatus("idle (paused or never deployed)")
+                    case .ok: context.setStatus("containers running")
+                    case .restarted(let why): context.setStatus("restarted containers (\(why))")
+                    }
+                    failures = 0
+                    context.setDegraded(nil)
+                } catch ServiceError.unknownDeployment {
+                    return
+                } catch is CancellationError {
+                    throw CancellationError()
+                } catch {
+                    failures += 1
+                    context.setStatus("attempt \(failures) failed")
+                    if failures >= degradedAfter {
+                        context.setDegraded("\(failures) reconcile attempts failed: \(String(describing: error).prefix(400))")
+                    }
+                    logger.warning("reconcile failed", metadata: ["deployment": "\(name)", "attempt": "\(failures)", "error": "\(error)"])
+                }
+                context.heartbeat()
+                let wait = failures == 0 ? intervalSeconds : min(300, intervalSeconds << min(failures, 10))
+                try await Task.sleep(for: .seconds(wait))
+            }
+        }
+    }
+}

@@ -1,0 +1,44 @@
+/// Errors of the daemon's services, each with a message an operator can act on.
+public enum ServiceError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// A deployment name outside `^[a-z0-9][a-z0-9_-]{0,62}$`.
+    case invalidName(String)
+    /// A branch name git would not accept as a branch.
+    case invalidBranch(String)
+    /// A repository URL that is empty, starts with `-` or contains control characters.
+    case invalidURL(String)
+    /// A duration like `30s` / `5m` that does not parse or is out of range.
+    case invalidDuration(name: String, value: String, allowed: String)
+    /// A listen address that is not `HOST:PORT`.
+    case invalidListenAddress(String)
+    /// No deployment of that name.
+    case unknownDeployment(String)
+    /// A deployment of that name exists already.
+    case deploymentExists(String)
+    /// The deployment has never been synced, so there is nothing to bring up.
+    case notSynced(String)
+    /// The admin key file is missing (daemon never started on this root).
+    case adminKeyMissing(String)
+
+    public var description: String {
+        switch self {
+        case .invalidName(let name):
+            return "invalid deployment name '\(name)': use 1-63 characters, lower-case letters, digits, '-' and '_', starting with a letter or digit (^[a-z0-9][a-z0-9_-]{0,62}$)"
+        case .invalidBranch(let branch):
+            return "invalid branch '\(branch)': a branch name may not be empty, start with '-' or '/', or contain spaces, '..', '~', '^', ':', '?', '*', '[', '\\' or control characters"
+        case .invalidURL(let url):
+            return "invalid repository URL '\(url)': give a Git URL (https://…, ssh://…, git@host:path, file:// or an absolute path) that does not start with '-'"
+        case let .invalidDuration(name, value, allowed):
+            return "invalid \(name) '\(value)': \(allowed)"
+        case .invalidListenAddress(let value):
+            return "invalid listen address '\(value)': use HOST:PORT, e.g. 0.0.0.0:42107 or 127.0.0.1:8080"
+        case .unknownDeployment(let name):
+            return "no deployment named '\(name)' (see `stevedore repo list`)"
+        case .deploymentExists(let name):
+            return "a deployment named '\(name)' already exists"
+        case .notSynced(let name):
+            return "deployment '\(name)' has not been synced yet; run `stevedore deploy sync \(name)` first"
+        case .adminKeyMissing(let path):
+            return "admin key \(path) not found: start the daemon once (`stevedore daemon`) or check STEVEDORE_ROOT"
+        }
+    }
+}

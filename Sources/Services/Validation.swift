@@ -1,0 +1,67 @@
+/// Input validation for names, branches, URLs and durations. Every error names the bad value
+/// and what is allowed (``ServiceError``).
+public enum Validation {
+    /// Checks a deployment name against `^[a-z0-9][a-z0-9_-]{0,62}$`.
+    ///
+    /// - Throws: ``ServiceError/invalidName(_:)``.
+    public static func deploymentName(_ name: String) throws {
+        let bytes = Array(name.utf8)
+        guard (1...63).contains(bytes.count) else { throw ServiceError.invalidName(name) }
+        func isLowerAlnum(_ c: UInt8) -> Bool { (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) }
+        guard isLowerAlnum(bytes[0]) else { throw ServiceError.invalidName(name) }
+        for c in bytes.dropFirst() where !(isLowerAlnum(c) || c == UInt8(ascii: "-") || c == UInt8(ascii: "_")) {
+            throw ServiceError.invalidName(name)
+        }
+    }
+
+    /// Checks a branch name by the rules of git-check-ref-format(1) that matter here.
+    ///
+    /// - Throws: ``ServiceError/invalidBranch(_:)``.
+    public static func branch(_ branch: String) throws {
+        let forbidden: [Character] = [" ", "~", "^", ":", "?", "*", "[", "\\"]
+        guard !branch.isEmpty, !branch.hasPrefix("-"), !branch.hasPrefix("/"), !branch.hasSuffix("/"),
+              !branch.hasSuffix(".lock"), !branch.hasSuffix("."), !branch.contains(".."), !branch.contains("@{"),
+              !branch.contains("//"), !branch.contains(where: { forbidden.contains($0) }),
+              !branch.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f })
+        else { throw ServiceError.invalidBranch(branch) }
+    }
+
+    /// Checks a repository URL: non-empty, no leading `-`, no whitespace or control characters.
+    ///
+    /// - Throws: ``ServiceError/invalidURL(_:)``.
+    public static func repositoryURL(_ url: String) throws {
+        guard !url.isEmpty, !url.hasPrefix("-"),
+              !url.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7f })
+        else { throw ServiceError.invalidURL(url) }
+    }
+
+    /// Parses a duration: a whole number with an optional unit `s`, `m` or `h` (`90`, `30s`,
+    /// `5m`, `1h`), in `minimum...maximum` seconds.
+    ///
+    /// - Parameter name: what the value is, for the error message.
+    /// - Returns: seconds.
+    /// - Throws: ``ServiceError/invalidDuration(name:value:allowed:)``.
+    public static func durationSeconds(_ text: String, name: String, minimum: Int = 1, maximum: Int = 86_400) throws -> Int {
+        let allowed = "use a whole number of seconds, or a number with s, m or h (e.g. 30s, 5m), from \(minimum) s to \(maximum) s"
+        var digits = Substring(text)
+        var unit = 1
+        if let last = text.last, !last.isNumber {
+            switch last {
+            case "s": unit = 1
+            case "m": unit = 60
+            case "h": unit = 3600
+            default: throw ServiceError.invalidDuration(name: name, value: text, allowed: allowed)
+            }
+            digits = digits.dropLast()
+        }
+        guard !digits.isEmpty, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber),
+              let value = Int(digits), value <= Int.max / unit else {
+            throw ServiceError.invalidDuration(name: name, value: text, allowed: allowed)
+        }
+        let seconds = value * unit
+        guard (minimum...maximum).contains(seconds) else {
+            throw ServiceError.invalidDuration(name: name, value: text, allowed: allowed)
+        }
+        return seconds
+    }
+}

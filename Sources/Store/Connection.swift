@@ -1,0 +1,130 @@
+import CSQLCipher
+
+/// One open SQLCipher database: a thin wrapper over the SQLite C API.
+///
+/// Not thread-safe: confine it to one actor (``StateStore`` does). Statements use SQL of
+/// SQLite 3.15 (Debian 12's SQLCipher 3.4.1): no UPSERT, no RETURNING, no JSON functions.
+public final class Connection {
+    /// The database file path.
+    public let path: String
+    private(set) var handle: OpaquePointer?
+
+    /// Opens (creating if absent) the database at `path` and applies `key`.
+    ///
+    /// - Parameters:
+    ///   - path: file path; the parent directory must exist.
+    ///   - key: 32 raw key bytes, passed as SQLCipher's raw hex key `x'…'` (no KDF).
+    /// - Throws: ``StoreError/wrongKey(path:)`` if the key does not open an existing file,
+    ///   ``StoreError/invalidKey(_:)`` for a key that is not 32 bytes, ``StoreError/sqlite(code:message:sql:)``.
+    public init(path: String, key: [UInt8]) throws {
+        guard key.count == 32 else { throw StoreError.invalidKey("expected 32 bytes, got \(key.count)") }
+        self.path = path
+        var db: OpaquePointer?
+        let rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nil)
+        handle = db
+        guard rc == SQLITE_OK else {
+            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
+            sqlite3_close(db)
+            handle = nil
+            throw StoreError.sqlite(code: rc, message: message, sql: nil)
+        }
+        sqlite3_busy_timeout(db, 5000)
+        let hex = key.map { byte in
+            let s = String(byte, radix: 16)
+            return s.count == 1 ? "0" + s : s
+        }.joined()
+        do {
+            try execute("PRAGMA key = \"x'\(hex)'\"")
+            // The first real read decides whether the key fits.
+            try execute("SELECT count(*) FROM sqlite_master")
+            try execute("PRAGMA foreign_keys = ON")
+        } catch StoreError.sqlite(let code, _, _) where code == SQLITE_NOTADB {
+            close()
+            throw StoreError.wrongKey(path: path)
+        } catch {
+            close()
+            throw error
+        }
+    }
+
+    deinit { close() }
+
+    /// Closes the handle; later calls throw `SQLITE_MISUSE`. Idempotent.
+    public func close() {
+        if let handle { sqlite3_close_v2(handle) }
+        handle = nil
+    }
+
+    /// Runs one or more `;`-separated statements that return no rows of interest.
+    ///
+    /// - Throws: ``StoreError/sqlite(code:message:sql:)``.
+    public func execute(_ sql: String) throws {
+        guard let handle else { throw StoreError.sqlite(code: SQLITE_MISUSE, message: "database is closed", sql: sql) }
+        var errorMessage: UnsafeMutablePointer<CChar>?
+        let rc = sqlite3_exec(handle, sql, nil, nil, &errorMessage)
+        if rc != SQLITE_OK {
+            let message = errorMessage.map { String(cString: $0) } ?? String(cString: sqlite3_errmsg(handle))
+            sqlite3_free(errorMessage)
+            throw StoreError.sqlite(code: rc, message: message, sql: sql)
+        }
+    }
+
+    /// Compiles one statement.
+    ///
+    /// - Throws: ``StoreError/sqlite(code:message:sql:)``.
+    public func prepare(_ sql: String) throws -> Statement {
+        guard let handle else { throw StoreError.sqlite(code: SQLITE_MISUSE, message: "database is closed", sql: sql) }
+        var stmt: OpaquePointer?
+        let rc = sqlite3_prepare_v2(handle, sql, -1, &stmt, nil)
+        guard rc == SQLITE_OK, let stmt else {
+            throw StoreError.sqlite(code: rc, message: String(cString: sqlite3_errmsg(handle)), sql: sql)
+        }
+        return Statement(stmt: stmt, connection: self, sql: sql)
+    }
+
+    /// Prepares `sql`, binds `parameters` (1-based, in order) and steps it to completion.
+    ///
+    /// - Returns: the number of rows changed.
+    /// - Throws: ``StoreError/sqlite(code:message:sql:)``.
+    @discardableResult
+    public func run(_ sql: String, _ parameters: [SQLValue] = []) throws -> Int {
+        let statement = try prepare(sql)
+        try statement.bind(parameters)
+        while try statement.step() {}
+        return Int(sqlite3_changes(handle))
+    }
+
+    /// Prepares `sql`, binds `parameters` and returns every row.
+    ///
+    /// - Throws: ``StoreError/sqlite(code:message:sql:)``.
+    public func query(_ sql: String, _ parameters: [SQLValue] = []) throws -> [Row] {
+        let statement = try prepare(sql)
+        try statement.bind(parameters)
+        var rows: [Row] = []
+        while try statement.step() { rows.append(statement.row()) }
+        return rows
+    }
+
+    /// Runs `body` in a transaction (`BEGIN IMMEDIATE` … `COMMIT`), rolling back if it throws,
+    /// so nothing is half-written.
+    ///
+    /// - Throws: whatever `body` throws, or ``StoreError/sqlite(code:message:sql:)``.
+    public func transaction<T>(_ body: () throws -> T) throws -> T {
+        try execute("BEGIN IMMEDIATE")
+        do {
+            let result = try body()
+            try execute("COMMIT")
+            return result
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// `PRAGMA user_version`: the schema version ``Migrator`` maintains.
+    public var userVersion: Int {
+        get throws { try query("PRAGMA user_version").first?.int(0) ?? 0 }
+    }
+
+    func errorMessage() -> String { handle.map { String(cString: sqlite3_errmsg($0)) } ?? "closed" }
+}

@@ -1,0 +1,54 @@
+/// A registered deployment: one Git repository with a Compose file at its root.
+public struct DeploymentRecord: Sendable, Equatable, Codable {
+    /// Deployment name, `^[a-z0-9][a-z0-9_-]{0,62}$` (validated by the caller).
+    public var name: String
+    /// Git remote URL.
+    public var url: String
+    /// Branch followed.
+    public var branch: String
+    /// `false` after `deploy down`: poller and reconciler leave it alone until `deploy up`.
+    public var enabled: Bool
+    /// Seconds between remote checks.
+    public var pollIntervalSeconds: Int
+    /// Unix time (seconds) of registration.
+    public var createdAt: Double
+
+    public init(name: String, url: String, branch: String, enabled: Bool = true, pollIntervalSeconds: Int, createdAt: Double) {
+        self.name = name
+        self.url = url
+        self.branch = branch
+        self.enabled = enabled
+        self.pollIntervalSeconds = pollIntervalSeconds
+        self.createdAt = createdAt
+    }
+}
+
+/// Sync and deploy status of one deployment. Times are Unix seconds.
+public struct DeploymentStatusRecord: Sendable, Equatable, Codable {
+    public var name: String
+    /// When the remote was last checked, and the commit the branch pointed at.
+    public var lastCheckedAt: Double?
+    public var remoteCommit: String?
+    /// The commit the checkout holds, and when it was synced.
+    public var syncedCommit: String?
+    public var syncedAt: Double?
+    /// The commit last brought up with Compose, and when.
+    public var deployedCommit: String?
+    public var deployedAt: Double?
+    /// The last error of a check, sync or deploy; cleared by the next success.
+    public var lastError: String?
+    public var lastErrorAt: Double?
+
+    public init(name: String) { self.name = name }
+}
+
+/// One entry of the event history (supervisor and deployment events).
+public struct EventRecord: Sendable, Equatable, Codable {
+    public var id: Int64
+    /// Unix seconds.
+    public var at: Double
+    public var deployment: String?
+    /// Short machine-readable kind, e.g. `deploy`, `sync`, `reconcile`, `error`.
+    public var kind: String
+    public var message: String
+}

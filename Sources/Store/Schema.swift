@@ -1,0 +1,39 @@
+/// Stevedore's schema, one migration per `PRAGMA user_version` step (docs/STATE_LAYOUT.md).
+/// Append only: never edit a migration that has shipped.
+enum Schema {
+    static let migrations: [String] = [
+        // 1: deployments, their status, parameters, events.
+        """
+        CREATE TABLE deployments (
+            name TEXT PRIMARY KEY,
+            url TEXT NOT NULL,
+            branch TEXT NOT NULL,
+            enabled INTEGER NOT NULL DEFAULT 1,
+            poll_interval_seconds INTEGER NOT NULL,
+            created_at REAL NOT NULL
+        );
+        CREATE TABLE deployment_status (
+            name TEXT PRIMARY KEY REFERENCES deployments(name) ON DELETE CASCADE,
+            last_checked_at REAL, remote_commit TEXT,
+            synced_commit TEXT, synced_at REAL,
+            deployed_commit TEXT, deployed_at REAL,
+            last_error TEXT, last_error_at REAL
+        );
+        CREATE TABLE parameters (
+            deployment TEXT NOT NULL REFERENCES deployments(name) ON DELETE CASCADE,
+            key TEXT NOT NULL,
+            value BLOB NOT NULL,
+            updated_at REAL NOT NULL,
+            PRIMARY KEY (deployment, key)
+        );
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at REAL NOT NULL,
+            deployment TEXT,
+            kind TEXT NOT NULL,
+            message TEXT NOT NULL
+        );
+        CREATE INDEX events_by_deployment ON events(deployment, id);
+        """,
+    ]
+}

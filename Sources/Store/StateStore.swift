@@ -1,0 +1,206 @@
+import Foundation
+
+/// The encrypted state database (`<root>/system/stevedore.db`): deployments, their
+/// sync/deploy status, parameters (secrets) and the event history. The one source of truth.
+///
+/// An actor owning one ``Connection``; every multi-statement change runs in a transaction.
+public actor StateStore {
+    /// The database file.
+    public nonisolated let path: String
+    private let key: [UInt8]
+    private var connection: Connection?
+
+    /// Opens (creating and migrating as needed) the database at `path`.
+    ///
+    /// - Throws: ``StoreError/wrongKey(path:)`` when `key` does not fit the existing file,
+    ///   ``StoreError/schemaTooNew(found:supported:)``, ``StoreError/sqlite(code:message:sql:)``.
+    public init(path: String, key: [UInt8]) throws {
+        self.path = path
+        self.key = key
+        let connection = try Connection(path: path, key: key)
+        try Migrator(migrations: Schema.migrations).migrate(connection)
+        self.connection = connection
+    }
+
+    /// Closes the handle and opens it again (the `store` child does this when a health check
+    /// fails).
+    public func reopen() throws {
+        connection?.close()
+        connection = nil
+        let fresh = try Connection(path: path, key: key)
+        try Migrator(migrations: Schema.migrations).migrate(fresh)
+        connection = fresh
+    }
+
+    /// A cheap query proving the handle works.
+    ///
+    /// - Throws: ``StoreError`` if it does not.
+    public func check() throws {
+        _ = try db().query("SELECT count(*) FROM deployments")
+    }
+
+    private func db() throws -> Connection {
+        guard let connection else { throw StoreError.io("state database is not open") }
+        return connection
+    }
+
+    private static var now: Double { Date().timeIntervalSince1970 }
+
+    // MARK: Deployments
+
+    /// Registers a deployment and an empty status row, atomically.
+    ///
+    /// - Returns: `false` (and changes nothing) if a deployment of that name exists.
+    public func addDeployment(_ record: DeploymentRecord) throws -> Bool {
+        let db = try db()
+        return try db.transaction {
+            guard try db.query("SELECT 1 FROM deployments WHERE name = ?", [.text(record.name)]).isEmpty else { return false }
+            try db.run(
+                "INSERT INTO deployments (name, url, branch, enabled, poll_interval_seconds, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                [.text(record.name), .text(record.url), .text(record.branch), .integer(record.enabled ? 1 : 0),
+                 .integer(Int64(record.pollIntervalSeconds)), .real(record.createdAt)])
+            try db.run("INSERT INTO deployment_status (name) VALUES (?)", [.text(record.name)])
+            return true
+        }
+    }
+
+    /// All deployments, by name.
+    public func deployments() throws -> [DeploymentRecord] {
+        try db().query("SELECT name, url, branch, enabled, poll_interval_seconds, created_at FROM deployments ORDER BY name")
+            .map(Self.deployment(from:))
+    }
+
+    /// The deployment called `name`, if registered.
+    public func deployment(named name: String) throws -> DeploymentRecord? {
+        try db().query("SELECT name, url, branch, enabled, poll_interval_seconds, created_at FROM deployments WHERE name = ?", [.text(name)])
+            .first.map(Self.deployment(from:))
+    }
+
+    private static func deployment(from row: Row) -> DeploymentRecord {
+        DeploymentRecord(
+            name: row.string(0) ?? "", url: row.string(1) ?? "", branch: row.string(2) ?? "",
+            enabled: row.bool(3), pollIntervalSeconds: row.int(4) ?? 300, createdAt: row.double(5) ?? 0)
+    }
+
+    /// Sets the `enabled` flag (`deploy down` clears it, `deploy up` sets it).
+    ///
+    /// - Returns: `false` if there is no such deployment.
+    @discardableResult
+    public func setEnabled(_ name: String, _ enabled: Bool) throws -> Bool {
+        try db().run("UPDATE deployments SET enabled = ? WHERE name = ?", [.integer(enabled ? 1 : 0), .text(name)]) > 0
+    }
+
+    /// Deletes a deployment with its status and parameters.
+    ///
+    /// - Returns: `false` if there was no such deployment.
+    @discardableResult
+    public func removeDeployment(_ name: String) throws -> Bool {
+        let db = try db()
+        return try db.transaction {
+            try db.run("DELETE FROM parameters WHERE deployment = ?", [.text(name)])
+            try db.run("DELETE FROM deployment_status WHERE name = ?", [.text(name)])
+            return try db.run("DELETE FROM deployments WHERE name = ?", [.text(name)]) > 0
+        }
+    }
+
+    // MARK: Status
+
+    /// The status row of `name` (empty if never checked).
+    public func status(of name: String) throws -> DeploymentStatusRecord {
+        let rows = try db().query(
+            """
+            SELECT last_checked_at, remote_commit, synced_commit, synced_at, deployed_commit, deployed_at,
+                   last_error, last_error_at FROM deployment_status WHERE name = ?
+            """, [.text(name)])
+        var status = DeploymentStatusRecord(name: name)
+        guard let row = rows.first else { return status }
+        status.lastCheckedAt = row.double(0)
+        status.remoteCommit = row.string(1)
+        status.syncedCommit = row.string(2)
+        status.syncedAt = row.double(3)
+        status.deployedCommit = row.string(4)
+        status.deployedAt = row.double(5)
+        status.lastError = row.string(6)
+        status.lastErrorAt = row.double(7)
+        return status
+    }
+
+    /// Records a remote check that saw `commit` at the head of the branch.
+    public func recordCheck(_ name: String, remoteCommit: String) throws {
+        try db().run("UPDATE deployment_status SET last_checked_at = ?, remote_commit = ? WHERE name = ?",
+                     [.real(Self.now), .text(remoteCommit), .text(name)])
+    }
+
+    /// Records that the checkout now holds `commit`.
+    public func recordSync(_ name: String, commit: String) throws {
+        try db().run("UPDATE deployment_status SET synced_commit = ?, synced_at = ?, last_error = NULL, last_error_at = NULL WHERE name = ?",
+                     [.text(commit), .real(Self.now), .text(name)])
+    }
+
+    /// Records that `commit` was brought up with Compose.
+    public func recordDeploy(_ name: String, commit: String) throws {
+        try db().run("UPDATE deployment_status SET deployed_commit = ?, deployed_at = ?, last_error = NULL, last_error_at = NULL WHERE name = ?",
+                     [.text(commit), .real(Self.now), .text(name)])
+    }
+
+    /// Records (or, with `nil`, clears) the last error.
+    public func recordError(_ name: String, _ message: String?) throws {
+        try db().run("UPDATE deployment_status SET last_error = ?, last_error_at = ? WHERE name = ?",
+                     [.optional(message), message == nil ? .null : .real(Self.now), .text(name)])
+    }
+
+    // MARK: Parameters
+
+    /// Sets parameter `key` of `deployment` to `value` (replacing any earlier value).
+    ///
+    /// - Returns: `false` if there is no such deployment.
+    @discardableResult
+    public func setParameter(_ deployment: String, key: String, value: String) throws -> Bool {
+        let db = try db()
+        return try db.transaction {
+            guard try db.query("SELECT 1 FROM deployments WHERE name = ?", [.text(deployment)]).first != nil else { return false }
+            // SQLite 3.15 has no UPSERT: delete then insert, in one transaction.
+            try db.run("DELETE FROM parameters WHERE deployment = ? AND key = ?", [.text(deployment), .text(key)])
+            try db.run("INSERT INTO parameters (deployment, key, value, updated_at) VALUES (?, ?, ?, ?)",
+                       [.text(deployment), .text(key), .blob(Array(value.utf8)), .real(Self.now)])
+            return true
+        }
+    }
+
+    /// All parameters of `deployment`, by key.
+    public func parameters(of deployment: String) throws -> [String: String] {
+        var result: [String: String] = [:]
+        for row in try db().query("SELECT key, value FROM parameters WHERE deployment = ?", [.text(deployment)]) {
+            if let key = row.string(0) { result[key] = row.string(1) ?? "" }
+        }
+        return result
+    }
+
+    /// Removes parameter `key`. - Returns: `false` if it was not set.
+    @discardableResult
+    public func unsetParameter(_ deployment: String, key: String) throws -> Bool {
+        try db().run("DELETE FROM parameters WHERE deployment = ? AND key = ?", [.text(deployment), .text(key)]) > 0
+    }
+
+    // MARK: Events
+
+    /// Appends an event to the history.
+    public func recordEvent(deployment: String?, kind: String, message: String) throws {
+        try db().run("INSERT INTO events (at, deployment, kind, message) VALUES (?, ?, ?, ?)",
+                     [.real(Self.now), .optional(deployment), .text(kind), .text(message)])
+    }
+
+    /// The newest `limit` events (of one deployment, if given), newest first.
+    public func events(deployment: String? = nil, limit: Int = 50) throws -> [EventRecord] {
+        let rows: [Row]
+        if let deployment {
+            rows = try db().query("SELECT id, at, deployment, kind, message FROM events WHERE deployment = ? ORDER BY id DESC LIMIT ?",
+                                  [.text(deployment), .integer(Int64(limit))])
+        } else {
+            rows = try db().query("SELECT id, at, deployment, kind, message FROM events ORDER BY id DESC LIMIT ?", [.integer(Int64(limit))])
+        }
+        return rows.map {
+            EventRecord(id: $0.int64(0) ?? 0, at: $0.double(1) ?? 0, deployment: $0.string(2), kind: $0.string(3) ?? "", message: $0.string(4) ?? "")
+        }
+    }
+}

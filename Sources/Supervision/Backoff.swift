@@ -1,0 +1,55 @@
+import Foundation
+
+/// Exponential backoff between restarts of one child (beyond OTP, which restarts at once).
+///
+/// The n-th consecutive restart (n ≥ 1) waits `initial × multiplier^(n−1)`, capped at
+/// `maximum`, then spread by ±`jitter` (a fraction) so that siblings do not restart in
+/// lock-step. The count goes back to zero once the child has stayed up for `resetAfter`.
+/// Intensity and backoff compose: the intensity window counts restarts, backoff spaces them.
+public struct BackoffPolicy: Sendable, Equatable {
+    /// Delay before the first restart.
+    public var initial: Duration
+    /// Upper bound of the delay before jitter.
+    public var maximum: Duration
+    /// Growth factor per consecutive restart, ≥ 1.
+    public var multiplier: Double
+    /// Fraction in 0...1: the delay is multiplied by a factor drawn from `1 ± jitter`.
+    public var jitter: Double
+    /// Uptime after which the consecutive-restart count resets.
+    public var resetAfter: Duration
+
+    public init(
+        initial: Duration = .milliseconds(500), maximum: Duration = .seconds(30),
+        multiplier: Double = 2, jitter: Double = 0.2, resetAfter: Duration = .seconds(60)
+    ) {
+        precondition(multiplier >= 1 && (0...1).contains(jitter))
+        self.initial = initial
+        self.maximum = maximum
+        self.multiplier = multiplier
+        self.jitter = jitter
+        self.resetAfter = resetAfter
+    }
+
+    /// No delay at all (plain OTP behaviour).
+    public static let none = BackoffPolicy(initial: .zero, maximum: .zero, jitter: 0)
+
+    /// The delay before consecutive restart number `attempt` (1-based).
+    ///
+    /// - Parameter unitRandom: a value in `0..<1` that picks the jitter; 0.5 means none.
+    public func delay(attempt: Int, unitRandom: Double) -> Duration {
+        let n = max(attempt, 1)
+        let initialSeconds = initial.seconds
+        var seconds = initialSeconds * pow(multiplier, Double(n - 1))
+        seconds = min(seconds, maximum.seconds)
+        seconds *= 1 + jitter * (2 * unitRandom - 1)
+        return .seconds(max(seconds, 0))
+    }
+}
+
+extension Duration {
+    /// This duration in (fractional) seconds.
+    public var seconds: Double {
+        let (s, attos) = components
+        return Double(s) + Double(attos) / 1e18
+    }
+}

@@ -1,0 +1,85 @@
+/// How one incarnation of a child ended.
+enum ExitReason: Sendable, Equatable, CustomStringConvertible {
+    /// `start` returned.
+    case normal
+    /// The child ended because its supervisor cancelled it.
+    case cancelled
+    /// `start` threw; the error's description.
+    case error(String)
+
+    /// A thrown error (OTP: any reason other than `normal`/`shutdown`).
+    var isAbnormal: Bool { if case .error = self { return true } else { return false } }
+
+    var description: String {
+        switch self {
+        case .normal: return "normal"
+        case .cancelled: return "cancelled"
+        case .error(let message): return message
+        }
+    }
+}
+
+/// A supervisor's runtime bookkeeping for one child. Confined to its ``Supervisor`` actor.
+final class ChildRecord {
+    let spec: ChildSpec
+    var state: NodeState = .stopped
+    var reason: String?
+    var task: Task<Void, Never>?
+    /// Bumped on every start; exits and timers of older incarnations are ignored.
+    var generation = 0
+    var startedAt: Duration?
+    var stopRequested = false
+    var context: ChildContext?
+    var lastExit: ExitReason?
+    var restartsTotal = 0
+    var restartStamps = RestartWindow()
+    /// Consecutive restarts since the child last stayed up for the backoff reset time.
+    var consecutiveRestarts = 0
+    var nextRestartAt: Duration?
+    var restartTimer: Task<Void, Never>?
+    var exitWaiters: [Int: CheckedContinuation<Bool, Never>] = [:]
+    var waiterTimers: [Int: Task<Void, Never>] = [:]
+
+    init(spec: ChildSpec) { self.spec = spec }
+
+    var isRunning: Bool { task != nil }
+
+    /// Forgets counters of a previous run of the supervisor (OTP restarts a supervisor fresh).
+    func resetForNewRun() {
+        restartsTotal = 0
+        restartStamps.reset()
+        consecutiveRestarts = 0
+        lastExit = nil
+        reason = nil
+        stopRequested = false
+    }
+
+    /// Resumes everyone waiting for this incarnation to end.
+    func resumeExitWaiters() {
+        for (_, timer) in waiterTimers { timer.cancel() }
+        waiterTimers.removeAll()
+        let waiters = exitWaiters
+        exitWaiters.removeAll()
+        for (_, waiter) in waiters { waiter.resume(returning: true) }
+    }
+
+    func snapshot(path: String, now: Duration, period: Duration) -> NodeStatus {
+        var state = self.state
+        var reason = self.reason
+        if state == .running, let degraded = context?.degradedReason {
+            state = .degraded
+            reason = degraded
+        }
+        return NodeStatus(
+            path: path, id: spec.id, type: spec.type, restart: spec.restart,
+            state: state, reason: reason,
+            status: isRunning ? context?.statusText : nil,
+            restartsInWindow: restartStamps.count(now: now, period: period),
+            restartsTotal: restartsTotal,
+            lastExit: lastExit?.description,
+            uptimeSeconds: startedAt.map { (now - $0).seconds },
+            nextRestartInSeconds: nextRestartAt.map { max((($0 - now).seconds), 0) },
+            lastHeartbeatAgeSeconds: isRunning ? context?.lastHeartbeat.map { (now - $0).seconds } : nil,
+            children: [])
+    }
+}

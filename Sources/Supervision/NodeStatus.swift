@@ -1,0 +1,59 @@
+/// The state of one node of the supervision tree, as shown by `stevedore supervisor status`.
+public enum NodeState: String, Sendable, Codable {
+    /// Being started.
+    case starting
+    /// Running normally.
+    case running
+    /// Running, but an external dependency is down (see ``ChildContext/setDegraded(_:)``).
+    case degraded
+    /// Ended abnormally; waiting out its backoff delay before the next restart.
+    case backoff
+    /// Ended and not restarted (normal end of a transient/temporary child, or terminated).
+    case stopped
+    /// Did not end within its shutdown timeout after cancellation; abandoned.
+    case stuck
+    /// The supervisor gave up (restart intensity exceeded) or the child is not restartable.
+    case failed
+}
+
+/// A snapshot of one node and its subtree. JSON field names are part of the admin API
+/// (`GET /api/supervisor`, docs/API.md).
+public struct NodeStatus: Sendable, Codable, Equatable {
+    /// Path from the root, e.g. `deployments/hello/poller`; the root's path is `""`.
+    public var path: String
+    /// The child id (last path component); `root` for the root.
+    public var id: String
+    /// `worker` or `supervisor`.
+    public var type: ChildType
+    /// OTP restart type; `nil` for the root.
+    public var restart: RestartType?
+    public var state: NodeState
+    /// Why the node is degraded or failed, when it is.
+    public var reason: String?
+    /// Last `STATUS=`-style line the child reported.
+    public var status: String?
+    /// Restarts of this child within its supervisor's intensity period.
+    public var restartsInWindow: Int
+    /// Restarts of this child since its supervisor started.
+    public var restartsTotal: Int
+    /// How the last incarnation ended: `normal`, `cancelled` or the error's description.
+    public var lastExit: String?
+    /// Seconds since the current incarnation started; `nil` when not running.
+    public var uptimeSeconds: Double?
+    /// Seconds until the next restart attempt, while in `backoff`.
+    public var nextRestartInSeconds: Double?
+    /// Seconds since the child last called ``ChildContext/heartbeat()``.
+    public var lastHeartbeatAgeSeconds: Double?
+    /// Children, in start order (supervisors only).
+    public var children: [NodeStatus]
+
+    /// Every node of this subtree in depth-first order, this one first.
+    public var flattened: [NodeStatus] {
+        [self] + children.flatMap(\.flattened)
+    }
+
+    /// The node at `path` in this subtree, if any.
+    public func find(path: String) -> NodeStatus? {
+        flattened.first { $0.path == path }
+    }
+}

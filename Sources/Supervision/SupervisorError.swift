@@ -1,0 +1,25 @@
+/// Errors of ``Supervisor`` and its runtime API (names follow OTP's `supervisor` errors).
+public enum SupervisorError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// More than `maxRestarts` restarts within `period`: the supervisor stopped all its
+    /// children and ended. `lastReason` is the exit reason that tipped it over.
+    case restartIntensityExceeded(supervisor: String, maxRestarts: Int, period: Duration, lastReason: String)
+    /// `startChild` with an id that is already a child (OTP `already_present`).
+    case alreadyPresent(String)
+    /// `restartChild` of a child that is running (OTP `running`).
+    case running(String)
+    /// No child with that id (OTP `not_found`).
+    case notFound(String)
+    /// `run()` called on a supervisor that is already running.
+    case alreadyRunning(String)
+
+    public var description: String {
+        switch self {
+        case let .restartIntensityExceeded(sup, n, period, reason):
+            return "supervisor '\(sup)' exceeded its restart intensity (more than \(n) restarts in \(period.seconds) s); last exit: \(reason)"
+        case let .alreadyPresent(id): return "child '\(id)' is already present"
+        case let .running(id): return "child '\(id)' is running"
+        case let .notFound(id): return "no child '\(id)'"
+        case let .alreadyRunning(id): return "supervisor '\(id)' is already running"
+        }
+    }
+}

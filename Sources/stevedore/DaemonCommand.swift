@@ -1,0 +1,48 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Services
+
+/// `stevedore daemon`: runs the supervision tree in the foreground.
+struct DaemonCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "daemon",
+        abstract: "Run the Stevedore daemon in the foreground (under systemd or a container).",
+        discussion: """
+            Environment: STEVEDORE_ROOT, STEVEDORE_LISTEN_ADDR, STEVEDORE_POLL_INTERVAL (default \
+            poll interval for new repositories, e.g. 5m), STEVEDORE_RECONCILE_INTERVAL (30s), \
+            STEVEDORE_DB_KEY / STEVEDORE_DB_KEY_FILE, STEVEDORE_COMPOSE=v1, STEVEDORE_LOG_LEVEL.
+            """)
+
+    @OptionGroup var options: ClientOptions
+
+    func run() async throws {
+        let configuration = try options.configuration()
+        let levelName = ProcessInfo.processInfo.environment["STEVEDORE_LOG_LEVEL"] ?? "info"
+        guard let level = Logger.Level(rawValue: levelName) else {
+            throw ValidationError("invalid STEVEDORE_LOG_LEVEL '\(levelName)': use trace, debug, info, notice, warning, error or critical")
+        }
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "stevedore")
+        try await Daemon(configuration: configuration, logger: logger).run()
+    }
+}
+
+/// `stevedore version`.
+struct VersionCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "version", abstract: "Print the version.")
+
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() throws {
+        if json {
+            try printJSON(["version": StevedoreVersion.current])
+        } else {
+            print("stevedore \(StevedoreVersion.current)")
+        }
+    }
+}

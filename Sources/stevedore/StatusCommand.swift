@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import Services
+
+/// `stevedore status [NAME] [--json]`.
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status", abstract: "Show deployments: commits, health of their containers, last error.")
+
+    @OptionGroup var options: ClientOptions
+    @Argument(help: "One deployment (default: all).") var name: String?
+    @Flag(help: "Print JSON.") var json = false
+
+    func validate() throws {
+        if let name {
+            do { try Validation.deploymentName(name) } catch { throw ValidationError(String(describing: error)) }
+        }
+    }
+
+    func run() async throws {
+        let client = try options.client()
+        if let name {
+            let view: DeploymentView = try await client.get("/api/status/\(name)")
+            if json { return try printJSON(view) }
+            printDetail(view)
+        } else {
+            let views: [DeploymentView] = try await client.get("/api/status")
+            if json { return try printJSON(views) }
+            if views.isEmpty { return print("no deployments; add one with `stevedore repo add NAME URL`") }
+            print(Table.render(
+                header: ["NAME", "HEALTH", "STATE", "DEPLOYED", "REMOTE", "LAST ERROR"],
+                rows: views.map {
+                    [$0.name, $0.health.state, $0.enabled ? "enabled" : "paused", short($0.deployedCommit),
+                     short($0.remoteCommit), $0.lastError.map { String($0.prefix(60)) } ?? "-"]
+                }))
+        }
+    }
+
+    private func printDetail(_ view: DeploymentView) {
+        let now = Date().timeIntervalSince1970
+        func ago(_ t: Double?) -> String { t.map { Table.duration(now - $0) + " ago" } ?? "never" }
+        print("""
+            deployment: \(view.name)
+            repository: \(view.url) (branch \(view.branch), polled every \(view.pollIntervalSeconds) s)
+            state:      \(view.enabled ? "enabled" : "paused (deploy down); `stevedore deploy up \(view.name)` resumes")
+            health:     \(view.health.state)\(view.health.detail.map { " (\($0))" } ?? "")
+            remote:     \(short(view.remoteCommit)) (checked \(ago(view.lastCheckedAt)))
+            synced:     \(short(view.syncedCommit)) (\(ago(view.syncedAt)))
+            deployed:   \(short(view.deployedCommit)) (\(ago(view.deployedAt)))
+            """)
+        if let error = view.lastError { print("last error: \(error)") }
+        if !view.health.containers.isEmpty {
+            print("")
+            print(Table.render(
+                header: ["CONTAINER", "SERVICE", "STATE", "HEALTH"],
+                rows: view.health.containers.map { [$0.name, $0.service ?? "-", $0.state, $0.health ?? "-"] }))
+        }
+    }
+}
+
+func short(_ commit: String?) -> String { commit.map { String($0.prefix(12)) } ?? "-" }
