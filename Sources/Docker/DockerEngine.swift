@@ -35,8 +35,15 @@ public final class DockerEngine: Sendable {
     /// - Parameters:
     ///   - socketPath: the engine's socket; default `DOCKER_HOST` if it is `unix://…`, else
     ///     `/var/run/docker.sock`.
-    ///   - client: the HTTP client; default `HTTPClient.shared`.
-    public init(socketPath: String? = nil, client: HTTPClient = .shared, requestTimeout: TimeAmount = .seconds(30)) {
+    ///   - client: the HTTP client; default ``defaultClient``.
+    ///   - requestTimeout: limit for one request, connection included.
+    /// A client whose connect timeout is short: a missing or dead socket must be reported
+    /// at once (degraded), not after the request timeout. Lives as long as the process.
+    public static let defaultClient = HTTPClient(
+        eventLoopGroup: HTTPClient.defaultEventLoopGroup,
+        configuration: HTTPClient.Configuration(timeout: .init(connect: .seconds(3), read: .seconds(60))))
+
+    public init(socketPath: String? = nil, client: HTTPClient = DockerEngine.defaultClient, requestTimeout: TimeAmount = .seconds(30)) {
         if let socketPath {
             self.socketPath = socketPath
         } else if let host = ProcessInfo.processInfo.environment["DOCKER_HOST"], host.hasPrefix("unix://") {
@@ -94,6 +101,9 @@ public final class DockerEngine: Sendable {
     }
 
     private func send(path: String, method: HTTPMethod = .GET, versioned: Bool = true) async throws -> (HTTPClientResponse, Data) {
+        guard FileManager.default.fileExists(atPath: socketPath) else {
+            throw DockerError.unreachable(socket: socketPath, detail: "no such socket (is dockerd running?)")
+        }
         let fullPath = versioned ? try await versionPrefix() + path : path
         let encodedSocket = socketPath.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? socketPath
         var request = HTTPClientRequest(url: "http+unix://\(encodedSocket)\(fullPath)")

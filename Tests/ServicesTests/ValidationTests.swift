@@ -1,0 +1,64 @@
+import Testing
+@testable import Services
+
+@Suite struct ValidationTests {
+    @Test(arguments: ["hello", "a", "0day", "my-app_2", String(repeating: "a", count: 63)])
+    func validNamesAreAccepted(name: String) throws {
+        try Validation.deploymentName(name)
+    }
+
+    @Test(arguments: ["", "../x", "A B", "Hello", "-x", "_x", "a/b", "a.b", "a b", "é", "x\n", String(repeating: "a", count: 64)])
+    func invalidNamesAreRefusedWithWhatIsAllowed(name: String) {
+        do {
+            try Validation.deploymentName(name)
+            Issue.record("accepted '\(name)'")
+        } catch {
+            let message = String(describing: error)
+            #expect(message.contains("invalid deployment name '\(name)'"))
+            #expect(message.contains("^[a-z0-9][a-z0-9_-]{0,62}$"))
+        }
+    }
+
+    @Test(arguments: ["main", "release/1.2", "feature-x"])
+    func validBranches(branch: String) throws { try Validation.branch(branch) }
+
+    @Test(arguments: ["", "-x", "a..b", "a b", "a:b", "x.lock", "/x", "a~1", "a\u{7}"])
+    func invalidBranches(branch: String) {
+        #expect(throws: ServiceError.invalidBranch(branch)) { try Validation.branch(branch) }
+    }
+
+    @Test(arguments: ["", "-uupload-pack=evil", "https://x/ y", "a\nb"])
+    func invalidURLs(url: String) {
+        #expect(throws: ServiceError.invalidURL(url)) { try Validation.repositoryURL(url) }
+    }
+
+    @Test func durations() throws {
+        #expect(try Validation.durationSeconds("90", name: "x") == 90)
+        #expect(try Validation.durationSeconds("30s", name: "x") == 30)
+        #expect(try Validation.durationSeconds("5m", name: "x") == 300)
+        #expect(try Validation.durationSeconds("1h", name: "x") == 3600)
+        for bad in ["", "m", "5x", "-5", "1.5m", "0", "99999999999999999999h"] {
+            #expect(throws: ServiceError.self, "\(bad)") { try Validation.durationSeconds(bad, name: "x", minimum: 1) }
+        }
+    }
+
+    @Test func listenAddresses() throws {
+        #expect(try DaemonConfiguration.parseListenAddress("0.0.0.0:42107") == ("0.0.0.0", 42107))
+        #expect(try DaemonConfiguration.parseListenAddress("[::1]:8080") == ("::1", 8080))
+        for bad in ["42107", ":80", "host:0", "host:99999", "host:x"] {
+            #expect(throws: ServiceError.invalidListenAddress(bad)) { try DaemonConfiguration.parseListenAddress(bad) }
+        }
+        let configuration = try DaemonConfiguration(environment: [:])
+        #expect(configuration.root.path == "/opt/stevedore")
+        #expect(configuration.localBaseURL == "http://127.0.0.1:42107")
+        #expect(configuration.defaultPollIntervalSeconds == 300)
+        #expect(throws: ServiceError.self) { try DaemonConfiguration(environment: ["STEVEDORE_POLL_INTERVAL": "soon"]) }
+    }
+
+    @Test func adminKeyComparison() {
+        #expect(AdminKey.matches("abc", "abc"))
+        #expect(!AdminKey.matches("abd", "abc"))
+        #expect(!AdminKey.matches("ab", "abc"))
+        #expect(!AdminKey.matches("", "abc"))
+    }
+}

@@ -1,0 +1,83 @@
+import Testing
+@testable import Supervision
+
+@Suite struct RestartTypeTests {
+    @Test func permanentChildThatThrowsIsRestarted() async throws {
+        let clock = ManualClock()
+        let probe = Probe()
+        let sup = Supervisor(id: "root", configuration: config(), clock: clock, logger: quiet, children: [
+            .worker("w") { _ in
+                probe.record("start")
+                if probe.count("start") < 3 { throw Boom() }
+                try await idle()
+            },
+        ])
+        let run = Task { try await sup.run() }
+        try await eventually("three starts") { probe.count("start") == 3 }
+        let node = try #require(await sup.status().find(path: "w"))
+        #expect(node.state == .running)
+        #expect(node.restartsTotal == 2)
+        #expect(node.lastExit == "boom")
+        run.cancel()
+        try await run.value
+    }
+
+    @Test func permanentChildThatReturnsIsRestarted() async throws {
+        let probe = Probe()
+        let sup = Supervisor(id: "root", configuration: config(), clock: ManualClock(), logger: quiet, children: [
+            .worker("w") { _ in
+                probe.record("start")
+                if probe.count("start") >= 2 { try await idle() }
+            },
+        ])
+        let run = Task { try await sup.run() }
+        try await eventually { probe.count("start") == 2 }
+        run.cancel()
+        try await run.value
+    }
+
+    @Test func transientChildThatReturnsIsNotRestarted() async throws {
+        let probe = Probe()
+        let sup = Supervisor(id: "root", configuration: config(), clock: ManualClock(), logger: quiet, children: [
+            .worker("t", restart: .transient) { _ in probe.record("start") },
+            .worker("keepalive") { _ in try await idle() },
+        ])
+        let run = Task { try await sup.run() }
+        try await eventually { await sup.status().find(path: "t")?.lastExit == "normal" }
+        #expect(probe.count("start") == 1)
+        let node = try #require(await sup.status().find(path: "t"))
+        #expect(node.lastExit == "normal")
+        #expect(node.restartsTotal == 0)
+        run.cancel()
+        try await run.value
+    }
+
+    @Test func transientChildThatThrowsIsRestarted() async throws {
+        let probe = Probe()
+        let sup = Supervisor(id: "root", configuration: config(), clock: ManualClock(), logger: quiet, children: [
+            .worker("t", restart: .transient) { _ in
+                probe.record("start")
+                if probe.count("start") == 1 { throw Boom() }
+            },
+        ])
+        let run = Task { try await sup.run() }
+        try await eventually { await sup.status().find(path: "t")?.lastExit == "normal" }
+        #expect(probe.count("start") == 2)
+        #expect(await sup.status().find(path: "t")?.state == .stopped)
+        run.cancel()
+        try await run.value
+    }
+
+    @Test func temporaryChildIsNeverRestarted() async throws {
+        let probe = Probe()
+        let sup = Supervisor(id: "root", configuration: config(), clock: ManualClock(), logger: quiet, children: [
+            .worker("tmp", restart: .temporary) { _ in probe.record("start"); throw Boom() },
+        ])
+        let run = Task { try await sup.run() }
+        try await eventually { await sup.status().find(path: "tmp")?.lastExit == "boom" }
+        #expect(probe.count("start") == 1)
+        #expect(await sup.status().find(path: "tmp")?.state == .stopped)
+        run.cancel()
+        try await run.value
+    }
+}

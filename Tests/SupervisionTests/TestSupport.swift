@@ -1,0 +1,46 @@
+import Logging
+import Supervision
+import Synchronization
+
+/// Counts events from children so tests can wait for them.
+final class Probe: Sendable {
+    private let counts = Mutex<[String: Int]>([:])
+    private let log = Mutex<[String]>([])
+
+    func record(_ event: String) {
+        counts.withLock { $0[event, default: 0] += 1 }
+        log.withLock { $0.append(event) }
+    }
+
+    func count(_ event: String) -> Int { counts.withLock { $0[event] ?? 0 } }
+    var events: [String] { log.withLock { $0 } }
+}
+
+struct Boom: Error, CustomStringConvertible {
+    var description: String { "boom" }
+}
+
+/// Waits (yielding; no wall-clock bound on correctness) until `condition` holds.
+func eventually(_ what: String = "", _ condition: @Sendable () async -> Bool) async throws {
+    for i in 0..<200_000 {
+        if await condition() { return }
+        if i % 32 == 0 { try await Task.sleep(for: .milliseconds(1)) } else { await Task.yield() }
+    }
+    Issue.record("condition never held: \(what)")
+    throw Boom()
+}
+
+/// A configuration without jitter, so delays are exact.
+func config(max: Int = 10, period: Duration = .seconds(60), backoff: BackoffPolicy = .none) -> SupervisorConfiguration {
+    SupervisorConfiguration(intensity: RestartIntensity(maxRestarts: max, period: period), backoff: backoff, random: { 0.5 })
+}
+
+/// Runs forever until cancelled.
+func idle() async throws {
+    while true { try await Task.sleep(for: .seconds(3600)) }
+}
+
+import Testing
+
+/// A logger that drops everything, so test output stays readable.
+let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
