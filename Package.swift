@@ -68,7 +68,13 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "DockerTests", dependencies: ["Docker"]),
         .testTarget(name: "ServicesTests", dependencies: ["Services", "Store", "Docker", "Supervision"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["Services", "Docker", "Store"]),
+        // Runs the built `stevedore` binary against the real Docker engine, git and Compose.
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: [
+                "Services", "Docker", "Store", "stevedore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]),
     ],
     swiftLanguageModes: [.v6]
 )

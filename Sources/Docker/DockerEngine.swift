@@ -39,9 +39,11 @@ public final class DockerEngine: Sendable {
     ///   - requestTimeout: limit for one request, connection included.
     /// A client whose connect timeout is short: a missing or dead socket must be reported
     /// at once (degraded), not after the request timeout. Lives as long as the process.
-    public static let defaultClient = HTTPClient(
-        eventLoopGroup: HTTPClient.defaultEventLoopGroup,
-        configuration: HTTPClient.Configuration(timeout: .init(connect: .seconds(3), read: .seconds(60))))
+    public static let defaultClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration(timeout: .init(connect: .seconds(3), read: .seconds(60)))
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
 
     public init(socketPath: String? = nil, client: HTTPClient = DockerEngine.defaultClient, requestTimeout: TimeAmount = .seconds(30)) {
         if let socketPath {

@@ -32,7 +32,15 @@ public struct AdminClient: Sendable {
     /// Per-request timeout; deploys (`up` with a build) may take minutes.
     public var timeout: TimeAmount
 
-    public init(baseURL: String, key: String, client: HTTPClient = .shared, timeout: TimeAmount = .seconds(1800)) {
+    /// A client that fails at once when nothing listens (AsyncHTTPClient otherwise retries
+    /// refused connections until the request deadline). Lives as long as the process.
+    public static let defaultClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration(timeout: .init(connect: .seconds(5)))
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
+
+    public init(baseURL: String, key: String, client: HTTPClient = AdminClient.defaultClient, timeout: TimeAmount = .seconds(1800)) {
         self.baseURL = baseURL
         self.key = key
         self.client = client

@@ -128,14 +128,15 @@ public final class DeploymentEngine: Sendable {
         case deployed(String)
     }
 
-    /// One poller pass: checks the remote; if its head differs from what is deployed, syncs
-    /// and brings it up. Does nothing for a disabled (paused) deployment.
+    /// One poller pass: checks the remote (recorded, so `status` shows when a paused
+    /// deployment falls behind); if its head differs from what is deployed and the
+    /// deployment is enabled, syncs and brings it up.
     ///
     /// - Throws: errors of ``checkRemote(_:)``, ``sync(_:)``, ``up(_:)``.
     public func poll(_ name: String) async throws -> PollOutcome {
         let record = try await deployment(name)
-        guard record.enabled else { return .disabled }
         let remote = try await checkRemote(name)
+        guard record.enabled else { return .disabled }
         let status = try await store.status(of: name)
         if status.deployedCommit == remote, status.syncedCommit == remote { return .upToDate(remote) }
         return try await locks.withLock(name) {

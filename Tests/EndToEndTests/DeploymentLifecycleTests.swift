@@ -1,0 +1,135 @@
+import Foundation
+import Testing
+
+/// The first slice end to end on the real Docker engine, git and Compose: the built
+/// `stevedore` binary as daemon and CLI.
+@Suite(.serialized) struct DeploymentLifecycleTests {
+    @Test func deployUpdateReconcileAndStop() async throws {
+        let s = try Scenario()
+        defer { s.tearDown() }
+        try await s.startDaemon()
+
+        // A repository is registered and deployed by the poller.
+        let add = try s.cli("repo", "add", s.name, s.remote)
+        #expect(add.status == 0, "\(add.stderr)")
+        try await waitUntil("app answers with version 1") { await httpGet(s.appURL)?.1 == "version 1\n" }
+        try await waitUntil("status says healthy") {
+            (try s.deploymentStatus()["health"] as? [String: Any])?["state"] as? String == "healthy"
+        }
+        let text = try s.cli("status", s.name)
+        #expect(text.stdout.contains("health:     healthy"))
+        #expect(try s.node("deployments/\(s.name)/poller")?["state"] as? String == "running")
+
+        // A new commit is deployed after the next poll.
+        let v2 = try s.publish("version 2")
+        try await waitUntil("app answers with version 2") { await httpGet(s.appURL)?.1 == "version 2\n" }
+        try await waitUntil("status records the new commit") { try s.deploymentStatus()["deployed_commit"] as? String == v2 }
+
+        // `docker stop` is undone by the reconciler.
+        let container = try #require(try s.containers(all: false).first)
+        try sh("docker stop \(container) >/dev/null")
+        try await waitUntil("reconciler restarts the container") {
+            try sh("docker inspect -f '{{.State.Running}}' \(container)") == "true"
+        }
+        try await waitUntil("app answers again") { await httpGet(s.appURL)?.1 == "version 2\n" }
+
+        // `deploy down` removes the containers, and they stay down: both the poller and the
+        // reconciler complete a pass after it without bringing them back.
+        let down = try s.cli("deploy", "down", s.name)
+        #expect(down.status == 0, "\(down.stderr)")
+        #expect(try s.containers().isEmpty)
+        try await waitUntil("poller and reconciler see the pause") {
+            try s.node("deployments/\(s.name)/poller")?["status"] as? String == "paused (deploy down)"
+                && s.node("deployments/\(s.name)/reconciler")?["status"] as? String == "idle (paused or never deployed)"
+        }
+        // A new commit is seen by the poller but does not redeploy a paused deployment.
+        let v3 = try s.publish("version 3")
+        try await waitUntil("the poller sees the new commit") { try s.deploymentStatus()["remote_commit"] as? String == v3 }
+        #expect(try s.containers().isEmpty)
+        #expect(await httpGet(s.appURL) == nil)
+        #expect(try s.deploymentStatus()["enabled"] as? Bool == false)
+    }
+
+    @Test func badInputGetsClearErrors() async throws {
+        let s = try Scenario()
+        defer { s.tearDown() }
+        try await s.startDaemon()
+
+        for bad in ["../x", "A B", ""] {
+            let result = try s.cli("deploy", "up", bad)
+            #expect(result.status == 2, "exit status for '\(bad)'")
+            #expect(result.stderr.contains("invalid deployment name '\(bad)'"), "\(result.stderr)")
+            #expect(result.stderr.contains("^[a-z0-9][a-z0-9_-]{0,62}$"))
+        }
+        let badAdd = try s.cli("repo", "add", "Bad Name", s.remote)
+        #expect(badAdd.status == 2)
+        #expect(badAdd.stderr.contains("invalid deployment name 'Bad Name'"))
+
+        // The API refuses it as well, with a JSON error.
+        let key = s.adminKey
+        let body = try runProgram("/usr/bin/curl", ["-s", "-X", "POST", "-H", "Authorization: Bearer \(key)",
+                                                    "-d", #"{"name":"../x","url":"/tmp/r"}"#, "-w", "\n%{http_code}", s.apiURL + "/api/repos"])
+        #expect(body.stdout.hasSuffix("\n400"))
+        #expect(body.stdout.contains(#"{"error":"invalid deployment name '../x'"#))
+
+        // Unknown deployment: exit 1 with a message.
+        let unknown = try s.cli("status", "nothere")
+        #expect(unknown.status == 1)
+        #expect(unknown.stderr.contains("no deployment named 'nothere'"))
+
+        // Wrong admin key: the CLI reads the key from its root; give it a root with another key.
+        let otherRoot = s.dir + "/other-root"
+        try FileManager.default.createDirectory(atPath: otherRoot + "/system", withIntermediateDirectories: true)
+        try "0000000000000000000000000000000000000000000000000000000000000000\n".write(
+            toFile: otherRoot + "/system/admin.key", atomically: true, encoding: .utf8)
+        let wrong = try s.cli("status", environment: ["STEVEDORE_ROOT": otherRoot])
+        #expect(wrong.status == 1)
+        #expect(wrong.stderr.contains("not authorized (HTTP 401): invalid admin key"), "\(wrong.stderr)")
+        let raw = await httpGet(s.apiURL + "/api/status", bearer: "nope")
+        #expect(raw?.0 == 401)
+        #expect(raw?.1.contains(#""error":"#) == true)
+        #expect(await httpGet(s.apiURL + "/api/status")?.0 == 401)
+
+        // No daemon: says so and how to start it.
+        let none = try s.cli("status", environment: ["STEVEDORE_LISTEN_ADDR": "127.0.0.1:\(try freePort())"])
+        #expect(none.status == 1)
+        #expect(none.stderr.contains("daemon is not running"))
+        #expect(none.stderr.contains("stevedore daemon"))
+
+        // A duplicate registration is a conflict.
+        #expect(try s.cli("repo", "add", s.name, s.remote).status == 0)
+        let dup = try s.cli("repo", "add", s.name, s.remote)
+        #expect(dup.status == 1)
+        #expect(dup.stderr.contains("already exists"))
+        #expect(try s.cli("deploy", "down", s.name).status == 0)
+    }
+
+    @Test func composeV1DeploysToo() async throws {
+        let s = try Scenario(composeV1: true)
+        defer { s.tearDown() }
+        try await s.startDaemon()
+        #expect(try s.cli("repo", "add", s.name, s.remote, "--poll-interval", "2s").status == 0)
+        try await waitUntil("app answers via docker-compose v1") { await httpGet(s.appURL)?.1 == "version 1\n" }
+        #expect(s.daemonLog().contains("compose=docker-compose 1."))
+        #expect(try s.cli("deploy", "down", s.name).status == 0)
+        #expect(try s.containers().isEmpty)
+    }
+
+    @Test func restartingTheDaemonLeavesWorkloadsRunning() async throws {
+        let s = try Scenario()
+        defer { s.tearDown() }
+        try await s.startDaemon()
+        #expect(try s.cli("repo", "add", s.name, s.remote).status == 0)
+        try await waitUntil("app answers") { await httpGet(s.appURL)?.1 == "version 1\n" }
+        let before = try sh("docker inspect -f '{{.State.StartedAt}}' \(try #require(try s.containers().first))")
+        s.stopDaemon()
+        #expect(await httpGet(s.appURL)?.1 == "version 1\n")
+        try await s.startDaemon()
+        try await waitUntil("subtree back after restart") {
+            try s.node("deployments/\(s.name)/poller")?["status"] as? String != nil
+        }
+        let after = try sh("docker inspect -f '{{.State.StartedAt}}' \(try #require(try s.containers().first))")
+        #expect(before == after, "the container was restarted by a daemon restart")
+    }
+}
+
