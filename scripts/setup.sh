@@ -5,7 +5,7 @@
 # dependencies it touches nothing. Used by scripts/demo.sh and scripts/test.sh.
 #
 #   - apt packages: libsqlcipher-dev libsystemd-dev git docker.io docker-compose (Compose v1)
-#     busybox-static sqlcipher curl
+#     busybox-static sqlcipher sqlite3 (tests check the file is unreadable to it) curl
 #   - Compose v2: the CLI plugin binary from Debian 13's `docker-compose` package, fetched with
 #     an apt source list of its own in a temp dir (the system's sources are not changed), put in
 #     /usr/local/lib/docker/cli-plugins/docker-compose
@@ -30,11 +30,12 @@ apt_update_once() {
 
 # --- 1. Debian packages -------------------------------------------------------------------
 need=()
-for pkg in libsqlcipher-dev sqlcipher libsystemd-dev git docker.io docker-compose busybox-static curl; do
+for pkg in libsqlcipher-dev sqlcipher sqlite3 libsystemd-dev git docker.io docker-compose busybox-static curl; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 # A working engine and Compose from elsewhere (e.g. Docker's own packages) count as present.
-if [[ " ${need[*]} " == *" docker.io "* ]] && command -v dockerd >/dev/null 2>&1; then
+engine_answers() { command -v curl >/dev/null 2>&1 && curl -sf --max-time 3 --unix-socket /var/run/docker.sock http://localhost/_ping >/dev/null 2>&1; }
+if [[ " ${need[*]} " == *" docker.io "* ]] && { command -v dockerd >/dev/null 2>&1 || engine_answers; }; then
   need=("${need[@]/docker.io}")
 fi
 if [[ " ${need[*]} " == *" docker-compose "* ]] && command -v docker-compose >/dev/null 2>&1; then

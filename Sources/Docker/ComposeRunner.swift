@@ -44,6 +44,7 @@ public struct ComposeProject: Sendable {
     /// Environment for interpolation: `STEVEDORE_*` plus the deployment's parameters.
     public var environment: [String: String]
 
+    /// - Parameters: see the properties; `environment` is merged over the daemon's (scrubbed) one.
     public init(name: String, directory: String, file: String, environment: [String: String]) {
         self.name = name
         self.directory = directory
@@ -58,11 +59,16 @@ public struct ComposeProject: Sendable {
 /// The version is detected from `version --short`'s output, never from an exit code
 /// (some v1 builds exit 0 on unknown subcommands).
 public struct ComposeRunner: Sendable {
+    /// The detected implementation (``detect(preferV1:runner:)``).
     public let flavor: ComposeFlavor
     private let runner: ProcessRunner
     /// Limit for one `up` (build included) or `down`.
     public var timeout: Duration
 
+    /// - Parameters:
+    ///   - flavor: from ``detect(preferV1:runner:)``.
+    ///   - runner: runs the commands (process group, timeout, scrubbed environment).
+    ///   - timeout: limit for one `up` or `down`; default 900 s (builds on a Raspberry Pi are slow).
     public init(flavor: ComposeFlavor, runner: ProcessRunner = ProcessRunner(), timeout: Duration = .seconds(900)) {
         self.flavor = flavor
         self.runner = runner

@@ -45,6 +45,8 @@ public final class DockerEngine: Sendable {
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }()
 
+    /// Creates a client; nothing is sent until the first call.
+    ///
     public init(socketPath: String? = nil, client: HTTPClient = DockerEngine.defaultClient, requestTimeout: TimeAmount = .seconds(30)) {
         if let socketPath {
             self.socketPath = socketPath

@@ -1,18 +1,23 @@
 /// `GET /containers/json` item (Docker Engine API v1.41), the fields Stevedore reads.
 public struct ContainerSummary: Decodable, Sendable, Equatable {
+    /// Full container id.
     public var id: String
+    /// Names, each with a leading `/`.
     public var names: [String]
+    /// Image reference the container was created from.
     public var image: String
     /// `created`, `running`, `paused`, `restarting`, `removing`, `exited` or `dead`.
     public var state: String
     /// Human status, e.g. `Up 3 minutes (healthy)`.
     public var status: String
+    /// Labels (Compose's `com.docker.compose.*` among them).
     public var labels: [String: String]
 
     enum CodingKeys: String, CodingKey {
         case id = "Id", names = "Names", image = "Image", state = "State", status = "Status", labels = "Labels"
     }
 
+    /// A summary with the given fields (tests and fakes of pure logic).
     public init(id: String, names: [String], image: String, state: String, status: String, labels: [String: String]) {
         self.id = id
         self.names = names
@@ -40,23 +45,32 @@ public struct ContainerSummary: Decodable, Sendable, Equatable {
 
 /// `GET /containers/{id}/json` (Docker Engine API v1.41), the fields Stevedore reads.
 public struct ContainerDetails: Decodable, Sendable {
+    /// `State` of the inspect answer.
     public struct State: Decodable, Sendable {
+        /// `created`, `running`, `paused`, `restarting`, `removing`, `exited` or `dead`.
         public var status: String
+        /// Whether the main process runs.
         public var running: Bool
+        /// Exit status of the last run.
         public var exitCode: Int
+        /// Present when the image or Compose defines a healthcheck.
         public var health: Health?
 
         enum CodingKeys: String, CodingKey { case status = "Status", running = "Running", exitCode = "ExitCode", health = "Health" }
     }
 
+    /// `State.Health` of the inspect answer.
     public struct Health: Decodable, Sendable {
         /// `starting`, `healthy` or `unhealthy`.
         public var status: String
         enum CodingKeys: String, CodingKey { case status = "Status" }
     }
 
+    /// Full container id.
     public var id: String
+    /// Name with a leading `/`.
     public var name: String
+    /// Runtime state.
     public var state: State
 
     enum CodingKeys: String, CodingKey { case id = "Id", name = "Name", state = "State" }

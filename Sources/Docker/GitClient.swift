@@ -26,6 +26,9 @@ public struct GitClient: Sendable {
     /// Limit for one git command.
     public var timeout: Duration
 
+    /// - Parameters:
+    ///   - runner: runs git (process group, timeout, scrubbed environment).
+    ///   - timeout: limit for one git command; default 300 s.
     public init(runner: ProcessRunner = ProcessRunner(), timeout: Duration = .seconds(300)) {
         self.runner = runner
         self.timeout = timeout

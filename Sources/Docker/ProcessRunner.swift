@@ -70,6 +70,7 @@ public struct ProcessRunner: Sendable {
     /// Grace period between SIGTERM and SIGKILL on timeout or cancellation.
     public var killGracePeriod: Duration
 
+    /// - Parameter killGracePeriod: time between SIGTERM and SIGKILL to the process group; default 5 s.
     public init(killGracePeriod: Duration = .seconds(5)) {
         self.killGracePeriod = killGracePeriod
     }

@@ -2,6 +2,7 @@ import Foundation
 
 /// The admin API's JSON coders: snake_case keys, sorted for stable output.
 public enum APICoding {
+    /// The encoder for API bodies and `--json` output; `pretty` indents (CLI output).
     public static func encoder(pretty: Bool = false) -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
@@ -9,6 +10,7 @@ public enum APICoding {
         return encoder
     }
 
+    /// The decoder matching ``encoder(pretty:)``.
     public static func decoder() -> JSONDecoder {
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase

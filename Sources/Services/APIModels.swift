@@ -6,22 +6,34 @@ import Supervision
 
 /// One deployment with its status and container health (`GET /api/status[/NAME]`).
 public struct DeploymentView: Codable, Sendable {
+    /// Deployment name.
     public var name: String
+    /// Git remote URL.
     public var url: String
+    /// Branch followed.
     public var branch: String
     /// `false` while paused by `deploy down`.
     public var enabled: Bool
+    /// Seconds between remote checks.
     public var pollIntervalSeconds: Int
+    /// Head of the remote branch at the last check.
     public var remoteCommit: String?
+    /// Commit in the checkout.
     public var syncedCommit: String?
+    /// Commit last brought up with Compose.
     public var deployedCommit: String?
     /// Unix seconds.
     public var lastCheckedAt: Double?
+    /// Unix seconds of the last sync.
     public var syncedAt: Double?
+    /// Unix seconds of the last deploy.
     public var deployedAt: Double?
+    /// Last check/sync/deploy error, cleared by the next success.
     public var lastError: String?
+    /// Containers and their health, read from the engine on each request.
     public var health: DeploymentHealth
 
+    /// Combines the stored record, its status and the live health.
     public init(record: DeploymentRecord, status: DeploymentStatusRecord, health: DeploymentHealth) {
         name = record.name
         url = record.url
@@ -41,13 +53,16 @@ public struct DeploymentView: Codable, Sendable {
 
 /// `POST /api/repos`.
 public struct AddRepositoryRequest: Codable, Sendable {
+    /// Deployment name, `^[a-z0-9][a-z0-9_-]{0,62}$`.
     public var name: String
+    /// Git remote URL.
     public var url: String
     /// Default `main`.
     public var branch: String?
     /// Like `30s`, `5m`; default the daemon's `STEVEDORE_POLL_INTERVAL`.
     public var pollInterval: String?
 
+    /// A request; `nil` fields take the daemon's defaults.
     public init(name: String, url: String, branch: String? = nil, pollInterval: String? = nil) {
         self.name = name
         self.url = url
@@ -58,30 +73,41 @@ public struct AddRepositoryRequest: Codable, Sendable {
 
 /// Result of `POST /api/deployments/NAME/{sync,up,down}`.
 public struct ActionResponse: Codable, Sendable {
+    /// The deployment acted on.
     public var deployment: String
+    /// `sync`, `up` or `down`.
     public var action: String
     /// The commit synced or deployed.
     public var commit: String?
+    /// One line for humans.
     public var message: String
 }
 
 /// Every error: `{"error": "..."}` with a fitting HTTP status.
 public struct ErrorResponse: Codable, Sendable {
+    /// What went wrong, naming the bad value and what is allowed.
     public var error: String
 }
 
 /// A node path with the reason it is listed.
 public struct PathReason: Codable, Sendable, Equatable {
+    /// Node path (`root` for the root).
     public var path: String
+    /// The node's state.
     public var state: String
+    /// Why, when known.
     public var reason: String?
 }
 
 /// `GET /healthz`: 200 with `status` `ok` or `degraded`, 503 with `unhealthy`.
 public struct HealthResponse: Codable, Sendable {
+    /// `ok`, `degraded` or `unhealthy`.
     public var status: String
+    /// Stevedore's version.
     public var version: String
+    /// Failed or stuck nodes (the cause of a 503).
     public var unhealthy: [PathReason]
+    /// Degraded nodes and nodes in restart backoff.
     public var degraded: [PathReason]
 
     /// Rolls the tree up: failed or stuck nodes, or a root that is not running, make it

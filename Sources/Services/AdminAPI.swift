@@ -8,9 +8,12 @@ import Supervision
 
 /// An error that becomes `{"error": message}` with `status`.
 public struct APIError: Error, Sendable {
+    /// HTTP status of the answer.
     public var status: HTTPResponse.Status
+    /// The `error` text: names the bad value and what is allowed, or what to do.
     public var message: String
 
+    /// An error answered with `status` and `{"error": message}`.
     public init(_ status: HTTPResponse.Status, _ message: String) {
         self.status = status
         self.message = message
@@ -45,6 +48,9 @@ public struct AdminAPI: Sendable {
     let defaultPollIntervalSeconds: Int
     let logger: Logger
 
+    /// - Parameters:
+    ///   - adminKey: the bearer key every `/api/` request must present.
+    ///   - defaultPollIntervalSeconds: poll interval of repositories added without one.
     public init(engine: DeploymentEngine, tree: DaemonTree, adminKey: String, defaultPollIntervalSeconds: Int, logger: Logger) {
         self.engine = engine
         self.tree = tree

@@ -29,7 +29,7 @@ public struct AdminClient: Sendable {
     public let baseURL: String
     private let key: String
     private let client: HTTPClient
-    /// Per-request timeout; deploys (`up` with a build) may take minutes.
+    /// Timeout of a `POST` (deploys with a build may take minutes); `GET`s wait 30 s.
     public var timeout: TimeAmount
 
     /// A client that fails at once when nothing listens (AsyncHTTPClient otherwise retries
@@ -40,6 +40,10 @@ public struct AdminClient: Sendable {
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }()
 
+    /// - Parameters:
+    ///   - baseURL: e.g. ``DaemonConfiguration/localBaseURL``.
+    ///   - key: the admin key (``AdminKey/load(root:generate:)``).
+    ///   - timeout: limit for `POST`s, default 1800 s.
     public init(baseURL: String, key: String, client: HTTPClient = AdminClient.defaultClient, timeout: TimeAmount = .seconds(1800)) {
         self.baseURL = baseURL
         self.key = key
@@ -72,7 +76,7 @@ public struct AdminClient: Sendable {
             request.body = .bytes(ByteBuffer(bytes: body))
         }
         do {
-            let response = try await client.execute(request, timeout: timeout)
+            let response = try await client.execute(request, timeout: method == .GET ? .seconds(30) : timeout)
             let buffer = try await response.body.collect(upTo: 64 * 1024 * 1024)
             return (Int(response.status.code), Data(buffer.readableBytesView))
         } catch let error as HTTPClientError where error == .connectTimeout || error == .remoteConnectionClosed {

@@ -10,9 +10,12 @@ import Supervision
 /// never stopped) or until the root supervisor gives up (then it throws, and the process
 /// exits non-zero so that systemd or Docker restarts it).
 public struct Daemon {
+    /// Settings read from the environment.
     public let configuration: DaemonConfiguration
+    /// Receives the daemon's log (stderr under systemd: the journal).
     public let logger: Logger
 
+    /// Prepares a daemon; nothing happens until ``run()``.
     public init(configuration: DaemonConfiguration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger

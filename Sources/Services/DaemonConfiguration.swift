@@ -4,6 +4,7 @@ public struct DaemonConfiguration: Sendable {
     public var root: StateRoot
     /// Admin API bind host and port (`STEVEDORE_LISTEN_ADDR`, default `0.0.0.0:42107`).
     public var listenHost: String
+    /// Admin API port (1…65535).
     public var listenPort: Int
     /// Default seconds between remote checks for new deployments
     /// (`STEVEDORE_POLL_INTERVAL`, default 300; minimum 1 here so tests and the demo can

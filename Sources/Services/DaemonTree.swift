@@ -32,7 +32,9 @@ public final class DaemonTree: Sendable {
 
     /// Intensities per level (restarts, period in seconds).
     public static let rootIntensity = RestartIntensity(maxRestarts: 5, period: .seconds(30))
+    /// Intensity of `deployments`: 10 restarts in 60 s.
     public static let deploymentsIntensity = RestartIntensity(maxRestarts: 10, period: .seconds(60))
+    /// Intensity of each `deployments/<name>` subtree: 5 restarts in 60 s.
     public static let deploymentIntensity = RestartIntensity(maxRestarts: 5, period: .seconds(60))
 
     /// Builds the tree; ``start(engine:store:api:host:port:)`` adds the children.

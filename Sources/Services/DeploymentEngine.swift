@@ -7,14 +7,20 @@ import Store
 /// the admin API and the CLI. All changing operations on one deployment are serialized by
 /// ``DeploymentLocks``.
 public final class DeploymentEngine: Sendable {
+    /// Where checkouts, data and logs live.
     public let root: StateRoot
+    /// The state database.
     public let store: StateStore
+    /// The Engine API client (container listing and health).
     public let docker: DockerEngine
+    /// Runs `compose up`/`down`.
     public let compose: ComposeRunner
+    /// Runs `git ls-remote`, clone and fetch.
     public let git: GitClient
     private let locks = DeploymentLocks()
     private let logger: Logger
 
+    /// Wires the engine; nothing runs until a method is called.
     public init(root: StateRoot, store: StateStore, docker: DockerEngine, compose: ComposeRunner,
                 git: GitClient = GitClient(), logger: Logger = Logger(label: "stevedore.engine")) {
         self.root = root
@@ -164,12 +170,14 @@ public final class DeploymentEngine: Sendable {
         let record = try await deployment(name)
         let status = try await store.status(of: name)
         guard record.enabled, status.deployedCommit != nil else { return .notApplicable }
-        let containers = try await docker.containers(project: Self.projectName(name))
-        let stopped = containers.filter { $0.state != "running" }
-        guard containers.isEmpty || !stopped.isEmpty else { return .ok }
-        let why = containers.isEmpty ? "no containers" : stopped.map { "\($0.name) \($0.state)" }.joined(separator: ", ")
+        // Looked at under the lock: a deploy in progress has containers in `created` state
+        // that must not trigger a second `compose up`.
         return try await locks.withLock(name) {
             guard let current = try await self.store.deployment(named: name), current.enabled else { return .notApplicable }
+            let containers = try await self.docker.containers(project: Self.projectName(name))
+            let stopped = containers.filter { $0.state != "running" }
+            guard containers.isEmpty || !stopped.isEmpty else { return .ok }
+            let why = containers.isEmpty ? "no containers" : stopped.map { "\($0.name) \($0.state)" }.joined(separator: ", ")
             _ = try await self.upLocked(current)
             try? await self.store.recordEvent(deployment: name, kind: "reconcile", message: "restarted: \(why)")
             self.logger.notice("reconciled", metadata: ["deployment": "\(name)", "reason": "\(why)"])

@@ -2,6 +2,7 @@ import Docker
 
 /// One container of a deployment, as shown by `status`.
 public struct ContainerView: Codable, Sendable, Equatable {
+    /// Container name without the leading `/`.
     public var name: String
     /// Compose service.
     public var service: String?
@@ -19,6 +20,7 @@ public struct DeploymentHealth: Codable, Sendable, Equatable {
     /// - `down`: no containers;
     /// - `unknown`: the Docker engine did not answer.
     public var state: String
+    /// Every container of the project, by name.
     public var containers: [ContainerView]
     /// Why, when not healthy.
     public var detail: String?

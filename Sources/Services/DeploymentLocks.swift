@@ -4,6 +4,7 @@ public actor DeploymentLocks {
     private var held: Set<String> = []
     private var waiters: [String: [CheckedContinuation<Void, Never>]] = [:]
 
+    /// No lock is held at first.
     public init() {}
 
     /// Runs `body` while holding `name`'s lock.

@@ -6,6 +6,7 @@ public struct StateRoot: Sendable {
     /// The root directory.
     public let path: String
 
+    /// A layout rooted at `path` (not created until ``createBaseDirectories()``).
     public init(path: String) { self.path = path }
 
     /// `system/`: database, keys, daemon files.

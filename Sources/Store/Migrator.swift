@@ -7,6 +7,7 @@ public struct Migrator {
     /// SQL scripts, one per version step.
     public let migrations: [String]
 
+    /// - Parameter migrations: SQL scripts, index `i` upgrading version `i` to `i + 1`.
     public init(migrations: [String]) { self.migrations = migrations }
 
     /// Brings `connection` to the latest version.

@@ -13,6 +13,7 @@ public struct DeploymentRecord: Sendable, Equatable, Codable {
     /// Unix time (seconds) of registration.
     public var createdAt: Double
 
+    /// A record with the given fields (see the properties).
     public init(name: String, url: String, branch: String, enabled: Bool = true, pollIntervalSeconds: Int, createdAt: Double) {
         self.name = name
         self.url = url
@@ -25,30 +26,39 @@ public struct DeploymentRecord: Sendable, Equatable, Codable {
 
 /// Sync and deploy status of one deployment. Times are Unix seconds.
 public struct DeploymentStatusRecord: Sendable, Equatable, Codable {
+    /// The deployment's name.
     public var name: String
     /// When the remote was last checked, and the commit the branch pointed at.
     public var lastCheckedAt: Double?
+    /// Head of the remote branch at that check.
     public var remoteCommit: String?
     /// The commit the checkout holds, and when it was synced.
     public var syncedCommit: String?
+    /// When the checkout was last synced.
     public var syncedAt: Double?
     /// The commit last brought up with Compose, and when.
     public var deployedCommit: String?
+    /// When it was last brought up.
     public var deployedAt: Double?
     /// The last error of a check, sync or deploy; cleared by the next success.
     public var lastError: String?
+    /// When the last error happened.
     public var lastErrorAt: Double?
 
+    /// An empty status (never checked, synced or deployed).
     public init(name: String) { self.name = name }
 }
 
 /// One entry of the event history (supervisor and deployment events).
 public struct EventRecord: Sendable, Equatable, Codable {
+    /// Increasing id (insertion order).
     public var id: Int64
     /// Unix seconds.
     public var at: Double
+    /// The deployment concerned, or `nil` for daemon-wide events.
     public var deployment: String?
     /// Short machine-readable kind, e.g. `deploy`, `sync`, `reconcile`, `error`.
     public var kind: String
+    /// Human-readable text.
     public var message: String
 }

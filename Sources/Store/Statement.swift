@@ -10,7 +10,9 @@ public enum SQLValue: Sendable, Equatable {
 }
 
 extension SQLValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral {
+    /// `.text(value)`.
     public init(stringLiteral value: String) { self = .text(value) }
+    /// `.integer(value)`.
     public init(integerLiteral value: Int64) { self = .integer(value) }
 
     /// `.text(value)`, or `.null` for `nil`.
@@ -21,8 +23,10 @@ extension SQLValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral {
 
 /// One result row: values by column index (0-based).
 public struct Row: Sendable {
+    /// Column values in `SELECT` order.
     public let values: [SQLValue]
 
+    /// Column `i` as text (numbers are formatted, blobs decoded as UTF-8); `nil` for NULL.
     public func string(_ i: Int) -> String? {
         switch values[i] {
         case .text(let s): return s
@@ -33,8 +37,10 @@ public struct Row: Sendable {
         }
     }
 
+    /// Column `i` as an integer; `nil` for NULL or non-numeric text.
     public func int(_ i: Int) -> Int? { int64(i).map(Int.init) }
 
+    /// Column `i` as a 64-bit integer; `nil` for NULL or non-numeric text.
     public func int64(_ i: Int) -> Int64? {
         switch values[i] {
         case .integer(let n): return n
@@ -44,6 +50,7 @@ public struct Row: Sendable {
         }
     }
 
+    /// Column `i` as a floating-point number; `nil` for NULL or non-numeric text.
     public func double(_ i: Int) -> Double? {
         switch values[i] {
         case .real(let d): return d
@@ -53,6 +60,7 @@ public struct Row: Sendable {
         }
     }
 
+    /// Column `i` as a flag: non-zero integer is `true`, NULL is `false`.
     public func bool(_ i: Int) -> Bool { (int64(i) ?? 0) != 0 }
 }
 

@@ -18,6 +18,7 @@ public struct BackoffPolicy: Sendable, Equatable {
     /// Uptime after which the consecutive-restart count resets.
     public var resetAfter: Duration
 
+    /// Defaults: 500 ms doubling to 30 s, ±20 % jitter, reset after 60 s of uptime.
     public init(
         initial: Duration = .milliseconds(500), maximum: Duration = .seconds(30),
         multiplier: Double = 2, jitter: Double = 0.2, resetAfter: Duration = .seconds(60)

@@ -27,6 +27,7 @@ public struct NodeStatus: Sendable, Codable, Equatable {
     public var type: ChildType
     /// OTP restart type; `nil` for the root.
     public var restart: RestartType?
+    /// Current state; see ``NodeState``.
     public var state: NodeState
     /// Why the node is degraded or failed, when it is.
     public var reason: String?

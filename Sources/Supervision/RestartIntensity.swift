@@ -8,6 +8,7 @@ public struct RestartIntensity: Sendable, Equatable {
     /// Length of the sliding window (OTP `period`), > 0.
     public var period: Duration
 
+    /// - Precondition: `maxRestarts >= 0` and `period > 0`.
     public init(maxRestarts: Int, period: Duration) {
         precondition(maxRestarts >= 0, "maxRestarts must be >= 0")
         precondition(period > .zero, "period must be > 0")

@@ -19,6 +19,7 @@ public struct SupervisorConfiguration: Sendable {
     /// Source of jitter, a value in `0..<1`; inject a constant in tests.
     public var random: @Sendable () -> Double
 
+    /// Defaults: one_for_one, 5 restarts in 30 s, ``BackoffPolicy/init(initial:maximum:multiplier:jitter:resetAfter:)``'s defaults, uniform random jitter.
     public init(
         strategy: RestartStrategy = .oneForOne,
         intensity: RestartIntensity = RestartIntensity(maxRestarts: 5, period: .seconds(30)),

@@ -25,8 +25,10 @@ public struct ContinuousSupervisorClock: SupervisorClock {
     /// Creates a clock whose origin is the moment of creation.
     public init() { origin = ContinuousClock.now }
 
+    /// Time since this clock was created.
     public var now: Duration { ContinuousClock.now - origin }
 
+    /// Sleeps on `ContinuousClock`. - Throws: `CancellationError`.
     public func sleep(until deadline: Duration) async throws {
         try await ContinuousClock().sleep(until: origin.advanced(by: deadline), tolerance: nil)
     }
@@ -50,6 +52,7 @@ public final class ManualClock: SupervisorClock {
     /// Creates a clock standing at `.zero`.
     public init() {}
 
+    /// The manually advanced time.
     public var now: Duration { state.withLock { $0.now } }
 
     /// The number of tasks currently suspended in ``sleep(until:)``.
@@ -60,6 +63,7 @@ public final class ManualClock: SupervisorClock {
         state.withLock { $0.sleepers.values.map(\.deadline).sorted() }
     }
 
+    /// Suspends until ``advance(by:)`` reaches `deadline`. - Throws: `CancellationError`.
     public func sleep(until deadline: Duration) async throws {
         let id = state.withLock { s -> Int in s.nextID += 1; return s.nextID }
         try await withTaskCancellationHandler {

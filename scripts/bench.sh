@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Benchmarks that print numbers (no pass/fail): the daemon's idle memory with one deployment,
+# the time from `repo add` to the app answering, and from a pushed commit to the new version
+# answering (poll interval 2 s). Uses the real engine; cleans up after itself.
+#
+#   scripts/bench.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh >/dev/null
+swift build --product stevedore >/dev/null
+bin="$(swift build --show-bin-path)/stevedore"
+
+work=$(mktemp -d /tmp/stevedore-bench.XXXXXX)
+api_port=42190
+app_port=18190
+export STEVEDORE_ROOT="$work/root" STEVEDORE_LISTEN_ADDR="127.0.0.1:$api_port"
+export STEVEDORE_POLL_INTERVAL=2s STEVEDORE_RECONCILE_INTERVAL=30s
+pid=
+cleanup() {
+  [ -z "$pid" ] || { "$bin" deploy down bench >/dev/null 2>&1 || true; kill -TERM "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true; }
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+cp -r examples/hello "$work/src"
+sed -i "s/HELLO_PORT:-18080/HELLO_PORT:-$app_port/" "$work/src/docker-compose.yaml"
+git -C "$work/src" init -q -b main && git -C "$work/src" add -A
+git -C "$work/src" -c user.name=b -c user.email=b@example.invalid commit -qm v1
+git init -q --bare -b main "$work/remote.git" && git -C "$work/src" push -q "$work/remote.git" main
+
+"$bin" daemon >"$work/daemon.log" 2>&1 &
+pid=$!
+until curl -sf "http://$STEVEDORE_LISTEN_ADDR/healthz" >/dev/null; do sleep 0.1; done
+echo "daemon RSS at start, no deployments:   $(ps -o rss= -p "$pid") KiB"
+
+ms() { date +%s%3N; }
+t0=$(ms)
+"$bin" repo add bench "$work/remote.git" >/dev/null
+until curl -sf "http://127.0.0.1:$app_port/" | grep -q "version 1"; do sleep 0.1; done
+echo "repo add → app answers (clone, build, up): $(( $(ms) - t0 )) ms"
+
+echo "v2" >"$work/src/www/index.html"
+git -C "$work/src" -c user.name=b -c user.email=b@example.invalid commit -qam v2
+t0=$(ms)
+git -C "$work/src" push -q "$work/remote.git" main
+until curl -sf "http://127.0.0.1:$app_port/" | grep -q "v2"; do sleep 0.1; done
+echo "push → new version answers (poll 2 s):  $(( $(ms) - t0 )) ms"
+
+sleep 20
+echo "daemon RSS idle, one deployment (20 s): $(ps -o rss= -p "$pid") KiB"
+t0=$(ms)
+for _ in $(seq 1 50); do "$bin" status bench --json >/dev/null; done
+echo "stevedore status NAME --json:           $(( ($(ms) - t0) / 50 )) ms per call (mean of 50)"
