@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh >/dev/null
-swift build --product stevedore >/dev/null
+swift build --product stevedore >/dev/null 2>&1 || { echo "build failed: run swift build" >&2; exit 1; }
 bin="$(swift build --show-bin-path)/stevedore"
 
 work=$(mktemp -d /tmp/stevedore-bench.XXXXXX)
