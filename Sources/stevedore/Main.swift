@@ -5,25 +5,29 @@ import Foundation
 @main
 struct Main {
     static func main() async {
-        let command: any ParsableCommand
         do {
-            command = try Stevedore.parseAsRoot()
-        } catch {
-            let code = Stevedore.exitCode(for: error)
-            if code == .success { Stevedore.exit(withError: error) }  // --help, --version
-            FileHandle.standardError.write(Data((Stevedore.fullMessage(for: error) + "\n").utf8))
-            exit(2)
-        }
-        do {
+            var command = try Stevedore.parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
-                var syncCommand = command
-                try syncCommand.run()
+                try command.run()
             }
-        } catch let exitCode as ExitCode {
-            exit(exitCode.rawValue)
         } catch {
+            fail(error)
+        }
+    }
+
+    /// Help and version requests print and exit 0; usage errors print the usage and exit 2;
+    /// every other error prints `error: <message>` and exits 1.
+    static func fail(_ error: any Error) -> Never {
+        if let exitCode = error as? ExitCode { exit(exitCode.rawValue) }
+        switch Stevedore.exitCode(for: error) {
+        case .success:
+            Stevedore.exit(withError: error)
+        case .validationFailure:
+            FileHandle.standardError.write(Data((Stevedore.fullMessage(for: error) + "\n").utf8))
+            exit(2)
+        default:
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             exit(1)
         }
