@@ -26,11 +26,15 @@ let package = Package(
             pkgConfig: "sqlcipher",
             providers: [.apt(["libsqlcipher-dev"])]
         ),
+        // prctl(2) is variadic: Swift cannot call it directly.
+        .target(name: "CSupervisionShims"),
         .target(
             name: "Supervision",
             dependencies: [
+                "CSupervisionShims",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
             ]
         ),
         .target(

@@ -1,27 +1,48 @@
 import Synchronization
 
 /// What a running child receives from its supervisor: its path in the tree and a way to
-/// report liveness and health without an actor hop.
+/// report readiness, liveness and health without an actor hop, and to learn that a graceful
+/// stop was requested.
 ///
 /// Thread-safe; a child may call it from any task.
 public final class ChildContext: Sendable {
     /// The child's path from the root, e.g. `deployments/hello/poller`.
     public let path: String
     private let clock: any SupervisorClock
+    private let onReady: @Sendable () -> Void
     private struct State {
         var lastHeartbeat: Duration?
         var degradedReason: String?
         var statusText: String?
+        var pid: Int32?
+        var readyReported = false
+        var shutdownRequested = false
+        var shutdownHandlers: [@Sendable () -> Void] = []
     }
     private let state = Mutex(State())
 
     /// Creates a context. Supervisors make these; tests of a single worker may too.
-    public init(path: String, clock: any SupervisorClock) {
+    ///
+    /// - Parameter onReady: called once, on the first ``ready()``.
+    public init(path: String, clock: any SupervisorClock, onReady: @escaping @Sendable () -> Void = {}) {
         self.path = path
         self.clock = clock
+        self.onReady = onReady
     }
 
-    /// Records that the child is alive now (shown as "last heartbeat age" in status).
+    /// Ends the child's start (for specs with ``ChildSpec/Readiness/explicit(timeout:)``), like
+    /// sd_notify(3)'s `READY=1`; also a heartbeat. Later calls only heartbeat.
+    public func ready() {
+        heartbeat()
+        let first = state.withLock { s -> Bool in
+            defer { s.readyReported = true }
+            return !s.readyReported
+        }
+        if first { onReady() }
+    }
+
+    /// Records that the child is alive now (`WATCHDOG=1`): resets its liveness deadline and
+    /// shows as "last heartbeat age" in status.
     public func heartbeat() {
         let now = clock.now
         state.withLock { $0.lastHeartbeat = now }
@@ -39,7 +60,37 @@ public final class ChildContext: Sendable {
         state.withLock { $0.statusText = text }
     }
 
+    /// The OS process id of a process-isolated child (shown in status).
+    public func setPID(_ pid: Int32?) {
+        state.withLock { $0.pid = pid }
+    }
+
+    /// Whether the supervisor asked this child to stop gracefully.
+    public var isShutdownRequested: Bool { state.withLock { $0.shutdownRequested } }
+
+    /// Calls `handler` when a graceful stop is requested (at once if it already was).
+    public func onShutdownRequest(_ handler: @escaping @Sendable () -> Void) {
+        let runNow = state.withLock { s -> Bool in
+            if s.shutdownRequested { return true }
+            s.shutdownHandlers.append(handler)
+            return false
+        }
+        if runNow { handler() }
+    }
+
+    /// Asks the child to stop gracefully (the supervisor's first stop step).
+    func requestShutdown() {
+        let handlers = state.withLock { s -> [@Sendable () -> Void] in
+            guard !s.shutdownRequested else { return [] }
+            s.shutdownRequested = true
+            defer { s.shutdownHandlers.removeAll() }
+            return s.shutdownHandlers
+        }
+        for handler in handlers { handler() }
+    }
+
     var lastHeartbeat: Duration? { state.withLock { $0.lastHeartbeat } }
     var degradedReason: String? { state.withLock { $0.degradedReason } }
     var statusText: String? { state.withLock { $0.statusText } }
+    var pid: Int32? { state.withLock { $0.pid } }
 }

@@ -1,22 +1,37 @@
 /// How one incarnation of a child ended.
-enum ExitReason: Sendable, Equatable, CustomStringConvertible {
+enum ExitReason: Error, Sendable, Equatable, CustomStringConvertible {
     /// `start` returned.
     case normal
-    /// The child ended because its supervisor cancelled it.
+    /// The child ended because its supervisor stopped it.
     case cancelled
     /// `start` threw; the error's description.
     case error(String)
+    /// The child missed its liveness deadline and was stopped.
+    case hung(String)
 
-    /// A thrown error (OTP: any reason other than `normal`/`shutdown`).
-    var isAbnormal: Bool { if case .error = self { return true } else { return false } }
+    /// OTP: any reason other than `normal`/`shutdown` is abnormal (transient children restart).
+    var isAbnormal: Bool {
+        switch self {
+        case .error, .hung: return true
+        case .normal, .cancelled: return false
+        }
+    }
 
     var description: String {
         switch self {
         case .normal: return "normal"
         case .cancelled: return "cancelled"
         case .error(let message): return message
+        case .hung(let message): return "hung: \(message)"
         }
     }
+}
+
+/// The outcome of waiting for a starting child.
+enum StartOutcome: Sendable {
+    case ready
+    case exited(ExitReason)
+    case timedOut
 }
 
 /// A supervisor's runtime bookkeeping for one child. Confined to its ``Supervisor`` actor.
@@ -37,6 +52,11 @@ final class ChildRecord {
     var consecutiveRestarts = 0
     var nextRestartAt: Duration?
     var restartTimer: Task<Void, Never>?
+    /// Ids restarted together when ``restartTimer`` fires (strategy group, in start order).
+    var restartGroup: [String] = []
+    var livenessTimer: Task<Void, Never>?
+    var readyWaiter: CheckedContinuation<StartOutcome, Never>?
+    var readyTimer: Task<Void, Never>?
     var exitWaiters: [Int: CheckedContinuation<Bool, Never>] = [:]
     var waiterTimers: [Int: Task<Void, Never>] = [:]
 
@@ -52,6 +72,16 @@ final class ChildRecord {
         lastExit = nil
         reason = nil
         stopRequested = false
+        state = .stopped
+    }
+
+    func cancelTimers() {
+        restartTimer?.cancel()
+        restartTimer = nil
+        livenessTimer?.cancel()
+        livenessTimer = nil
+        nextRestartAt = nil
+        restartGroup = []
     }
 
     /// Resumes everyone waiting for this incarnation to end.
@@ -74,6 +104,7 @@ final class ChildRecord {
             path: path, id: spec.id, type: spec.type, restart: spec.restart,
             state: state, reason: reason,
             status: isRunning ? context?.statusText : nil,
+            pid: isRunning ? context?.pid : nil,
             restartsInWindow: restartStamps.count(now: now, period: period),
             restartsTotal: restartsTotal,
             lastExit: lastExit?.description,

@@ -2,9 +2,11 @@
 public enum RestartType: String, Sendable, Codable {
     /// Always restarted, whether it returned or threw.
     case permanent
-    /// Restarted only after an abnormal end (a thrown error); a normal return is final.
+    /// Restarted only after an abnormal end (a thrown error, a missed liveness deadline); a
+    /// normal return is final.
     case transient
-    /// Never restarted.
+    /// Never restarted, not even when a sibling's restart (one_for_all, rest_for_one) takes
+    /// it down.
     case temporary
 }
 
@@ -14,21 +16,33 @@ public enum ChildType: String, Sendable, Codable {
     case supervisor
 }
 
-/// How long a supervisor waits for a child to end after cancelling it (OTP child `shutdown`).
+/// How a supervisor stops a child (OTP child `shutdown`).
 public enum ShutdownPolicy: Sendable, Equatable {
-    /// Wait at most this long after cancellation; a child still running then is reported
-    /// `stuck` and abandoned, so the supervisor itself never hangs on it.
+    /// Ask (graceful signal, where the child takes one), then cancel when the timeout passes;
+    /// a child still running one more timeout after cancellation is reported `stuck` and
+    /// abandoned, so the supervisor itself never hangs on it.
     case timeout(Duration)
-    /// Wait as long as it takes (the OTP default for supervisor children).
+    /// Wait as long as it takes (OTP's recommendation for supervisor children).
     case infinity
 }
 
-/// The recipe for one supervised child (OTP "child specification").
+/// The recipe for one supervised child (OTP "child specification"), plus Stevedore's
+/// additions: readiness, liveness deadline and graceful-stop signal.
 ///
 /// `start` is called afresh for every (re)start and runs the child's whole life: returning
-/// is a normal end, throwing is an abnormal end, and the child should end promptly when its
+/// is a normal end, throwing is an abnormal end, and the child must end promptly when its
 /// task is cancelled.
 public struct ChildSpec: Sendable {
+    /// When a start is complete (OTP: `start_link` returning).
+    public enum Readiness: Sendable, Equatable {
+        /// As soon as the child's task is launched.
+        case immediate
+        /// When the child calls ``ChildContext/ready()`` (a process child: `READY=1`); `nil`
+        /// waits without limit (nested supervisors). Ending or timing out first is a failed
+        /// start.
+        case explicit(timeout: Duration?)
+    }
+
     /// Unique among its siblings; also the last component of the child's path.
     public let id: String
     /// Restart type (OTP `restart`).
@@ -39,27 +53,68 @@ public struct ChildSpec: Sendable {
     public let type: ChildType
     /// Runs one incarnation of the child.
     public let start: @Sendable (ChildContext) async throws -> Void
-    /// For supervisor children: the supervisor, so that status snapshots can descend into it.
+    /// For supervisor children: the supervisor, so that status and admin actions by path can
+    /// descend into it.
     public let supervisor: Supervisor?
+    /// OTP `significant`: with the supervisor's ``AutoShutdown`` other than `.never`, this
+    /// child ending on its own (not restarted) can end the supervisor. Only transient and
+    /// temporary children may be significant.
+    public var significant: Bool = false
+    /// When the start is complete; default `.immediate` for workers.
+    public var readiness: Readiness = .immediate
+    /// Liveness deadline: a running child that does not call ``ChildContext/heartbeat()``
+    /// for this long is `hung`: it is stopped and restarted like a failure. `nil`: no deadline.
+    public var liveness: Duration?
+    /// Whether the child listens for ``ChildContext/onShutdownRequest(_:)`` before being
+    /// cancelled. `false` (default): stopping it cancels its task at once.
+    public var gracefulStop: Bool = false
+
+    /// A child with every field given.
+    public init(
+        id: String, restart: RestartType, shutdown: ShutdownPolicy, type: ChildType,
+        significant: Bool = false, readiness: Readiness = .immediate, liveness: Duration? = nil,
+        gracefulStop: Bool = false, supervisor: Supervisor? = nil,
+        start: @escaping @Sendable (ChildContext) async throws -> Void
+    ) {
+        precondition(!significant || restart != .permanent, "OTP: a permanent child cannot be significant")
+        self.id = id
+        self.restart = restart
+        self.shutdown = shutdown
+        self.type = type
+        self.significant = significant
+        self.readiness = readiness
+        self.liveness = liveness
+        self.gracefulStop = gracefulStop
+        self.supervisor = supervisor
+        self.start = start
+    }
 
     /// A worker child.
     ///
     /// - Parameters:
     ///   - id: sibling-unique name, `[A-Za-z0-9_.-]+` by convention (it appears in paths).
     ///   - restart: OTP restart type; default `.permanent`.
-    ///   - shutdown: how long to wait after cancellation; default 5 seconds.
+    ///   - shutdown: default 5 seconds.
+    ///   - significant: see ``significant``.
+    ///   - readiness: default `.immediate`.
+    ///   - liveness: heartbeat deadline; default none.
     ///   - start: the child's body, called afresh on each start.
     public static func worker(
         _ id: String,
         restart: RestartType = .permanent,
         shutdown: ShutdownPolicy = .timeout(.seconds(5)),
+        significant: Bool = false,
+        readiness: Readiness = .immediate,
+        liveness: Duration? = nil,
         start: @escaping @Sendable (ChildContext) async throws -> Void
     ) -> ChildSpec {
-        ChildSpec(id: id, restart: restart, shutdown: shutdown, type: .worker, start: start, supervisor: nil)
+        ChildSpec(id: id, restart: restart, shutdown: shutdown, type: .worker, significant: significant,
+                  readiness: readiness, liveness: liveness, start: start)
     }
 
-    /// A supervisor child: starting it runs `supervisor`; its restart re-runs the same
-    /// supervisor (with its current child specs) from a clean runtime state.
+    /// A supervisor child: starting it runs `supervisor`, and the start completes when all of
+    /// the nested supervisor's children have started. A restart re-runs the same supervisor
+    /// (with its current child specs) from a clean runtime state.
     ///
     /// - Parameters:
     ///   - supervisor: the nested supervisor; its ``Supervisor/id`` is the child id.
@@ -68,11 +123,12 @@ public struct ChildSpec: Sendable {
     public static func supervisor(
         _ supervisor: Supervisor,
         restart: RestartType = .permanent,
-        shutdown: ShutdownPolicy = .infinity
+        shutdown: ShutdownPolicy = .infinity,
+        significant: Bool = false
     ) -> ChildSpec {
         ChildSpec(
-            id: supervisor.id, restart: restart, shutdown: shutdown, type: .supervisor,
-            start: { context in try await supervisor.run(path: context.path) },
-            supervisor: supervisor)
+            id: supervisor.id, restart: restart, shutdown: shutdown, type: .supervisor, significant: significant,
+            readiness: .explicit(timeout: nil), gracefulStop: true, supervisor: supervisor,
+            start: { context in try await supervisor.run(path: context.path, context: context) })
     }
 }

@@ -10,6 +10,8 @@ public enum NodeState: String, Sendable, Codable {
     case backoff
     /// Ended and not restarted (normal end of a transient/temporary child, or terminated).
     case stopped
+    /// Missed its liveness deadline; being stopped, to be restarted like a failure.
+    case hung
     /// Did not end within its shutdown timeout after cancellation; abandoned.
     case stuck
     /// The supervisor gave up (restart intensity exceeded) or the child is not restartable.
@@ -33,6 +35,8 @@ public struct NodeStatus: Sendable, Codable, Equatable {
     public var reason: String?
     /// Last `STATUS=`-style line the child reported.
     public var status: String?
+    /// OS process id of a process-isolated child while it runs.
+    public var pid: Int32?
     /// Restarts of this child within its supervisor's intensity period.
     public var restartsInWindow: Int
     /// Restarts of this child since its supervisor started.
@@ -47,6 +51,15 @@ public struct NodeStatus: Sendable, Codable, Equatable {
     public var lastHeartbeatAgeSeconds: Double?
     /// Children, in start order (supervisors only).
     public var children: [NodeStatus]
+
+    /// The subtree's health rolled up: `unhealthy` if any node is `failed` or `stuck`,
+    /// `degraded` if any is `degraded`, `backoff`, `hung` or `starting`, else `ok`.
+    public var health: String {
+        let states = Set(flattened.map(\.state))
+        if !states.isDisjoint(with: [.failed, .stuck]) { return "unhealthy" }
+        if !states.isDisjoint(with: [.degraded, .backoff, .hung, .starting]) { return "degraded" }
+        return "ok"
+    }
 
     /// Every node of this subtree in depth-first order, this one first.
     public var flattened: [NodeStatus] {

@@ -1,133 +1,587 @@
+import Foundation
 import Logging
 import ServiceLifecycle
 
-/// How a supervisor reacts when one child ends (OTP restart strategy).
-/// Only `one_for_one` exists in this version: the child that ended is restarted alone.
+/// How a supervisor reacts when one child ends and is to be restarted (OTP restart strategy).
 public enum RestartStrategy: String, Sendable, Codable {
+    /// Only the child that ended is restarted.
     case oneForOne = "one_for_one"
+    /// All children are stopped (reverse start order) and restarted (start order).
+    case oneForAll = "one_for_all"
+    /// The child that ended and every child started after it are stopped and restarted.
+    case restForOne = "rest_for_one"
+}
+
+/// OTP `auto_shutdown`: whether significant children ending on their own end the supervisor.
+public enum AutoShutdown: String, Sendable, Codable {
+    /// Never (the default).
+    case never
+    /// When any significant child ends on its own and is not restarted.
+    case anySignificant = "any_significant"
+    /// When every significant child has ended on its own.
+    case allSignificant = "all_significant"
 }
 
 /// The policy of one ``Supervisor``.
 public struct SupervisorConfiguration: Sendable {
-    /// Restart strategy; `.oneForOne`.
+    /// Restart strategy; default `.oneForOne`.
     public var strategy: RestartStrategy
     /// Restart intensity. Stevedore's default is 5 restarts in 30 s, looser than OTP's 1 in
     /// 5 s because backoff already spaces restarts out (docs/SUPERVISION.md).
     public var intensity: RestartIntensity
     /// Backoff between restarts of one child.
     public var backoff: BackoffPolicy
+    /// OTP `auto_shutdown`; default `.never`.
+    public var autoShutdown: AutoShutdown
     /// Source of jitter, a value in `0..<1`; inject a constant in tests.
     public var random: @Sendable () -> Double
 
-    /// Defaults: one_for_one, 5 restarts in 30 s, ``BackoffPolicy/init(initial:maximum:multiplier:jitter:resetAfter:)``'s defaults, uniform random jitter.
+    /// Defaults: one_for_one, 5 restarts in 30 s, ``BackoffPolicy``'s defaults, no auto shutdown,
+    /// uniform random jitter.
     public init(
         strategy: RestartStrategy = .oneForOne,
         intensity: RestartIntensity = RestartIntensity(maxRestarts: 5, period: .seconds(30)),
         backoff: BackoffPolicy = BackoffPolicy(),
+        autoShutdown: AutoShutdown = .never,
         random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
     ) {
         self.strategy = strategy
         self.intensity = intensity
         self.backoff = backoff
+        self.autoShutdown = autoShutdown
         self.random = random
     }
 }
 
-/// An Erlang/OTP-style supervisor: runs children from ``ChildSpec``s, restarts them by their
-/// restart type with backoff, and gives up when restarts exceed the restart intensity — then
-/// it stops every child (reverse start order) and `run()` throws
-/// ``SupervisorError/restartIntensityExceeded(supervisor:maxRestarts:period:lastReason:)``
+/// An Erlang/OTP-style supervisor (source: the Erlang/OTP `supervisor` behaviour and design
+/// principles): runs children from ``ChildSpec``s in order, restarts them by restart type and
+/// strategy, and gives up when restarts exceed the restart intensity — then it stops every
+/// child (reverse start order) and `run()` throws
+/// ``SupervisorError/restartIntensityExceeded(supervisor:maxRestarts:period:lastReason:)``,
 /// so that its parent (another supervisor, or swift-service-lifecycle's `ServiceGroup` for
 /// the root) applies its own policy.
 ///
-/// Source: Erlang/OTP `supervisor` behaviour (child specs, restart types, intensity/period);
-/// backoff and degraded states are Stevedore's additions (docs/SUPERVISION.md).
+/// Added beyond OTP (docs/SUPERVISION.md): backoff between restarts, liveness deadlines
+/// (`hung`), `stuck` children that ignore cancellation, `degraded` children, readiness
+/// timeouts, process-isolated children (``ChildSpec/process(_:command:environment:restart:shutdown:readyTimeout:liveness:runtimeDirectory:)``)
+/// and an event log.
 ///
-/// Children run in detached tasks, so a graceful shutdown reaches them only through their
-/// supervisor, top-down and in reverse start order.
+/// Like an OTP supervisor process, it handles one event at a time (child exits, timers,
+/// admin requests) in a loop. Children run in detached tasks, so a graceful shutdown reaches
+/// them only through their supervisor, top-down and in reverse start order.
 public actor Supervisor: Service {
-    private enum Phase: Equatable {
-        case idle, running, stopping, stopped
+    enum Phase: Equatable {
+        case idle, starting, running, stopping, stopped
         case failed(String)
+    }
+
+    enum LoopEvent: Sendable {
+        case exited(id: String, generation: Int, reason: ExitReason, uptime: Duration)
+        case restartDue(id: String, generation: Int)
+        case livenessCheck(id: String, generation: Int)
+        case admin(AdminRequest, CheckedContinuation<Void, any Error>)
+        case shutdown
+    }
+
+    enum AdminRequest: Sendable {
+        case start(ChildSpec)
+        case terminate(String)
+        case restart(String)
+        case delete(String)
+        case bounce(String)
     }
 
     /// The supervisor's id: its child id under its parent.
     public nonisolated let id: String
-    /// Strategy, intensity and backoff.
+    /// Strategy, intensity, backoff, auto shutdown.
     public nonisolated let configuration: SupervisorConfiguration
-    private let clock: any SupervisorClock
-    private let logger: Logger
-    private var records: [ChildRecord]
-    private var phase: Phase = .idle
-    private var path = ""
+    /// The event log shared by the tree.
+    public nonisolated let events: EventLog
+    let clock: any SupervisorClock
+    let logger: Logger
+    var records: [ChildRecord]
+    var phase: Phase = .idle
+    var path = ""
     private var window = RestartWindow()
     private var startedAt: Duration?
-    private var completion: CheckedContinuation<Void, any Error>?
-    private var pendingResult: Result<Void, any Error>?
+    private var loop: AsyncStream<LoopEvent>.Continuation?
+    private var queued = 0
+    private var processing = false
+    private var shutdownRequested = false
+    private var terminalError: (any Error)?
     private var nextWaiterID = 0
 
     /// - Parameters:
     ///   - id: the supervisor's id (its path component under a parent).
-    ///   - configuration: strategy, restart intensity, backoff.
+    ///   - configuration: strategy, restart intensity, backoff, auto shutdown.
     ///   - clock: monotonic time source; inject a ``ManualClock`` in tests.
     ///   - logger: receives start/exit/restart/give-up events.
+    ///   - events: the tree's event log; pass the same one to every supervisor of a tree.
     ///   - children: child specs, started in this order by ``run()``.
     public init(
         id: String,
         configuration: SupervisorConfiguration = SupervisorConfiguration(),
         clock: any SupervisorClock = ContinuousSupervisorClock(),
         logger: Logger = Logger(label: "stevedore.supervisor"),
+        events: EventLog = EventLog(),
         children: [ChildSpec] = []
     ) {
         self.id = id
         self.configuration = configuration
         self.clock = clock
         self.logger = logger
+        self.events = events
         self.records = children.map(ChildRecord.init(spec:))
     }
 
     // MARK: Running
 
     /// Runs the supervisor as the root of a tree (path `""`) until it is cancelled, shut
-    /// down gracefully (swift-service-lifecycle), or gives up.
+    /// down gracefully (swift-service-lifecycle), shut down automatically, or gives up.
     ///
-    /// - Throws: ``SupervisorError/restartIntensityExceeded(supervisor:maxRestarts:period:lastReason:)``
+    /// - Throws: ``SupervisorError/startFailed(supervisor:child:reason:)`` if a child fails
+    ///   to start; ``SupervisorError/restartIntensityExceeded(supervisor:maxRestarts:period:lastReason:)``
     ///   when it gives up; ``SupervisorError/alreadyRunning(_:)`` if already running.
     public func run() async throws {
-        try await run(path: "")
+        try await run(path: "", context: nil)
     }
 
-    /// Runs the supervisor with `path` as its place in the tree (children get
-    /// `path/childID`). Returns normally after a cancellation or graceful shutdown, once
-    /// every child has ended or been reported `stuck`.
+    /// Runs the supervisor at `path` in a tree (children get `path/childID`).
+    ///
+    /// Starts the children in order, each start complete before the next; a start that fails
+    /// stops the children already started and throws. Then `context.ready()` (if given) and
+    /// the event loop, until cancellation, a graceful shutdown, a shutdown request through
+    /// `context`, auto shutdown (returns normally) or giving up (throws).
     ///
     /// - Throws: as ``run()``.
-    public func run(path: String) async throws {
-        guard phase != .running, phase != .stopping else { throw SupervisorError.alreadyRunning(id) }
+    public func run(path: String, context: ChildContext? = nil) async throws {
+        guard phase != .running, phase != .starting, phase != .stopping else { throw SupervisorError.alreadyRunning(id) }
+        let (stream, continuation) = AsyncStream.makeStream(of: LoopEvent.self)
         self.path = path
-        phase = .running
+        phase = .starting
+        loop = continuation
+        queued = 0
+        shutdownRequested = false
+        terminalError = nil
         window.reset()
-        pendingResult = nil
         startedAt = clock.now
-        logger.debug("supervisor starting", metadata: ["path": "\(displayPath)", "children": "\(records.count)"])
-        for record in records {
-            record.resetForNewRun()
-            start(record)
+        context?.onShutdownRequest { continuation.yield(.shutdown) }
+        defer {
+            loop?.finish()
+            loop = nil
         }
         try await withTaskCancellationOrGracefulShutdownHandler {
-            try await self.awaitCompletion()
+            try await self.startAllAndLoop(stream: stream, context: context)
         } onCancelOrGracefulShutdown: {
-            Task { await self.shutdown() }
+            continuation.yield(.shutdown)
+            Task { await self.noteShutdownRequested() }
+        }
+    }
+
+    private func noteShutdownRequested() { shutdownRequested = true }
+
+    private func startAllAndLoop(stream: AsyncStream<LoopEvent>, context: ChildContext?) async throws {
+        for record in records { record.resetForNewRun() }
+        var index = 0
+        while index < records.count {
+            if shutdownRequested { break }
+            let record = records[index]
+            index += 1
+            if case .failure(let reason) = await launch(record) {
+                let error = SupervisorError.startFailed(supervisor: displayPath, child: record.spec.id, reason: reason.description)
+                logger.error("start failed", metadata: ["path": "\(displayPath)", "error": "\(error)"])
+                phase = .stopping
+                await stopAll()
+                phase = .failed(error.description)
+                throw error
+            }
+        }
+        phase = .running
+        context?.ready()
+        for await event in stream {
+            queued -= 1
+            processing = true
+            await handle(event)
+            processing = false
+            if let terminalError { throw terminalError }
+            if phase == .stopped { return }
         }
     }
 
     /// Stops every child in reverse start order and makes ``run()`` return normally.
-    public func shutdown() async {
-        guard phase == .running else { return }
+    public func shutdown() {
+        enqueue(.shutdown)
+        shutdownRequested = true
+    }
+
+    private func enqueue(_ event: LoopEvent) {
+        guard let loop else { return }
+        queued += 1
+        loop.yield(event)
+    }
+
+    private func handle(_ event: LoopEvent) async {
+        switch event {
+        case .shutdown:
+            guard phase == .running else { return }
+            phase = .stopping
+            await stopAll()
+            phase = .stopped
+        case let .exited(id, generation, reason, uptime):
+            guard phase == .running, let record = record(id), record.generation == generation, !record.stopRequested else { return }
+            emit(.exited, childPath(id), reason.description)
+            await afterEnd(record, reason: reason, uptime: uptime)
+        case let .restartDue(id, generation):
+            guard phase == .running, let record = record(id), record.generation == generation, record.state == .backoff else { return }
+            let group = record.restartGroup.isEmpty ? [id] : record.restartGroup
+            record.restartTimer = nil
+            await restart(group: group, owner: record)
+        case let .livenessCheck(id, generation):
+            guard phase == .running, let record = record(id), record.generation == generation, record.isRunning else { return }
+            await checkLiveness(record)
+        case let .admin(request, continuation):
+            do {
+                try await perform(request)
+                continuation.resume()
+            } catch {
+                continuation.resume(throwing: error)
+            }
+        }
+    }
+
+    // MARK: Starting
+
+    /// Launches one incarnation and waits until its start is complete (readiness).
+    private func launch(_ record: ChildRecord) async -> Result<Void, ExitReason> {
+        guard !record.isRunning else { return .success(()) }  // never two live instances
+        record.generation += 1
+        let generation = record.generation
+        let spec = record.spec
+        let id = spec.id
+        let context = ChildContext(path: childPath(id), clock: clock) { [weak self] in
+            Task { await self?.childReady(id: id, generation: generation) }
+        }
+        record.context = context
+        record.state = .starting
+        record.reason = nil
+        record.startedAt = clock.now
+        record.nextRestartAt = nil
+        record.stopRequested = false
+        emit(.started, context.path, nil)
+        logger.debug("child starting", metadata: ["path": "\(context.path)", "generation": "\(generation)"])
+        record.task = Task.detached { [weak self] in
+            let reason: ExitReason
+            do {
+                try await spec.start(context)
+                reason = Task.isCancelled ? .cancelled : .normal
+            } catch is CancellationError where Task.isCancelled {
+                reason = .cancelled
+            } catch {
+                reason = .error(String(describing: error))
+            }
+            await self?.childExited(id: id, generation: generation, reason: reason)
+        }
+        let outcome: StartOutcome
+        switch spec.readiness {
+        case .immediate:
+            outcome = .ready
+        case .explicit(let timeout):
+            let deadline = timeout.map { clock.now + $0 }
+            outcome = await withCheckedContinuation { continuation in
+                record.readyWaiter = continuation
+                if let deadline {
+                    record.readyTimer = Task.detached { [weak self, clock] in
+                        do { try await clock.sleep(until: deadline) } catch { return }
+                        await self?.readyTimedOut(id: id, generation: generation)
+                    }
+                }
+            }
+        }
+        switch outcome {
+        case .ready:
+            record.state = .running
+            emit(.ready, context.path, nil)
+            scheduleLiveness(record)
+            return .success(())
+        case .exited(let reason):
+            record.state = .stopped
+            emit(.startFailed, context.path, reason.description)
+            return .failure(reason)
+        case .timedOut:
+            let limit = if case .explicit(let t?) = spec.readiness { " within \(t.seconds) s" } else { "" }
+            let reason = ExitReason.error("did not report ready\(limit)")
+            await stop(record)
+            record.lastExit = reason
+            if record.state != .stuck { record.state = .stopped }
+            emit(.startFailed, context.path, reason.description)
+            return .failure(reason)
+        }
+    }
+
+    private func childReady(id: String, generation: Int) {
+        guard let record = record(id), record.generation == generation, let waiter = record.readyWaiter else { return }
+        record.readyWaiter = nil
+        record.readyTimer?.cancel()
+        record.readyTimer = nil
+        waiter.resume(returning: .ready)
+    }
+
+    private func readyTimedOut(id: String, generation: Int) {
+        guard let record = record(id), record.generation == generation, let waiter = record.readyWaiter else { return }
+        record.readyWaiter = nil
+        record.readyTimer = nil
+        waiter.resume(returning: .timedOut)
+    }
+
+    private func childExited(id: String, generation: Int, reason: ExitReason) {
+        guard let record = record(id), record.generation == generation else { return }
+        let now = clock.now
+        let uptime = now - (record.startedAt ?? now)
+        record.task = nil
+        record.startedAt = nil
+        record.lastExit = reason
+        record.livenessTimer?.cancel()
+        record.livenessTimer = nil
+        record.resumeExitWaiters()
+        if let waiter = record.readyWaiter {
+            record.readyWaiter = nil
+            record.readyTimer?.cancel()
+            record.readyTimer = nil
+            waiter.resume(returning: .exited(reason))
+            return
+        }
+        if record.stopRequested {
+            if record.state == .stuck || record.state == .running || record.state == .hung { record.state = .stopped }
+            return
+        }
+        record.state = .stopped  // until the loop decides (restart, backoff, failed)
+        enqueue(.exited(id: id, generation: generation, reason: reason, uptime: uptime))
+    }
+
+    // MARK: After a child ended
+
+    /// Decides what follows the end of `record`'s incarnation: nothing, auto shutdown, or a
+    /// (strategy-wide) restart after backoff — unless the restart intensity is exceeded.
+    private func afterEnd(_ record: ChildRecord, reason: ExitReason, uptime: Duration) async {
+        let restart: Bool = switch record.spec.restart {
+        case .permanent: true
+        case .transient: reason.isAbnormal
+        case .temporary: false
+        }
+        guard restart else {
+            record.state = .stopped
+            logger.info("child ended, not restarted", metadata: ["path": "\(childPath(record.spec.id))", "reason": "\(reason)"])
+            if record.spec.significant { await checkAutoShutdown() }
+            return
+        }
+        guard await countRestart(record, reason: reason) else { return }
+        if uptime >= configuration.backoff.resetAfter { record.consecutiveRestarts = 0 }
+
+        // The strategy decides which siblings go down with it.
+        let index = records.firstIndex { $0 === record } ?? 0
+        let group: [ChildRecord] = switch configuration.strategy {
+        case .oneForOne: [record]
+        case .oneForAll: records
+        case .restForOne: Array(records[index...])
+        }
+        for sibling in group.reversed() where sibling !== record && sibling.isRunning {
+            emit(.restarting, childPath(sibling.spec.id), "sibling \(record.spec.id) ended (\(configuration.strategy.rawValue))")
+            await stop(sibling)
+        }
+        // OTP: temporary children taken down by a sibling's restart are not restarted.
+        let restartIDs = group.filter { $0 === record || $0.spec.restart != .temporary }.map(\.spec.id)
+        for sibling in group where sibling !== record && sibling.spec.restart == .temporary {
+            sibling.state = .stopped
+        }
+        scheduleRestart(of: record, group: restartIDs, reason: reason)
+    }
+
+    /// Records a restart in the intensity window; gives up when it is exceeded.
+    /// - Returns: `false` if the supervisor gave up.
+    private func countRestart(_ record: ChildRecord, reason: ExitReason) async -> Bool {
+        let now = clock.now
+        let intensity = configuration.intensity
+        let inWindow = window.record(at: now, period: intensity.period)
+        _ = record.restartStamps.record(at: now, period: intensity.period)
+        record.restartsTotal += 1
+        guard inWindow > intensity.maxRestarts else { return true }
+        record.state = .failed
+        record.reason = reason.description
+        await giveUp(lastReason: "\(childPath(record.spec.id)): \(reason)")
+        return false
+    }
+
+    private func scheduleRestart(of record: ChildRecord, group: [String], reason: ExitReason) {
+        record.consecutiveRestarts += 1
+        let delay = configuration.backoff.delay(attempt: record.consecutiveRestarts, unitRandom: configuration.random())
+        let path = childPath(record.spec.id)
+        logger.warning("child ended, restarting", metadata: [
+            "path": "\(path)", "reason": "\(reason)", "delay_s": "\(delay.seconds)",
+            "restarts_in_window": "\(window.count(now: clock.now, period: configuration.intensity.period))",
+        ])
+        emit(.backoff, path, "\(delay.seconds)")
+        let due = clock.now + delay
+        for id in group { self.record(id)?.state = .backoff }
+        record.nextRestartAt = due
+        record.restartGroup = group
+        let generation = record.generation
+        let id = record.spec.id
+        guard delay > .zero else {
+            enqueue(.restartDue(id: id, generation: generation))
+            return
+        }
+        record.restartTimer = Task.detached { [weak self, clock] in
+            do { try await clock.sleep(until: due) } catch { return }
+            await self?.enqueue(.restartDue(id: id, generation: generation))
+        }
+    }
+
+    /// Starts `group` in order. A failed start counts as a restart; the failed child and the
+    /// rest of the group are retried after backoff.
+    private func restart(group: [String], owner: ChildRecord) async {
+        owner.nextRestartAt = nil
+        owner.restartGroup = []
+        for (index, id) in group.enumerated() {
+            guard phase == .running, let record = record(id), !record.isRunning else { continue }
+            emit(.restarting, childPath(id), nil)
+            if case .failure(let reason) = await launch(record) {
+                guard await countRestart(record, reason: reason) else { return }
+                scheduleRestart(of: record, group: Array(group[index...]), reason: reason)
+                return
+            }
+        }
+    }
+
+    private func checkAutoShutdown() async {
+        let significant = records.filter(\.spec.significant)
+        let shouldStop: Bool = switch configuration.autoShutdown {
+        case .never: false
+        case .anySignificant: true
+        case .allSignificant: significant.allSatisfy { !$0.isRunning && $0.state != .backoff }
+        }
+        guard shouldStop, phase == .running else { return }
+        emit(.autoShutdown, displayPath, configuration.autoShutdown.rawValue)
+        logger.info("auto shutdown", metadata: ["path": "\(displayPath)", "rule": "\(configuration.autoShutdown.rawValue)"])
         phase = .stopping
         await stopAll()
         phase = .stopped
-        finish(.success(()))
+    }
+
+    private func giveUp(lastReason: String) async {
+        guard phase == .running else { return }
+        let intensity = configuration.intensity
+        let error = SupervisorError.restartIntensityExceeded(
+            supervisor: displayPath, maxRestarts: intensity.maxRestarts, period: intensity.period,
+            lastReason: lastReason)
+        logger.error("supervisor giving up", metadata: ["path": "\(displayPath)", "error": "\(error)"])
+        emit(.escalated, path, error.description)
+        phase = .stopping
+        await stopAll()
+        phase = .failed(error.description)
+        terminalError = error
+    }
+
+    // MARK: Liveness
+
+    private func scheduleLiveness(_ record: ChildRecord) {
+        guard let deadline = record.spec.liveness, let context = record.context else { return }
+        let base = context.lastHeartbeat ?? record.startedAt ?? clock.now
+        let due = base + deadline
+        let id = record.spec.id
+        let generation = record.generation
+        record.livenessTimer?.cancel()
+        record.livenessTimer = Task.detached { [weak self, clock] in
+            do { try await clock.sleep(until: due) } catch { return }
+            await self?.enqueue(.livenessCheck(id: id, generation: generation))
+        }
+    }
+
+    private func checkLiveness(_ record: ChildRecord) async {
+        guard let deadline = record.spec.liveness, let context = record.context else { return }
+        let now = clock.now
+        let last = context.lastHeartbeat ?? record.startedAt ?? now
+        guard now - last >= deadline else {
+            scheduleLiveness(record)
+            return
+        }
+        let path = childPath(record.spec.id)
+        let reason = ExitReason.hung("no heartbeat for \((now - last).seconds) s (deadline \(deadline.seconds) s)")
+        record.state = .hung
+        record.reason = reason.description
+        emit(.hung, path, reason.description)
+        logger.error("child hung", metadata: ["path": "\(path)", "reason": "\(reason)"])
+        let uptime = now - (record.startedAt ?? now)
+        guard await stop(record) else { return }  // stuck: reported, never restarted beside itself
+        record.lastExit = reason
+        await afterEnd(record, reason: reason, uptime: uptime)
+    }
+
+    // MARK: Stopping
+
+    private func stopAll() async {
+        for record in records.reversed() { await stop(record) }
+    }
+
+    /// Stops a child: graceful request (for children that take one), then cancellation after
+    /// the shutdown timeout, then `stuck` after one more timeout.
+    ///
+    /// - Returns: `true` once the child has ended; `false` if it is stuck.
+    @discardableResult
+    func stop(_ record: ChildRecord) async -> Bool {
+        record.stopRequested = true
+        record.cancelTimers()
+        guard let task = record.task else {
+            if record.state != .failed { record.state = .stopped }
+            return true
+        }
+        let path = childPath(record.spec.id)
+        let limit: Duration? = if case .timeout(let t) = record.spec.shutdown { t } else { nil }
+        if record.spec.gracefulStop {
+            record.context?.requestShutdown()
+            if limit == nil { task.cancel() }
+            if await waitForExit(record, limit: limit) {
+                return stopped(record, path)
+            }
+        }
+        task.cancel()
+        if await waitForExit(record, limit: limit) {
+            return stopped(record, path)
+        }
+        record.state = .stuck
+        record.reason = "did not end within its shutdown timeout after cancellation"
+        emit(.stuck, path, record.reason)
+        logger.error("child stuck", metadata: ["path": "\(path)"])
+        return false
+    }
+
+    private func stopped(_ record: ChildRecord, _ path: String) -> Bool {
+        record.state = .stopped
+        emit(.stopped, path, nil)
+        return true
+    }
+
+    /// `true` once the current incarnation has ended; `false` if `limit` passed first.
+    private func waitForExit(_ record: ChildRecord, limit: Duration?) async -> Bool {
+        guard record.isRunning else { return true }
+        nextWaiterID += 1
+        let waiterID = nextWaiterID
+        let id = record.spec.id
+        let deadline = limit.map { clock.now + $0 }
+        return await withCheckedContinuation { continuation in
+            record.exitWaiters[waiterID] = continuation
+            if let deadline {
+                record.waiterTimers[waiterID] = Task.detached { [weak self, clock] in
+                    do { try await clock.sleep(until: deadline) } catch { return }
+                    await self?.expireWaiter(childID: id, waiterID: waiterID)
+                }
+            }
+        }
+    }
+
+    private func expireWaiter(childID: String, waiterID: Int) {
+        guard let record = record(childID) else { return }
+        record.waiterTimers[waiterID] = nil
+        record.exitWaiters.removeValue(forKey: waiterID)?.resume(returning: false)
     }
 
     // MARK: Runtime API (OTP supervisor:start_child/terminate_child/restart_child/delete_child)
@@ -135,58 +589,95 @@ public actor Supervisor: Service {
     /// Adds a child and, if the supervisor is running, starts it (OTP `start_child`).
     ///
     /// - Throws: ``SupervisorError/alreadyPresent(_:)`` if a child with that id exists.
-    public func startChild(_ spec: ChildSpec) throws {
-        guard record(spec.id) == nil else { throw SupervisorError.alreadyPresent(spec.id) }
-        let record = ChildRecord(spec: spec)
-        records.append(record)
-        if phase == .running { start(record) }
-    }
+    public func startChild(_ spec: ChildSpec) async throws { try await request(.start(spec)) }
 
     /// Stops a child and keeps its spec (OTP `terminate_child`); it is not restarted until
-    /// ``restartChild(_:)``. Waits for the child to end, at most its shutdown timeout.
+    /// ``restartChild(_:)``.
     ///
     /// - Throws: ``SupervisorError/notFound(_:)``.
-    public func terminateChild(_ id: String) async throws {
-        guard let record = record(id) else { throw SupervisorError.notFound(id) }
-        await stop(record)
-    }
+    public func terminateChild(_ id: String) async throws { try await request(.terminate(id)) }
 
     /// Starts a terminated child again from its spec (OTP `restart_child`).
     ///
     /// - Throws: ``SupervisorError/notFound(_:)``, ``SupervisorError/running(_:)`` if it runs.
-    public func restartChild(_ id: String) throws {
-        guard let record = record(id) else { throw SupervisorError.notFound(id) }
-        guard !record.isRunning else { throw SupervisorError.running(id) }
-        record.restartTimer?.cancel()
-        record.restartTimer = nil
-        record.consecutiveRestarts = 0
-        if phase == .running { start(record) }
-    }
+    public func restartChild(_ id: String) async throws { try await request(.restart(id)) }
 
     /// Removes a terminated child's spec (OTP `delete_child`).
     ///
     /// - Throws: ``SupervisorError/notFound(_:)``, ``SupervisorError/running(_:)`` if it runs.
-    public func deleteChild(_ id: String) throws {
-        guard let record = record(id) else { throw SupervisorError.notFound(id) }
-        guard !record.isRunning else { throw SupervisorError.running(id) }
-        record.restartTimer?.cancel()
-        records.removeAll { $0 === record }
-    }
+    public func deleteChild(_ id: String) async throws { try await request(.delete(id)) }
 
     /// The ids of the children, in start order (OTP `which_children`, ids only).
     public var childIDs: [String] { records.map(\.spec.id) }
+
+    /// Children by kind, like OTP `count_children`.
+    public var childCounts: (specs: Int, active: Int, supervisors: Int, workers: Int) {
+        (records.count, records.filter(\.isRunning).count,
+         records.filter { $0.spec.type == .supervisor }.count, records.filter { $0.spec.type == .worker }.count)
+    }
+
+    /// Routes a request through the event loop while it runs (so it is serialized with
+    /// restarts), or performs it at once otherwise.
+    func request(_ request: AdminRequest) async throws {
+        if loop != nil, phase == .running {
+            try await withCheckedThrowingContinuation { continuation in
+                enqueue(.admin(request, continuation))
+            }
+        } else {
+            try await perform(request)
+        }
+    }
+
+    private func perform(_ request: AdminRequest) async throws {
+        switch request {
+        case .start(let spec):
+            guard record(spec.id) == nil else { throw SupervisorError.alreadyPresent(spec.id) }
+            let record = ChildRecord(spec: spec)
+            records.append(record)
+            if phase == .running, case .failure(let reason) = await launch(record) {
+                throw SupervisorError.startFailed(supervisor: displayPath, child: spec.id, reason: reason.description)
+            }
+        case .terminate(let id):
+            guard let record = record(id) else { throw SupervisorError.notFound(id) }
+            await stop(record)
+        case .restart(let id):
+            guard let record = record(id) else { throw SupervisorError.notFound(id) }
+            guard !record.isRunning else { throw SupervisorError.running(id) }
+            record.cancelTimers()
+            record.consecutiveRestarts = 0
+            if phase == .running, case .failure(let reason) = await launch(record) {
+                throw SupervisorError.startFailed(supervisor: displayPath, child: id, reason: reason.description)
+            }
+        case .delete(let id):
+            guard let record = record(id) else { throw SupervisorError.notFound(id) }
+            guard !record.isRunning else { throw SupervisorError.running(id) }
+            record.cancelTimers()
+            records.removeAll { $0 === record }
+        case .bounce(let id):
+            guard let record = record(id) else { throw SupervisorError.notFound(id) }
+            await stop(record)
+            record.cancelTimers()
+            record.consecutiveRestarts = 0
+            if phase == .running, case .failure(let reason) = await launch(record) {
+                throw SupervisorError.startFailed(supervisor: displayPath, child: id, reason: reason.description)
+            }
+        }
+    }
+
+    // MARK: Status
 
     /// The supervisor and its subtree as a snapshot.
     public func status() async -> NodeStatus {
         let now = clock.now
         let (state, reason): (NodeState, String?) = switch phase {
         case .idle, .stopped, .stopping: (.stopped, nil)
+        case .starting: (.starting, nil)
         case .running: (.running, nil)
         case .failed(let why): (.failed, why)
         }
         return NodeStatus(
             path: path, id: path.isEmpty ? "root" : id, type: .supervisor, restart: nil,
-            state: state, reason: reason, status: nil,
+            state: state, reason: reason, status: nil, pid: nil,
             restartsInWindow: window.count(now: now, period: configuration.intensity.period),
             restartsTotal: records.reduce(0) { $0 + $1.restartsTotal },
             lastExit: nil, uptimeSeconds: phase == .running ? startedAt.map { (now - $0).seconds } : nil,
@@ -209,176 +700,27 @@ public actor Supervisor: Service {
         return result
     }
 
-    // MARK: Internals
-
-    private var displayPath: String { path.isEmpty ? "root" : path }
-
-    private func record(_ id: String) -> ChildRecord? { records.first { $0.spec.id == id } }
-
-    private func childPath(_ id: String) -> String { path.isEmpty ? id : "\(path)/\(id)" }
-
-    private func awaitCompletion() async throws {
-        if let result = pendingResult {
-            pendingResult = nil
-            return try result.get()
+    /// `true` when no event is queued or being handled and no child is starting, in backoff
+    /// or hung, here and in every nested supervisor. For tests of the loop.
+    public func isSettled() async -> Bool {
+        guard queued == 0, !processing else { return false }
+        for record in records {
+            if [.starting, .backoff, .hung].contains(record.state) { return false }
+            if let nested = record.spec.supervisor, record.isRunning, !(await nested.isSettled()) { return false }
         }
-        try await withCheckedThrowingContinuation { completion = $0 }
+        return true
     }
 
-    private func finish(_ result: Result<Void, any Error>) {
-        if let completion {
-            self.completion = nil
-            completion.resume(with: result)
-        } else {
-            pendingResult = result
-        }
-    }
+    // MARK: Helpers
 
-    private func start(_ record: ChildRecord) {
-        record.generation += 1
-        let generation = record.generation
-        let spec = record.spec
-        let context = ChildContext(path: childPath(spec.id), clock: clock)
-        record.context = context
-        record.state = .running
-        record.reason = nil
-        record.startedAt = clock.now
-        record.nextRestartAt = nil
-        record.stopRequested = false
-        logger.debug("child started", metadata: ["path": "\(context.path)", "generation": "\(generation)"])
-        record.task = Task.detached { [weak self] in
-            let reason: ExitReason
-            do {
-                try await spec.start(context)
-                reason = Task.isCancelled ? .cancelled : .normal
-            } catch is CancellationError where Task.isCancelled {
-                reason = .cancelled
-            } catch {
-                reason = .error(String(describing: error))
-            }
-            await self?.childExited(id: spec.id, generation: generation, reason: reason)
-        }
-    }
+    var displayPath: String { path.isEmpty ? "root" : path }
 
-    private func childExited(id: String, generation: Int, reason: ExitReason) async {
-        guard let record = record(id), record.generation == generation else { return }
-        let now = clock.now
-        let uptime = now - (record.startedAt ?? now)
-        record.task = nil
-        record.startedAt = nil
-        record.lastExit = reason
-        record.resumeExitWaiters()
-        if record.stopRequested || phase != .running {
-            record.state = .stopped
-            return
-        }
-        let restart: Bool = switch record.spec.restart {
-        case .permanent: true
-        case .transient: reason.isAbnormal
-        case .temporary: false
-        }
-        let childPath = childPath(id)
-        guard restart else {
-            record.state = .stopped
-            logger.info("child ended, not restarted", metadata: ["path": "\(childPath)", "reason": "\(reason)"])
-            return
-        }
-        let intensity = configuration.intensity
-        let inWindow = window.record(at: now, period: intensity.period)
-        _ = record.restartStamps.record(at: now, period: intensity.period)
-        record.restartsTotal += 1
-        if inWindow > intensity.maxRestarts {
-            record.state = .failed
-            record.reason = reason.description
-            await giveUp(lastReason: "\(childPath): \(reason)")
-            return
-        }
-        if uptime >= configuration.backoff.resetAfter { record.consecutiveRestarts = 0 }
-        record.consecutiveRestarts += 1
-        let delay = configuration.backoff.delay(attempt: record.consecutiveRestarts, unitRandom: configuration.random())
-        logger.warning("child ended, restarting", metadata: [
-            "path": "\(childPath)", "reason": "\(reason)", "delay_s": "\(delay.seconds)",
-            "restarts_in_window": "\(inWindow)",
-        ])
-        guard delay > .zero else {
-            start(record)
-            return
-        }
-        let due = now + delay
-        record.state = .backoff
-        record.nextRestartAt = due
-        record.restartTimer = Task.detached { [weak self, clock] in
-            do { try await clock.sleep(until: due) } catch { return }
-            await self?.restartDue(id: id, generation: generation)
-        }
-    }
+    func record(_ id: String) -> ChildRecord? { records.first { $0.spec.id == id } }
 
-    private func restartDue(id: String, generation: Int) {
-        guard phase == .running, let record = record(id), record.generation == generation,
-              record.state == .backoff else { return }
-        record.restartTimer = nil
-        start(record)
-    }
+    func childPath(_ id: String) -> String { path.isEmpty ? id : "\(path)/\(id)" }
 
-    private func giveUp(lastReason: String) async {
-        guard phase == .running else { return }
-        let intensity = configuration.intensity
-        let error = SupervisorError.restartIntensityExceeded(
-            supervisor: displayPath, maxRestarts: intensity.maxRestarts, period: intensity.period,
-            lastReason: lastReason)
-        logger.error("supervisor giving up", metadata: ["path": "\(displayPath)", "error": "\(error)"])
-        phase = .stopping
-        await stopAll()
-        phase = .failed(error.description)
-        finish(.failure(error))
-    }
-
-    private func stopAll() async {
-        for record in records.reversed() { await stop(record) }
-    }
-
-    /// Cancels a child and waits for it within its shutdown policy; marks it `stuck` if it
-    /// does not end in time.
-    private func stop(_ record: ChildRecord) async {
-        record.stopRequested = true
-        record.restartTimer?.cancel()
-        record.restartTimer = nil
-        record.nextRestartAt = nil
-        guard let task = record.task else {
-            if record.state != .failed { record.state = .stopped }
-            return
-        }
-        task.cancel()
-        if await waitForExit(record) {
-            record.state = .stopped
-        } else {
-            record.state = .stuck
-            record.reason = "did not end within its shutdown timeout after cancellation"
-            logger.error("child stuck", metadata: ["path": "\(childPath(record.spec.id))"])
-        }
-    }
-
-    /// `true` once the current incarnation has ended; `false` if the shutdown timeout passed.
-    private func waitForExit(_ record: ChildRecord) async -> Bool {
-        guard record.isRunning else { return true }
-        nextWaiterID += 1
-        let waiterID = nextWaiterID
-        let id = record.spec.id
-        let deadline: Duration? = if case .timeout(let limit) = record.spec.shutdown { clock.now + limit } else { nil }
-        return await withCheckedContinuation { continuation in
-            record.exitWaiters[waiterID] = continuation
-            if let deadline {
-                record.waiterTimers[waiterID] = Task.detached { [weak self, clock] in
-                    do { try await clock.sleep(until: deadline) } catch { return }
-                    await self?.expireWaiter(childID: id, waiterID: waiterID)
-                }
-            }
-        }
-    }
-
-    private func expireWaiter(childID: String, waiterID: Int) {
-        guard let record = record(childID) else { return }
-        record.waiterTimers[waiterID] = nil
-        record.exitWaiters.removeValue(forKey: waiterID)?.resume(returning: false)
+    func emit(_ kind: SupervisorEvent.Kind, _ path: String, _ detail: String?) {
+        events.append(SupervisorEvent(path: path, kind: kind, detail: detail,
+                                      monotonicSeconds: clock.now.seconds, wallSeconds: Date().timeIntervalSince1970))
     }
 }

@@ -11,6 +11,11 @@ public enum SupervisorError: Error, Sendable, Equatable, CustomStringConvertible
     case notFound(String)
     /// `run()` called on a supervisor that is already running.
     case alreadyRunning(String)
+    /// A child failed to start during the supervisor's own start; the children already
+    /// started were stopped again (OTP: `shutdown` with `{failed_to_start_child, Id, Reason}`).
+    case startFailed(supervisor: String, child: String, reason: String)
+    /// An admin path that names no node; `valid` lists the paths that exist.
+    case invalidPath(String, valid: [String])
 
     public var description: String {
         switch self {
@@ -20,6 +25,10 @@ public enum SupervisorError: Error, Sendable, Equatable, CustomStringConvertible
         case let .running(id): return "child '\(id)' is running"
         case let .notFound(id): return "no child '\(id)'"
         case let .alreadyRunning(id): return "supervisor '\(id)' is already running"
+        case let .startFailed(sup, child, reason):
+            return "supervisor '\(sup)' could not start child '\(child)': \(reason)"
+        case let .invalidPath(path, valid):
+            return "no node '\(path)' in the supervision tree; valid paths: \(valid.joined(separator: ", "))"
         }
     }
 }

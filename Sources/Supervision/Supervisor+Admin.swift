@@ -1,0 +1,53 @@
+/// Operator actions by path (`stevedore supervisor restart|stop|start PATH`): each acts on one
+/// subtree and is recorded as an ``SupervisorEvent/Kind/admin`` event.
+extension Supervisor {
+    /// Stops and starts again the node at `path` (relative to this supervisor, e.g.
+    /// `deployments/hello/poller`), whether it was running or not.
+    ///
+    /// - Parameter actor: who asked, for the event (e.g. `cli`, `api`).
+    /// - Throws: ``SupervisorError/invalidPath(_:valid:)`` listing the valid paths.
+    public func restart(path: String, by actor: String = "operator") async throws {
+        try await act(on: path, verb: "restart", by: actor) { sup, id in try await sup.request(.bounce(id)) }
+    }
+
+    /// Stops the node at `path` and keeps it stopped until ``start(path:by:)``.
+    ///
+    /// - Throws: ``SupervisorError/invalidPath(_:valid:)``.
+    public func stop(path: String, by actor: String = "operator") async throws {
+        try await act(on: path, verb: "stop", by: actor) { sup, id in try await sup.request(.terminate(id)) }
+    }
+
+    /// Starts the stopped node at `path`.
+    ///
+    /// - Throws: ``SupervisorError/invalidPath(_:valid:)``, ``SupervisorError/running(_:)``.
+    public func start(path: String, by actor: String = "operator") async throws {
+        try await act(on: path, verb: "start", by: actor) { sup, id in try await sup.request(.restart(id)) }
+    }
+
+    private func act(on path: String, verb: String, by actor: String,
+                     _ body: @Sendable (Supervisor, String) async throws -> Void) async throws {
+        let components = path.split(separator: "/").map(String.init)
+        guard !components.isEmpty else { throw SupervisorError.invalidPath(path, valid: await validPaths()) }
+        var owner = self
+        for component in components.dropLast() {
+            guard let nested = await owner.nestedSupervisor(component) else {
+                throw SupervisorError.invalidPath(path, valid: await validPaths())
+            }
+            owner = nested
+        }
+        guard await owner.childIDs.contains(components.last!) else {
+            throw SupervisorError.invalidPath(path, valid: await validPaths())
+        }
+        emit(.admin, path, "\(verb) by \(actor)")
+        try await body(owner, components.last!)
+    }
+
+    private func nestedSupervisor(_ id: String) -> Supervisor? { record(id)?.spec.supervisor }
+
+    /// Every node path below this supervisor, depth first.
+    public func validPaths() async -> [String] {
+        await status().flattened.map(\.path).filter { !$0.isEmpty }.map {
+            path.isEmpty ? $0 : String($0.dropFirst(path.count + 1))
+        }
+    }
+}
