@@ -68,7 +68,9 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        .testTarget(name: "SupervisionTests", dependencies: ["Supervision", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(
+            name: "SupervisionTests", dependencies: ["Supervision", .product(name: "Logging", package: "swift-log")],
+            exclude: ["Fixtures"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "DockerTests", dependencies: ["Docker"]),
         .testTarget(name: "ServicesTests", dependencies: ["Services", "Store", "Docker", "Supervision"]),

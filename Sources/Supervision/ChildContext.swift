@@ -65,6 +65,9 @@ public final class ChildContext: Sendable {
         state.withLock { $0.pid = pid }
     }
 
+    /// Whether ``ready()`` has been called.
+    public var hasReportedReady: Bool { state.withLock { $0.readyReported } }
+
     /// Whether the supervisor asked this child to stop gracefully.
     public var isShutdownRequested: Bool { state.withLock { $0.shutdownRequested } }
 

@@ -64,6 +64,8 @@ public final class NotifySocket: @unchecked Sendable {
     private let fd: Int32
     private let source: any DispatchSourceRead
     private let closed = Mutex(false)
+    private let queue: DispatchQueue
+    private let drain: @Sendable () -> Void
 
     /// Largest datagram read; longer ones are truncated (systemd accepts at most about 4 KiB
     /// of meaningful state).
@@ -102,8 +104,8 @@ public final class NotifySocket: @unchecked Sendable {
         self.fd = fd
         let (stream, continuation) = AsyncStream.makeStream(of: NotifyMessage.self)
         messages = stream
-        let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: DispatchQueue(label: "stevedore.notify"))
-        source.setEventHandler {
+        let queue = DispatchQueue(label: "stevedore.notify")
+        let drain: @Sendable () -> Void = {
             var buffer = [UInt8](repeating: 0, count: NotifySocket.maximumDatagram)
             while true {
                 let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
@@ -111,6 +113,10 @@ public final class NotifySocket: @unchecked Sendable {
                 continuation.yield(NotifyMessage(datagram: Array(buffer[0..<n])))
             }
         }
+        let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
+        source.setEventHandler(handler: drain)
+        self.queue = queue
+        self.drain = drain
         source.setCancelHandler {
             continuation.finish()
             Foundation.close(fd)
@@ -119,13 +125,16 @@ public final class NotifySocket: @unchecked Sendable {
         source.resume()
     }
 
-    /// Stops receiving, closes the socket and removes its file. Idempotent.
+    /// Delivers the datagrams already received, then stops receiving, closes the socket and
+    /// removes its file; ``messages`` ends after the last one. Idempotent.
     public func close() {
         let first = closed.withLock { c -> Bool in
             defer { c = true }
             return !c
         }
         guard first else { return }
+        // Datagrams sent just before the sender exited are still delivered to ``messages``.
+        queue.sync(execute: drain)
         source.cancel()
         if !path.hasPrefix("@") { unlink(path) }
     }

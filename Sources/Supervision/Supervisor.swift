@@ -206,6 +206,13 @@ public actor Supervisor: Service {
             if let terminalError { throw terminalError }
             if phase == .stopped { return }
         }
+        // The stream ends early when this task is cancelled (AsyncStream returns nil on
+        // cancellation): the queued `.shutdown` was never handled, so stop the children here.
+        if phase == .running {
+            phase = .stopping
+            await stopAll()
+            phase = .stopped
+        }
     }
 
     /// Stops every child in reverse start order and makes ``run()`` return normally.
@@ -299,7 +306,7 @@ public actor Supervisor: Service {
         }
         switch outcome {
         case .ready:
-            record.state = .running
+            record.state = record.isRunning ? .running : .stopped
             emit(.ready, context.path, nil)
             scheduleLiveness(record)
             return .success(())
@@ -347,8 +354,13 @@ public actor Supervisor: Service {
             record.readyWaiter = nil
             record.readyTimer?.cancel()
             record.readyTimer = nil
-            waiter.resume(returning: .exited(reason))
-            return
+            guard record.context?.hasReportedReady == true else {
+                waiter.resume(returning: .exited(reason))
+                return
+            }
+            // READY came first but its hop to this actor lost the race with the exit: the
+            // start succeeded, and the exit is handled like any other.
+            waiter.resume(returning: .ready)
         }
         if record.stopRequested {
             if record.state == .stuck || record.state == .running || record.state == .hung { record.state = .stopped }

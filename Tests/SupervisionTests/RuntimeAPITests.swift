@@ -62,6 +62,24 @@ import Testing
         #expect(probe.events.filter { $0.hasPrefix("stop") } == ["stop c", "stop b", "stop a"])
     }
 
+    @Test func cancellingASupervisorStopsItsChildren() async throws {
+        // Regression: AsyncStream iteration ends at once on cancellation, so the queued
+        // shutdown was never handled and children kept running.
+        let probe = Probe()
+        let sup = Supervisor(id: "root", configuration: config(), clock: ManualClock(), logger: quiet, children: [
+            .worker("a") { _ in
+                probe.record("start")
+                do { try await idle() } catch { probe.record("stopped"); throw error }
+            },
+        ])
+        let run = Task { try await sup.run() }
+        try await eventually { probe.count("start") == 1 }
+        run.cancel()
+        try await run.value
+        #expect(probe.count("stopped") == 1)
+        #expect(await sup.status().find(path: "a")?.state == .stopped)
+    }
+
     @Test func childIgnoringCancellationIsReportedStuckAndDoesNotHangTheSupervisor() async throws {
         let clock = ManualClock()
         let release = Probe()

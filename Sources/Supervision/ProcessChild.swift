@@ -1,0 +1,144 @@
+import Foundation
+import Logging
+import Subprocess
+import Synchronization
+#if canImport(System)
+import System
+#else
+import SystemPackage
+#endif
+
+/// Why a process-isolated child ended abnormally.
+public enum ProcessChildError: Error, Sendable, CustomStringConvertible {
+    /// Exited with a non-zero status.
+    case exited(command: String, status: Int32)
+    /// Killed by a signal (a trap: SIGILL, SIGTRAP, SIGABRT; or SIGKILL).
+    case signaled(command: String, signal: Int32)
+    /// The command could not be started.
+    case launchFailed(command: String, message: String)
+
+    public var description: String {
+        switch self {
+        case let .exited(command, status): return "\(command) exited with status \(status)"
+        case let .signaled(command, signal): return "\(command) killed by signal \(signal) (\(String(cString: strsignal(signal))))"
+        case let .launchFailed(command, message): return "cannot start \(command): \(message)"
+        }
+    }
+}
+
+extension ChildSpec {
+    /// A process-isolated child: `command` runs as a separate OS process, so that a trap
+    /// (`fatalError`, force-unwrap of nil) there ends only that process and its supervisor
+    /// restarts it; siblings are untouched.
+    ///
+    /// The process runs in its own process group with a scrubbed environment (`PATH`, `LANG`
+    /// and `environment` only: no `NOTIFY_SOCKET`/`WATCHDOG_*` of the daemon's), and gets a
+    /// private datagram socket as `NOTIFY_SOCKET` on which the supervisor reads the sd_notify
+    /// protocol (sd_notify(3)): `READY=1` ends its start, `WATCHDOG=1` is its heartbeat,
+    /// `STATUS=` shows in the tree. Stopping sends SIGTERM to the group, then SIGKILL after
+    /// the shutdown timeout; the process is always reaped. Its output goes to the daemon's log.
+    ///
+    /// - Parameters:
+    ///   - command: absolute executable path and arguments.
+    ///   - environment: extra variables.
+    ///   - readyTimeout: how long to wait for `READY=1`; default 30 s.
+    ///   - liveness: `WATCHDOG=1` deadline, if any.
+    ///   - runtimeDirectory: where notify sockets are created (mode 0700 is applied).
+    public static func process(
+        _ id: String,
+        command: [String],
+        environment: [String: String] = [:],
+        restart: RestartType = .permanent,
+        shutdown: ShutdownPolicy = .timeout(.seconds(5)),
+        readyTimeout: Duration? = .seconds(30),
+        liveness: Duration? = nil,
+        runtimeDirectory: String,
+        logger: Logger = Logger(label: "stevedore.process-child")
+    ) -> ChildSpec {
+        precondition(!command.isEmpty && command[0].hasPrefix("/"), "command needs an absolute executable path")
+        return ChildSpec(
+            id: id, restart: restart, shutdown: shutdown, type: .worker,
+            readiness: .explicit(timeout: readyTimeout), liveness: liveness, gracefulStop: true
+        ) { context in
+            try await ProcessChild.run(command: command, environment: environment, context: context,
+                                       runtimeDirectory: runtimeDirectory, logger: logger)
+        }
+    }
+}
+
+/// Runs one incarnation of a process-isolated child (see ``ChildSpec/process(_:command:environment:restart:shutdown:readyTimeout:liveness:runtimeDirectory:logger:)``).
+enum ProcessChild {
+    static func run(command: [String], environment: [String: String], context: ChildContext,
+                    runtimeDirectory: String, logger: Logger) async throws {
+        try FileManager.default.createDirectory(atPath: runtimeDirectory, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        let name = context.path.replacingOccurrences(of: "/", with: "_")
+        let socket = try NotifySocket(path: "\(runtimeDirectory)/\(name).\(UInt32.random(in: 0 ... .max)).notify")
+        defer { socket.close() }
+
+        var env: [Environment.Key: String] = [:]
+        let inherited = ProcessInfo.processInfo.environment
+        for key in ["PATH", "LANG", "TZ"] { if let value = inherited[key] { env[Environment.Key(rawValue: key)!] = value } }
+        for (key, value) in environment { env[Environment.Key(rawValue: key)!] = value }
+        env["NOTIFY_SOCKET"] = socket.path
+
+        var options = PlatformOptions()
+        options.processGroupID = 0
+        // The graceful SIGTERM was sent on the shutdown request; cancellation comes only
+        // after the shutdown timeout, so it kills the whole group at once.
+        options.teardownSequence = [.send(signal: .kill, toProcessGroup: true, allowedDurationToNextStep: .milliseconds(100))]
+        let live = Mutex<pid_t?>(nil)
+        let childLogger = logger.with(path: context.path)
+
+        let result: ExecutionResult<Void, SequenceOutput, CombinedErrorOutput>
+        do {
+            result = try await Subprocess.run(
+                .path(FilePath(command[0])), arguments: Arguments(Array(command.dropFirst())),
+                environment: .custom(env), platformOptions: options,
+                input: .none, output: .sequence, error: .combinedWithOutput
+            ) { execution in
+                let pid = execution.processIdentifier.value
+                live.withLock { $0 = pid }
+                context.setPID(pid)
+                context.onShutdownRequest {
+                    live.withLock { current in if let current { kill(-current, SIGTERM) } }
+                }
+                await withTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        for await message in socket.messages {
+                            if message.isReady { context.ready() }
+                            if message.isWatchdog { context.heartbeat() }
+                            if let status = message.status { context.setStatus(status) }
+                        }
+                    }
+                    do {
+                        for try await line in execution.standardOutput.strings() {
+                            childLogger.info("\(line)")
+                        }
+                    } catch {}
+                    // Output closed: the process is gone. Deliver what it sent last
+                    // (READY=1 just before exiting), then let the reader finish.
+                    socket.close()
+                    await group.waitForAll()
+                }
+            }
+        } catch let error as SubprocessError {
+            throw ProcessChildError.launchFailed(command: command[0], message: String(describing: error))
+        }
+        live.withLock { $0 = nil }
+        context.setPID(nil)
+        switch result.terminationStatus {
+        case .exited(0): return
+        case .exited(let status): throw ProcessChildError.exited(command: command[0], status: status)
+        case .signaled(let signal): throw ProcessChildError.signaled(command: command[0], signal: signal)
+        }
+    }
+}
+
+extension Logger {
+    func with(path: String) -> Logger {
+        var copy = self
+        copy[metadataKey: "child"] = "\(path)"
+        return copy
+    }
+}

@@ -1,0 +1,163 @@
+import Foundation
+import Testing
+@testable import Supervision
+
+/// The test child (Fixtures/notify-child.c), compiled once with the system's cc and libsystemd.
+enum NotifyChild {
+    static let binary: String = {
+        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/notify-child.c").path
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("notify-child-\(getpid())").path
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let output = dir + "/notify-child"
+        let cc = Process()
+        cc.executableURL = URL(fileURLWithPath: "/usr/bin/cc")
+        cc.arguments = ["-O1", "-o", output, source, "-lsystemd"]
+        try? cc.run()
+        cc.waitUntilExit()
+        return output
+    }()
+}
+
+func temporaryDirectory(_ name: String) -> String {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString.prefix(8))").path
+    try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    return dir
+}
+
+func isAlive(_ pid: Int32) -> Bool {
+    guard kill(pid, 0) == 0 else { return false }
+    let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+    return !stat.contains(") Z ")
+}
+
+@Suite(.serialized) struct ProcessChildTests {
+    @Test func trapInAProcessChildRestartsOnlyThatChild() async throws {
+        let dir = temporaryDirectory("trap")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let clock = ManualClock()
+        let sup = Supervisor(id: "root", configuration: config(), clock: clock, logger: quiet, children: [
+            .process("steady", command: [NotifyChild.binary, "ready"], runtimeDirectory: dir + "/run", logger: quiet),
+            .process("trapper", command: [NotifyChild.binary, "trap-once", dir + "/trapped"], runtimeDirectory: dir + "/run", logger: quiet),
+        ])
+        let run = Task { try await sup.run() }
+        try await eventually("both ready") { await sup.status().children.allSatisfy { $0.state == .running && $0.pid != nil } }
+        let steadyBefore = try #require(await sup.status().find(path: "steady"))
+        try await eventually("trapper restarted") {
+            let node = await sup.status().find(path: "trapper")
+            return node?.restartsTotal == 1 && node?.state == .running
+        }
+        let trapper = try #require(await sup.status().find(path: "trapper"))
+        #expect(trapper.lastExit?.contains("killed by signal 6") == true)
+        #expect(trapper.status?.hasPrefix("serving as pid") == true)
+        let steadyAfter = try #require(await sup.status().find(path: "steady"))
+        #expect(steadyAfter.pid == steadyBefore.pid)
+        #expect(steadyAfter.restartsTotal == 0)
+        #expect(try #require(steadyAfter.uptimeSeconds) >= steadyBefore.uptimeSeconds ?? 0)
+        #expect(isAlive(try #require(steadyBefore.pid)))
+        let heartbeat = try #require(steadyAfter.lastHeartbeatAgeSeconds)
+        #expect(heartbeat >= 0)
+        run.cancel()
+        try await run.value
+        #expect(!isAlive(try #require(steadyBefore.pid)))
+    }
+
+    @Test func childThatNeverSendsReadyTimesOut() async throws {
+        let dir = temporaryDirectory("never")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let clock = ManualClock()
+        let sup = Supervisor(id: "root", configuration: config(), clock: clock, logger: quiet, children: [
+            .process("mute", command: [NotifyChild.binary, "never-ready"], readyTimeout: .seconds(10), runtimeDirectory: dir, logger: quiet),
+        ])
+        let run = Task { try await sup.run() }
+        try await eventually("process spawned") { await sup.status().find(path: "mute")?.pid != nil }
+        let pid = try #require(await sup.status().find(path: "mute")?.pid)
+        await clock.waitForSleepers(1)
+        clock.advance(by: .seconds(10))  // the READY timeout
+        // Stopping: SIGTERM first (never-ready does not ignore it).
+        await #expect(throws: SupervisorError.startFailed(supervisor: "root", child: "mute", reason: "did not report ready within 10.0 s")) {
+            try await run.value
+        }
+        #expect(!isAlive(pid))
+    }
+
+    @Test func childIgnoringSIGTERMIsKilledAfterItsTimeout() async throws {
+        let dir = temporaryDirectory("term")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let clock = ManualClock()
+        let sup = Supervisor(id: "root", configuration: config(), clock: clock, logger: quiet, children: [
+            .process("stubborn", command: [NotifyChild.binary, "ignore-term"], shutdown: .timeout(.seconds(5)), runtimeDirectory: dir, logger: quiet),
+        ])
+        let run = Task { try await sup.run() }
+        try await eventually("ready") { await sup.status().find(path: "stubborn")?.state == .running }
+        let pid = try #require(await sup.status().find(path: "stubborn")?.pid)
+        let terminate = Task { try await sup.terminateChild("stubborn") }
+        await clock.waitForSleepers(1)  // waiting out the graceful period after SIGTERM
+        #expect(isAlive(pid))  // SIGTERM was ignored
+        clock.advance(by: .seconds(5))
+        try await terminate.value
+        #expect(!isAlive(pid))
+        #expect(await sup.status().find(path: "stubborn")?.state == .stopped)
+        run.cancel()
+        try await run.value
+    }
+
+    @Test func exitStatusIsTheExitReason() async throws {
+        let dir = temporaryDirectory("exit")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let sup = Supervisor(id: "root", configuration: config(), clock: ManualClock(), logger: quiet, children: [
+            .process("quitter", command: [NotifyChild.binary, "ready-then-exit", "3"], restart: .transient, runtimeDirectory: dir, logger: quiet),
+            .worker("keepalive") { _ in try await idle() },
+        ])
+        let run = Task { try await sup.run() }
+        try await eventually("restarted after exit 3") { (await sup.status().find(path: "quitter")?.restartsTotal ?? 0) >= 1 }
+        #expect(await sup.status().find(path: "quitter")?.lastExit?.contains("exited with status 3") == true)
+        run.cancel()
+        try await run.value
+    }
+
+    @Test func noZombieIsLeft() async throws {
+        // Runs after the others in this serialized suite's order is not guaranteed; check now
+        // and after a reaper pass.
+        let dir = temporaryDirectory("zombie")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let sup = Supervisor(id: "root", configuration: config(), clock: ManualClock(), logger: quiet, children: [
+            .process("a", command: [NotifyChild.binary, "ready"], runtimeDirectory: dir, logger: quiet),
+        ])
+        let run = Task { try await sup.run() }
+        try await eventually { await sup.status().find(path: "a")?.state == .running }
+        run.cancel()
+        try await run.value
+        try await eventually("no zombie children") { OrphanReaper.zombieChildren().isEmpty }
+    }
+}
+
+@Suite struct OrphanReaperTests {
+    @Test func orphansAreReapedAndOwnedChildrenAreNot() async throws {
+        try OrphanReaper.enable()
+        #expect(OrphanReaper.isEnabled)
+        // sh starts a grandchild and exits: the grandchild is reparented to us, then exits.
+        let sh = Process()
+        sh.executableURL = URL(fileURLWithPath: "/bin/sh")
+        sh.arguments = ["-c", "(sleep 0.2; exit 7) & echo $!"]
+        let pipe = Pipe()
+        sh.standardOutput = pipe
+        try sh.run()
+        sh.waitUntilExit()
+        let orphan = try #require(Int32(String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines)))
+        var previous: Set<pid_t> = []
+        var reaped: [pid_t] = []
+        for _ in 0..<20_000 where !reaped.contains(orphan) {
+            let pass = OrphanReaper.reap(previous: previous, only: [orphan])  // never another test's child
+            previous = pass.seen
+            reaped += pass.reaped
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        #expect(reaped.contains(orphan))
+        #expect(sh.terminationStatus == 0)  // Process still got its own child's status
+    }
+}
+
+extension SupervisorError {
+    static func ~= (a: SupervisorError, b: any Error) -> Bool { (b as? SupervisorError) == a }
+}
