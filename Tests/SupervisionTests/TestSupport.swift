@@ -31,8 +31,10 @@ func eventually(_ what: String = "", _ condition: @Sendable () async -> Bool) as
 }
 
 /// A configuration without jitter, so delays are exact.
-func config(max: Int = 10, period: Duration = .seconds(60), backoff: BackoffPolicy = .none) -> SupervisorConfiguration {
-    SupervisorConfiguration(intensity: RestartIntensity(maxRestarts: max, period: period), backoff: backoff, random: { 0.5 })
+func config(max: Int = 10, period: Duration = .seconds(60), backoff: BackoffPolicy = .none,
+            strategy: RestartStrategy = .oneForOne, autoShutdown: AutoShutdown = .never) -> SupervisorConfiguration {
+    SupervisorConfiguration(strategy: strategy, intensity: RestartIntensity(maxRestarts: max, period: period), backoff: backoff,
+                            autoShutdown: autoShutdown, random: { 0.5 })
 }
 
 /// Runs forever until cancelled.
