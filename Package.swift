@@ -68,6 +68,11 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // `scripts/bench.sh supervision`: restart latencies (prints numbers; not a test).
+        .executableTarget(
+            name: "SupervisionBenchmarks",
+            dependencies: ["Supervision", .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/SupervisionBenchmarks"),
         .testTarget(
             name: "SupervisionTests", dependencies: ["Supervision", .product(name: "Logging", package: "swift-log")],
             exclude: ["Fixtures"]),

@@ -1,11 +1,24 @@
 #!/usr/bin/env bash
-# Benchmarks that print numbers (no pass/fail): the daemon's idle memory with one deployment,
-# the time from `repo add` to the app answering, and from a pushed commit to the new version
-# answering (poll interval 2 s). Uses the real engine; cleans up after itself.
+# Benchmarks that print numbers (no pass/fail).
 #
-#   scripts/bench.sh
+#   scripts/bench.sh               the daemon's idle memory with one deployment, the time from
+#                                  `repo add` to the app answering, and from a pushed commit to
+#                                  the new version answering (poll interval 2 s); real engine
+#   scripts/bench.sh supervision   restart latencies: 10,000 in-process crashes, and 200
+#                                  SIGKILLs of a process-isolated C child until its READY=1
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+if [ "${1:-}" = "supervision" ]; then
+  bash scripts/setup.sh >/dev/null
+  child=$(mktemp -d /tmp/stevedore-bench-child.XXXXXX)
+  trap 'rm -rf "$child"' EXIT
+  cc -O2 -o "$child/notify-child" Tests/SupervisionTests/Fixtures/notify-child.c -lsystemd
+  swift build -c release --product SupervisionBenchmarks >/dev/null 2>&1 || { echo "build failed: run swift build -c release --product SupervisionBenchmarks" >&2; exit 1; }
+  "$(swift build -c release --show-bin-path)/SupervisionBenchmarks" "$child/notify-child"
+  exit 0
+fi
+[ $# -eq 0 ] || { echo "usage: scripts/bench.sh [supervision]" >&2; exit 2; }
 bash scripts/setup.sh >/dev/null
 swift build --product stevedore >/dev/null 2>&1 || { echo "build failed: run swift build" >&2; exit 1; }
 bin="$(swift build --show-bin-path)/stevedore"

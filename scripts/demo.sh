@@ -47,7 +47,7 @@ say "setting up (packages, Docker engine, base image)"
 bash scripts/setup.sh
 
 say "building stevedore"
-swift build --product stevedore 2>&1 | grep -E "error|warning: |Compiling|Build" | grep -v '^\[' || true
+swift build --product stevedore 2>&1 | grep -E "error:|Build" | grep -v '^\[' || true
 [ -x .build/debug/stevedore ] || die "build failed"
 
 mkdir -p "$demo"

@@ -99,6 +99,17 @@ public final class DockerEngine: Sendable {
         return try JSONDecoder().decode(ContainerDetails.self, from: body)
     }
 
+    /// `POST /containers/{id}/start`: starts an existing, stopped container with the
+    /// configuration it was created with (304 "already started" counts as success).
+    ///
+    /// - Throws: ``DockerError``.
+    public func start(container id: String) async throws {
+        do {
+            _ = try await send(path: "/containers/\(id)/start", method: .POST)
+        } catch DockerError.api(let status, _, _) where status == 304 {
+        }
+    }
+
     private func versionPrefix() async throws -> String {
         if let version = apiVersion.withLock({ $0 }) { return "/v\(version)" }
         return "/v\(try await ping())"

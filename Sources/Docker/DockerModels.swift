@@ -66,12 +66,35 @@ public struct ContainerDetails: Decodable, Sendable {
         enum CodingKeys: String, CodingKey { case status = "Status" }
     }
 
+    /// `HostConfig` of the inspect answer (the restart policy only).
+    public struct HostConfig: Decodable, Sendable {
+        /// `HostConfig.RestartPolicy`.
+        public struct RestartPolicy: Decodable, Sendable {
+            /// `""`/`no`, `always`, `unless-stopped` or `on-failure`.
+            public var name: String
+            enum CodingKeys: String, CodingKey { case name = "Name" }
+        }
+        /// The container's restart policy.
+        public var restartPolicy: RestartPolicy?
+        enum CodingKeys: String, CodingKey { case restartPolicy = "RestartPolicy" }
+    }
+
     /// Full container id.
     public var id: String
     /// Name with a leading `/`.
     public var name: String
     /// Runtime state.
     public var state: State
+    /// Restart policy and other host settings.
+    public var hostConfig: HostConfig?
 
-    enum CodingKeys: String, CodingKey { case id = "Id", name = "Name", state = "State" }
+    enum CodingKeys: String, CodingKey { case id = "Id", name = "Name", state = "State", hostConfig = "HostConfig" }
+
+    /// A one-shot container that finished its job: exited with status 0 and no restart
+    /// policy that would run it again (`no` or `on-failure`). Not a failure, not to restart.
+    public var hasCompleted: Bool {
+        guard !state.running, state.status == "exited", state.exitCode == 0 else { return false }
+        let policy = hostConfig?.restartPolicy?.name ?? ""
+        return policy == "" || policy == "no" || policy == "on-failure"
+    }
 }

@@ -38,8 +38,10 @@ public enum ProcessError: Error, Sendable, CustomStringConvertible {
         case let .timedOut(command, timeout, output):
             return "\(command.joined(separator: " ")) timed out after \(Int(timeout.components.seconds)) s" + Self.tail(output)
         case let .failed(result):
+            // The cause first (what a status line has room for), the full command last.
             let how = result.exitCode.map { "exit status \($0)" } ?? "signal \(result.signal ?? 0)"
-            return "\(result.command.joined(separator: " ")) failed (\(how))" + Self.tail(result.output)
+            let program = result.command.prefix { !$0.hasPrefix("-") }.joined(separator: " ")
+            return "\(program) failed (\(how))" + Self.tail(result.output) + "\n  (command: \(result.command.joined(separator: " ")))"
         case let .launchFailed(command, message):
             return "cannot run \(command.first ?? "?"): \(message)"
         }

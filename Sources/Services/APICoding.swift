@@ -11,6 +11,21 @@ public enum APICoding {
     }
 
     /// The decoder matching ``encoder(pretty:)``.
+    /// A short description of a decoding error: which field, and what was wrong.
+    public static func describe(_ error: any Error) -> String {
+        guard let error = error as? DecodingError else { return String(describing: error) }
+        func path(_ context: DecodingError.Context) -> String {
+            context.codingPath.map(\.stringValue).joined(separator: ".")
+        }
+        switch error {
+        case .keyNotFound(let key, _): return "missing field '\(key.stringValue)'"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context):
+            return "field '\(path(context))': \(context.debugDescription)"
+        case .dataCorrupted(let context): return context.debugDescription
+        @unknown default: return String(describing: error)
+        }
+    }
+
     public static func decoder() -> JSONDecoder {
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase

@@ -69,6 +69,21 @@ public struct AddRepositoryRequest: Codable, Sendable {
         self.branch = branch
         self.pollInterval = pollInterval
     }
+
+    enum CodingKeys: String, CodingKey { case name, url, branch, pollInterval }
+
+    /// Accepts `poll_interval` as a duration string (`"5m"`) or a number of seconds (`300`).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        url = try c.decode(String.self, forKey: .url)
+        branch = try c.decodeIfPresent(String.self, forKey: .branch)
+        if let seconds = try? c.decodeIfPresent(Int.self, forKey: .pollInterval) {
+            pollInterval = String(seconds)
+        } else {
+            pollInterval = try c.decodeIfPresent(String.self, forKey: .pollInterval)
+        }
+    }
 }
 
 /// Result of `POST /api/deployments/NAME/{sync,up,down}`.

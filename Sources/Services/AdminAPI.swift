@@ -30,7 +30,7 @@ public struct APIError: Error, Sendable {
                 return APIError(.badRequest, service.description)
             case .unknownDeployment: return APIError(.notFound, service.description)
             case .deploymentExists, .notSynced: return APIError(.conflict, service.description)
-            case .adminKeyMissing: return APIError(.internalServerError, service.description)
+            case .adminKeyMissing, .rootLocked, .databaseKeyMissing: return APIError(.internalServerError, service.description)
             }
         }
         if error is DockerError { return APIError(.serviceUnavailable, String(describing: error)) }
@@ -79,9 +79,13 @@ public struct AdminAPI: Sendable {
             try json(try await view(try await engine.deployment(try name(context))))
         }
         api.get("supervisor") { _, _ in try json(await tree.status()) }
+        api.get("supervisor/events") { request, _ in
+            let limit = request.uri.queryParameters.get("limit").flatMap(Int.init) ?? 100
+            return try json(Array(tree.events.recent.suffix(min(max(limit, 1), 1024))))
+        }
         api.get("repos") { _, _ in try json(try await engine.store.deployments()) }
         api.post("repos") { request, context in
-            let body = try await request.decode(as: AddRepositoryRequest.self, context: context)
+            let body = try await decodeBody(AddRepositoryRequest.self, request)
             let record = try await addRepository(body)
             return try json(record, status: .created)
         }
@@ -124,6 +128,17 @@ public struct AdminAPI: Sendable {
         try? await engine.store.recordEvent(deployment: body.name, kind: "repo-add", message: "added \(body.url) (\(branch))")
         try await tree.addDeployment(body.name)
         return record
+    }
+
+    /// Decodes a JSON body with the API's snake_case coders (Hummingbird's default decoder
+    /// would silently drop `poll_interval`).
+    private func decodeBody<T: Decodable>(_ type: T.Type, _ request: Request) async throws -> T {
+        let buffer = try await request.body.collect(upTo: 1 << 20)
+        do {
+            return try APICoding.decoder().decode(T.self, from: Data(buffer.readableBytesView))
+        } catch {
+            throw APIError(.badRequest, "malformed JSON body: \(APICoding.describe(error))")
+        }
     }
 
     private func view(_ record: DeploymentRecord) async throws -> DeploymentView {

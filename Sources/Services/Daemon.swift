@@ -23,12 +23,21 @@ public struct Daemon {
 
     /// Runs the daemon.
     ///
-    /// - Throws: `StoreError.wrongKey` (database key mismatch), `ComposeError.notInstalled`,
+    /// - Throws: ``ServiceError/rootLocked(root:pid:)`` if another daemon runs on the root,
+    ///   ``ServiceError/databaseKeyMissing(database:keyFile:)``,
+    ///   `StoreError.wrongKey` (database key mismatch), `ComposeError.notInstalled`,
     ///   `SupervisorError.restartIntensityExceeded` when the root gives up.
     public func run() async throws {
         let root = configuration.root
         try root.createBaseDirectories()
-        let key = try DatabaseKey.resolve(environment: configuration.environment, defaultFile: root.databaseKey, generate: true)
+        let lock = try StateRootLock(root: root)
+        defer { withExtendedLifetime(lock) {} }
+        let databaseExists = FileManager.default.fileExists(atPath: root.database)
+        let keyConfigured = (configuration.environment["STEVEDORE_DB_KEY"] ?? "") != "" || (configuration.environment["STEVEDORE_DB_KEY_FILE"] ?? "") != ""
+        if databaseExists, !keyConfigured, !FileManager.default.fileExists(atPath: root.databaseKey) {
+            throw ServiceError.databaseKeyMissing(database: root.database, keyFile: root.databaseKey)
+        }
+        let key = try DatabaseKey.resolve(environment: configuration.environment, defaultFile: root.databaseKey, generate: !databaseExists)
         let store = try StateStore(path: root.database, key: key)
         let adminKey = try AdminKey.load(root: root, generate: true)
         let docker = DockerEngine()

@@ -8,6 +8,7 @@ import Supervision
 /// root                 one_for_one, 5 restarts / 30 s
 /// ├── store            permanent worker
 /// ├── http             permanent worker
+/// ├── reaper           permanent worker (child subreaper, reaps orphans)
 /// └── deployments      supervisor, one_for_one, 10 / 60 s, children added at run time
 ///     └── <name>       supervisor, one_for_one, 5 / 60 s
 ///         ├── poller      permanent worker
@@ -21,6 +22,9 @@ public final class DaemonTree: Sendable {
     public let root: Supervisor
     /// The dynamic `deployments` supervisor.
     public let deployments: Supervisor
+    /// Events of every supervisor of the tree (bounded ring, 1,024).
+    public let events = EventLog()
+    private let clock: any SupervisorClock
     private let engineBox: EngineBox
     private let reconcileIntervalSeconds: Int
     private let logger: Logger
@@ -42,19 +46,22 @@ public final class DaemonTree: Sendable {
         self.reconcileIntervalSeconds = reconcileIntervalSeconds
         self.logger = logger
         self.engineBox = EngineBox()
+        self.clock = clock
         deployments = Supervisor(
             id: "deployments",
             configuration: SupervisorConfiguration(intensity: Self.deploymentsIntensity),
-            clock: clock, logger: logger)
-        root = Supervisor(id: "root", configuration: SupervisorConfiguration(intensity: Self.rootIntensity), clock: clock, logger: logger)
+            clock: clock, logger: logger, events: events)
+        root = Supervisor(id: "root", configuration: SupervisorConfiguration(intensity: Self.rootIntensity),
+                          clock: clock, logger: logger, events: events)
     }
 
-    /// Adds the root's children in start order: `store`, `http`, `deployments` (with one
+    /// Adds the root's children in start order: `store`, `http`, `reaper`, `deployments` (with one
     /// subtree per registered deployment). Call once, before running ``root``.
     public func configure(engine: DeploymentEngine, api: AdminAPI, host: String, port: Int) async throws {
         engineBox.engine = engine
         try await root.startChild(StoreWorker.spec(store: engine.store, logger: logger))
         try await root.startChild(HTTPWorker.spec(api: api, host: host, port: port, logger: logger))
+        try await root.startChild(OrphanReaper.spec())
         for record in try await engine.store.deployments() {
             try await deployments.startChild(deploymentSpec(record.name, engine: engine))
         }
@@ -76,7 +83,7 @@ public final class DaemonTree: Sendable {
         let subtree = Supervisor(
             id: name,
             configuration: SupervisorConfiguration(intensity: Self.deploymentIntensity),
-            logger: logger,
+            clock: clock, logger: logger, events: events,
             children: [
                 PollerWorker.spec(deployment: name, engine: engine, logger: logger),
                 ReconcilerWorker.spec(deployment: name, engine: engine, intervalSeconds: reconcileIntervalSeconds, logger: logger),

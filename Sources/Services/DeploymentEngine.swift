@@ -110,19 +110,21 @@ public final class DeploymentEngine: Sendable {
         }
     }
 
-    /// Runs `compose down` and disables the deployment, so that neither the poller nor the
-    /// reconciler brings it back until ``up(_:)``.
+    /// Runs `compose down` and then disables the deployment, so that neither the poller nor
+    /// the reconciler brings it back until ``up(_:)``. Without a usable checkout (no Compose
+    /// file, or no checkout at all) it brings the project down by its name alone. If `down`
+    /// fails, the deployment stays enabled and the error is thrown.
     ///
     /// - Throws: ``ServiceError/unknownDeployment(_:)``, `ProcessError`.
     public func down(_ name: String) async throws {
         _ = try await deployment(name)
         try await locks.withLock(name) {
-            try await self.store.setEnabled(name, false)
-            if FileManager.default.fileExists(atPath: self.root.repo(name)) {
-                try await self.compose.down(try await self.composeProject(name))
+            if let project = try? await self.composeProject(name) {
+                try await self.compose.down(project)
             } else {
                 try await self.compose.down(projectName: Self.projectName(name))
             }
+            try await self.store.setEnabled(name, false)
             try? await self.store.recordEvent(deployment: name, kind: "down", message: "stopped by operator")
         }
     }
@@ -148,7 +150,12 @@ public final class DeploymentEngine: Sendable {
         return try await locks.withLock(name) {
             // Re-read under the lock: an operator may have paused it meanwhile.
             guard let current = try await self.store.deployment(named: name), current.enabled else { return .disabled }
-            _ = try await self.syncLocked(current)
+            // Already synced (an earlier `up` failed): retry only the deploy.
+            let synced = try await self.store.status(of: name).syncedCommit
+            let checkedOut = await self.git.localHead(directory: self.root.repo(name))
+            if synced != remote || checkedOut != remote {
+                _ = try await self.syncLocked(current)
+            }
             return .deployed(try await self.upLocked(current))
         }
     }
@@ -162,23 +169,40 @@ public final class DeploymentEngine: Sendable {
         case restarted(String)
     }
 
-    /// One reconciler pass: if the deployment is enabled, was deployed once, and has no
-    /// containers or a container that is not running, runs `compose up` again.
+    /// One reconciler pass, for an enabled, once-deployed deployment:
+    /// - stopped containers are started again as they were created (Engine API), so a
+    ///   broken commit synced after the last good deploy is never what comes back;
+    /// - one-shot containers that exited 0 without a restart policy count as completed;
+    /// - with no containers at all, `compose up` runs on the checkout.
     ///
-    /// - Throws: `DockerError` (engine down: degraded), errors of ``up(_:)``.
+    /// Everything happens under the deployment's lock: a deploy in progress has containers
+    /// in `created` state that must not trigger a second start.
+    ///
+    /// - Throws: `DockerError` (engine down: degraded), errors of `compose up`.
     public func reconcile(_ name: String) async throws -> ReconcileOutcome {
         let record = try await deployment(name)
         let status = try await store.status(of: name)
         guard record.enabled, status.deployedCommit != nil else { return .notApplicable }
-        // Looked at under the lock: a deploy in progress has containers in `created` state
-        // that must not trigger a second `compose up`.
         return try await locks.withLock(name) {
             guard let current = try await self.store.deployment(named: name), current.enabled else { return .notApplicable }
             let containers = try await self.docker.containers(project: Self.projectName(name))
-            let stopped = containers.filter { $0.state != "running" }
-            guard containers.isEmpty || !stopped.isEmpty else { return .ok }
-            let why = containers.isEmpty ? "no containers" : stopped.map { "\($0.name) \($0.state)" }.joined(separator: ", ")
-            _ = try await self.upLocked(current)
+            var stopped: [ContainerSummary] = []
+            for container in containers where container.state != "running" {
+                let details = try? await self.docker.inspect(container: container.id)
+                if details?.hasCompleted != true { stopped.append(container) }
+            }
+            let why: String
+            if containers.isEmpty {
+                why = "no containers"
+                _ = try await self.upLocked(current)
+            } else if !stopped.isEmpty {
+                why = stopped.map { "\($0.name) \($0.state)" }.joined(separator: ", ")
+                for container in stopped {
+                    try await self.docker.start(container: container.id)
+                }
+            } else {
+                return .ok
+            }
             try? await self.store.recordEvent(deployment: name, kind: "reconcile", message: "restarted: \(why)")
             self.logger.notice("reconciled", metadata: ["deployment": "\(name)", "reason": "\(why)"])
             return .restarted(why)

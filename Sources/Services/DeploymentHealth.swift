@@ -10,11 +10,14 @@ public struct ContainerView: Codable, Sendable, Equatable {
     public var state: String
     /// Healthcheck status (`starting`, `healthy`, `unhealthy`), if the service has one.
     public var health: String?
+    /// A one-shot container that exited 0 and is not to be restarted (a migration, an init job).
+    public var completed: Bool = false
 }
 
 /// The health of a deployment's containers.
 public struct DeploymentHealth: Codable, Sendable, Equatable {
-    /// - `healthy`: at least one container, all running, every healthcheck passing;
+    /// - `healthy`: at least one container, all running (or one-shot and completed), every
+    ///   healthcheck passing;
     /// - `starting`: all running, some healthcheck still starting;
     /// - `unhealthy`: some container not running or failing its healthcheck;
     /// - `down`: no containers;
@@ -35,8 +38,11 @@ public struct DeploymentHealth: Codable, Sendable, Equatable {
         }
         var views: [ContainerView] = []
         for summary in summaries.sorted(by: { $0.name < $1.name }) {
-            let health = summary.state == "running" ? (try? await docker.inspect(container: summary.id))?.state.health?.status : nil
-            views.append(ContainerView(name: summary.name, service: summary.service, state: summary.state, health: health))
+            let details = try? await docker.inspect(container: summary.id)
+            views.append(ContainerView(
+                name: summary.name, service: summary.service, state: summary.state,
+                health: summary.state == "running" ? details?.state.health?.status : nil,
+                completed: details?.hasCompleted ?? false))
         }
         return classify(views)
     }
@@ -44,7 +50,7 @@ public struct DeploymentHealth: Codable, Sendable, Equatable {
     /// The rule above, on container views (pure; unit-tested).
     public static func classify(_ views: [ContainerView]) -> DeploymentHealth {
         guard !views.isEmpty else { return DeploymentHealth(state: "down", containers: [], detail: "no containers") }
-        let notRunning = views.filter { $0.state != "running" }
+        let notRunning = views.filter { $0.state != "running" && !$0.completed }
         let unhealthy = views.filter { $0.health == "unhealthy" }
         if !notRunning.isEmpty || !unhealthy.isEmpty {
             let parts = notRunning.map { "\($0.name) is \($0.state)" } + unhealthy.map { "\($0.name) is unhealthy" }

@@ -31,7 +31,7 @@ public enum ReconcilerWorker {
                     throw CancellationError()
                 } catch {
                     failures += 1
-                    context.setStatus("attempt \(failures) failed")
+                    context.setStatus("attempt \(failures) failed: \(String(describing: error).prefix(200))")
                     if failures >= degradedAfter {
                         context.setDegraded("\(failures) reconcile attempts failed: \(String(describing: error).prefix(400))")
                     }

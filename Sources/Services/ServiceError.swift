@@ -18,15 +18,19 @@ public enum ServiceError: Error, Sendable, Equatable, CustomStringConvertible {
     case notSynced(String)
     /// The admin key file is missing (daemon never started on this root).
     case adminKeyMissing(String)
+    /// Another daemon holds the state root's lock.
+    case rootLocked(root: String, pid: Int32?)
+    /// The database exists but its key file does not (a generated key would not open it).
+    case databaseKeyMissing(database: String, keyFile: String)
 
     public var description: String {
         switch self {
         case .invalidName(let name):
             return "invalid deployment name '\(name)': use 1-63 characters, lower-case letters, digits, '-' and '_', starting with a letter or digit (^[a-z0-9][a-z0-9_-]{0,62}$)"
         case .invalidBranch(let branch):
-            return "invalid branch '\(branch)': a branch name may not be empty, start with '-' or '/', or contain spaces, '..', '~', '^', ':', '?', '*', '[', '\\' or control characters"
+            return "invalid branch '\(branch)': a branch name may not be empty, start with '-' or '/', end with '/', '.' or '.lock', or contain spaces, '..', '//', '@{', '~', '^', ':', '?', '*', '[', '\\' or control characters"
         case .invalidURL(let url):
-            return "invalid repository URL '\(url)': give a Git URL (https://…, ssh://…, git@host:path, file:// or an absolute path) that does not start with '-'"
+            return "invalid repository URL '\(url)': give a Git URL (https://…, ssh://…, git@host:path, file://…) or an absolute path, without spaces or control characters and not starting with '-'"
         case let .invalidDuration(name, value, allowed):
             return "invalid \(name) '\(value)': \(allowed)"
         case .invalidListenAddress(let value):
@@ -37,6 +41,10 @@ public enum ServiceError: Error, Sendable, Equatable, CustomStringConvertible {
             return "a deployment named '\(name)' already exists"
         case .notSynced(let name):
             return "deployment '\(name)' has not been synced yet; run `stevedore deploy sync \(name)` first"
+        case let .rootLocked(root, pid):
+            return "another stevedore daemon\(pid.map { " (pid \($0))" } ?? "") is running on state root \(root); stop it first, or use another STEVEDORE_ROOT"
+        case let .databaseKeyMissing(database, keyFile):
+            return "\(database) exists but its key \(keyFile) is missing: restore the key file from your backup, or set STEVEDORE_DB_KEY / STEVEDORE_DB_KEY_FILE (a new key would not open this database)"
         case .adminKeyMissing(let path):
             return "admin key \(path) not found: start the daemon once (`stevedore daemon`) or check STEVEDORE_ROOT"
         }

@@ -26,13 +26,18 @@ public enum Validation {
         else { throw ServiceError.invalidBranch(branch) }
     }
 
-    /// Checks a repository URL: non-empty, no leading `-`, no whitespace or control characters.
+    /// Checks a repository URL: non-empty, no leading `-`, no whitespace or control characters,
+    /// and a URL (`scheme://…`), scp-like `host:path`, or an absolute path — never a relative one.
     ///
     /// - Throws: ``ServiceError/invalidURL(_:)``.
     public static func repositoryURL(_ url: String) throws {
         guard !url.isEmpty, !url.hasPrefix("-"),
               !url.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7f })
         else { throw ServiceError.invalidURL(url) }
+        // A relative local path would be resolved against the daemon's working directory.
+        let isURL = url.contains("://")
+        let isSCPLike = url.firstIndex(of: ":").map { colon in !url[..<colon].contains("/") } ?? false
+        guard isURL || isSCPLike || url.hasPrefix("/") else { throw ServiceError.invalidURL(url) }
     }
 
     /// Parses a duration: a whole number with an optional unit `s`, `m` or `h` (`90`, `30s`,

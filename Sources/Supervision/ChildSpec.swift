@@ -98,6 +98,7 @@ public struct ChildSpec: Sendable {
     ///   - significant: see ``significant``.
     ///   - readiness: default `.immediate`.
     ///   - liveness: heartbeat deadline; default none.
+    ///   - gracefulStop: see ``gracefulStop``; default `false`.
     ///   - start: the child's body, called afresh on each start.
     public static func worker(
         _ id: String,
@@ -106,10 +107,11 @@ public struct ChildSpec: Sendable {
         significant: Bool = false,
         readiness: Readiness = .immediate,
         liveness: Duration? = nil,
+        gracefulStop: Bool = false,
         start: @escaping @Sendable (ChildContext) async throws -> Void
     ) -> ChildSpec {
         ChildSpec(id: id, restart: restart, shutdown: shutdown, type: .worker, significant: significant,
-                  readiness: readiness, liveness: liveness, start: start)
+                  readiness: readiness, liveness: liveness, gracefulStop: gracefulStop, start: start)
     }
 
     /// A supervisor child: starting it runs `supervisor`, and the start completes when all of

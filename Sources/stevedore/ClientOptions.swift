@@ -10,6 +10,12 @@ struct ClientOptions: ParsableArguments {
     @Option(name: .long, help: "Admin API address HOST:PORT (default: $STEVEDORE_LISTEN_ADDR or 0.0.0.0:42107).")
     var listen: String?
 
+    func validate() throws {
+        if let listen {
+            do { _ = try DaemonConfiguration.parseListenAddress(listen) } catch { throw ValidationError(String(describing: error)) }
+        }
+    }
+
     /// The daemon configuration these options and the environment describe.
     func configuration() throws -> DaemonConfiguration {
         var env = ProcessInfo.processInfo.environment

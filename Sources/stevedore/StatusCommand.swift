@@ -31,7 +31,7 @@ struct StatusCommand: AsyncParsableCommand {
                 header: ["NAME", "HEALTH", "STATE", "DEPLOYED", "REMOTE", "LAST ERROR"],
                 rows: views.map {
                     [$0.name, $0.health.state, $0.enabled ? "enabled" : "paused", short($0.deployedCommit),
-                     short($0.remoteCommit), $0.lastError.map { String($0.prefix(60)) } ?? "-"]
+                     short($0.remoteCommit), $0.lastError.map { String(Table.oneLine($0).prefix(80)) } ?? "-"]
                 }))
         }
     }

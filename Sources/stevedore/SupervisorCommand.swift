@@ -29,10 +29,10 @@ enum TreeRenderer {
         var rows: [[String]] = []
         func visit(_ node: NodeStatus, prefix: String, childPrefix: String) {
             let state = node.state.rawValue + (node.nextRestartInSeconds.map { " (in \(Table.duration($0)))" } ?? "")
-            let detail = [node.reason, node.status].compactMap { $0 }.joined(separator: "; ")
+            let detail = Table.oneLine([node.reason, node.status].compactMap { $0 }.joined(separator: "; "))
             rows.append([
                 prefix + (node.path.isEmpty ? "root" : node.id), state, "\(node.restartsInWindow)/\(node.restartsTotal)",
-                Table.duration(node.uptimeSeconds), node.lastExit.map { String($0.prefix(40)) } ?? "-",
+                Table.duration(node.uptimeSeconds), node.lastExit.map { String(Table.oneLine($0).prefix(40)) } ?? "-",
                 Table.duration(node.lastHeartbeatAgeSeconds), detail.isEmpty ? "" : String(detail.prefix(80)),
             ])
             for (index, child) in node.children.enumerated() {

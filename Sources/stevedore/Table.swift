@@ -2,13 +2,18 @@
 enum Table {
     /// Left-aligned columns separated by two spaces; the last column is not padded.
     static func render(header: [String], rows: [[String]]) -> String {
-        let all = [header] + rows
+        let all = [header] + rows.map { $0.map(oneLine) }
         let widths = (0..<header.count).map { column in all.map { $0[column].count }.max() ?? 0 }
         return all.map { row in
             row.enumerated().map { index, cell in
                 index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
             }.joined(separator: "  ")
         }.joined(separator: "\n")
+    }
+
+    /// `text` on one line: newlines and tabs become spaces, runs of spaces collapse.
+    static func oneLine(_ text: String) -> String {
+        text.split(whereSeparator: { $0 == "\n" || $0 == "\t" || $0 == "\r" || $0 == " " }).joined(separator: " ")
     }
 
     /// `42s`, `3m07s`, `2h05m`, `3d04h`; `-` for nil.

@@ -22,6 +22,12 @@ import Testing
         #expect(interval.stderr.contains("invalid --poll-interval 'soon'"))
     }
 
+    @Test func badListenAddressIsAUsageError() throws {
+        let result = try runProgram(stevedoreBinary, ["status", "--listen", "bogus"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("invalid listen address 'bogus'"))
+    }
+
     @Test func versionPrintsTheVersion() throws {
         let text = try runProgram(stevedoreBinary, ["version"])
         #expect(text.status == 0)

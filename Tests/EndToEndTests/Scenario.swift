@@ -63,6 +63,26 @@ final class Scenario {
         return try sh("cd '\(source)' && git commit -qam '\(text)' && git push -q '\(remote)' main && git rev-parse HEAD")
     }
 
+    /// Runs `stevedore daemon` in the foreground until it exits (for start-up failures).
+    func runDaemonToExit(environment extra: [String: String] = [:]) throws -> CommandResult {
+        try runProgram(stevedoreBinary, ["daemon"], environment: environment.merging(extra) { _, new in new })
+    }
+
+    /// Writes `content` to `file` in the source repository, commits and pushes; returns the commit.
+    @discardableResult
+    func commitFile(_ file: String, _ content: String, message: String) throws -> String {
+        let path = source + "/" + file
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try content.write(toFile: path, atomically: true, encoding: .utf8)
+        return try sh("cd '\(source)' && git add -A && git commit -qm '\(message)' && git push -q '\(remote)' main && git rev-parse HEAD")
+    }
+
+    /// Runs a shell command in the source repository, commits and pushes.
+    @discardableResult
+    func commitChange(_ script: String, message: String) throws -> String {
+        try sh("cd '\(source)' && \(script) && git add -A && git commit -qm '\(message)' && git push -q '\(remote)' main && git rev-parse HEAD")
+    }
+
     func startDaemon() async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: stevedoreBinary)

@@ -27,7 +27,11 @@ import Testing
         #expect(throws: ServiceError.invalidBranch(branch)) { try Validation.branch(branch) }
     }
 
-    @Test(arguments: ["", "-uupload-pack=evil", "https://x/ y", "a\nb"])
+    @Test(arguments: ["https://github.com/o/r.git", "ssh://git@host/o/r", "git@github.com:o/r.git", "/srv/git/r.git", "file:///srv/r.git"])
+    func validURLs(url: String) throws { try Validation.repositoryURL(url) }
+
+    // "trepos/app1.git": a relative path was accepted and then failed forever in the daemon.
+    @Test(arguments: ["", "-uupload-pack=evil", "https://x/ y", "a\nb", "trepos/app1.git", "./r.git", "../r.git"])
     func invalidURLs(url: String) {
         #expect(throws: ServiceError.invalidURL(url)) { try Validation.repositoryURL(url) }
     }
