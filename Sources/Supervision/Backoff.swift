@@ -39,10 +39,13 @@ public struct BackoffPolicy: Sendable, Equatable {
     /// - Parameter unitRandom: a value in `0..<1` that picks the jitter; 0.5 means none.
     public func delay(attempt: Int, unitRandom: Double) -> Duration {
         let n = max(attempt, 1)
-        let initialSeconds = initial.seconds
-        var seconds = initialSeconds * pow(multiplier, Double(n - 1))
-        seconds = min(seconds, maximum.seconds)
-        seconds *= 1 + jitter * (2 * unitRandom - 1)
+        let cap = maximum.seconds
+        // Capped before it can overflow: 2^(n−1) is infinite for n > 1024, and 0 × ∞ is NaN,
+        // which `Duration` traps on (found by the 10,000-crash benchmark).
+        let growth = pow(multiplier, Double(min(n - 1, 512)))
+        var seconds = initial.seconds * growth
+        if !seconds.isFinite || seconds > cap { seconds = cap }
+        seconds *= 1 + jitter * (2 * min(max(unitRandom, 0), 1) - 1)
         return .seconds(max(seconds, 0))
     }
 }

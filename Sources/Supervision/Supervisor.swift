@@ -619,8 +619,13 @@ public actor Supervisor: Service {
     /// - Throws: ``SupervisorError/notFound(_:)``, ``SupervisorError/running(_:)`` if it runs.
     public func deleteChild(_ id: String) async throws { try await request(.delete(id)) }
 
-    /// The ids of the children, in start order (OTP `which_children`, ids only).
+    /// The ids of the children, in start order.
     public var childIDs: [String] { records.map(\.spec.id) }
+
+    /// Each child's id, state and type, in start order (OTP `which_children`).
+    public var whichChildren: [(id: String, state: NodeState, type: ChildType)] {
+        records.map { ($0.spec.id, $0.state, $0.spec.type) }
+    }
 
     /// Children by kind, like OTP `count_children`.
     public var childCounts: (specs: Int, active: Int, supervisors: Int, workers: Int) {

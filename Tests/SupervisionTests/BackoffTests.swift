@@ -8,6 +8,14 @@ import Testing
         #expect(delays == [.seconds(1), .seconds(2), .seconds(4), .seconds(8), .seconds(10), .seconds(10)])
     }
 
+    @Test func manyConsecutiveRestartsNeitherOverflowNorTrap() {
+        // Regression: attempt 10,000 computed 0 × ∞ = NaN with `.none`, and Duration trapped.
+        #expect(BackoffPolicy.none.delay(attempt: 10_000, unitRandom: 0.5) == .zero)
+        let policy = BackoffPolicy(initial: .milliseconds(500), maximum: .seconds(30), jitter: 0)
+        #expect(policy.delay(attempt: 10_000, unitRandom: 0.5) == .seconds(30))
+        #expect(policy.delay(attempt: Int.max, unitRandom: 0.5) == .seconds(30))
+    }
+
     @Test func jitterStaysWithinItsFraction() {
         let policy = BackoffPolicy(initial: .seconds(10), maximum: .seconds(10), jitter: 0.2)
         #expect(policy.delay(attempt: 1, unitRandom: 0) == .seconds(8))

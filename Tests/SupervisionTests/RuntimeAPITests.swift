@@ -39,7 +39,11 @@ import Testing
         #expect(probe.count("start") == 1)  // a terminated child is not restarted
         try await sup.restartChild("w")
         try await eventually { probe.count("start") == 2 }
+        #expect(await sup.whichChildren.map(\.state) == [.running])
+        #expect(await sup.childCounts.active == 1)
         try await sup.terminateChild("w")
+        #expect(await sup.whichChildren.map(\.state) == [.stopped])
+        #expect(await sup.childCounts.active == 0)
         try await sup.deleteChild("w")
         #expect(await sup.childIDs == [])
         run.cancel()
