@@ -16,6 +16,11 @@ public enum OrphanReaper {
         guard stevedore_set_child_subreaper() == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EPERM) }
     }
 
+    /// Stops being a child subreaper (tests that must not change the whole test process).
+    public static func disable() {
+        _ = stevedore_clear_child_subreaper()
+    }
+
     /// Whether this process is a child subreaper.
     public static var isEnabled: Bool { stevedore_is_child_subreaper() == 1 }
 

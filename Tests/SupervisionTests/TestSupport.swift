@@ -22,9 +22,11 @@ struct Boom: Error, CustomStringConvertible {
 
 /// Waits (yielding; no wall-clock bound on correctness) until `condition` holds.
 func eventually(_ what: String = "", _ condition: @Sendable () async -> Bool) async throws {
-    for i in 0..<200_000 {
+    // Yields first (most conditions hold within a few hops), then sleeps 1 ms per try so a
+    // long wait does not spin a core; gives up after about a minute.
+    for i in 0..<60_000 {
         if await condition() { return }
-        if i % 32 == 0 { try await Task.sleep(for: .milliseconds(1)) } else { await Task.yield() }
+        if i < 64 { await Task.yield() } else { try await Task.sleep(for: .milliseconds(1)) }
     }
     Issue.record("condition never held: \(what)")
     throw Boom()
