@@ -33,12 +33,15 @@ import Testing
         }
         let pid = try #require(Int32(String(decoding: FileManager.default.contents(atPath: pidFile) ?? Data(), as: UTF8.self)
             .trimmingCharacters(in: .whitespacesAndNewlines)))
-        // Reaped by init or gone: kill(pid, 0) fails with ESRCH, or it is a zombie at most.
-        var alive = kill(pid, 0) == 0
-        if alive, let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) {
-            alive = !stat.contains(") Z ")
+        // The group was signalled; the grandchild dies asynchronously (a moment after the
+        // shell). Gone (ESRCH) or a zombie counts as dead; one that lives on failed the test.
+        func alive() -> Bool {
+            guard kill(pid, 0) == 0 else { return false }
+            let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+            return !stat.contains(") Z ")
         }
-        #expect(!alive, "grandchild \(pid) survived the timeout")
+        for _ in 0..<2000 where alive() { try await Task.sleep(for: .milliseconds(5)) }
+        #expect(!alive(), "grandchild \(pid) survived the timeout")
     }
 
     @Test func systemdVariablesAreNotInherited() async throws {
