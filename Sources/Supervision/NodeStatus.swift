@@ -51,6 +51,21 @@ public struct NodeStatus: Sendable, Codable, Equatable {
     public var lastHeartbeatAgeSeconds: Double?
     /// Children, in start order (supervisors only).
     public var children: [NodeStatus]
+    /// The rolled-up ``health`` of this subtree as sent in JSON (filled by ``fillHealth()``;
+    /// ``Supervisor/status()`` does it).
+    public var rolledUpHealth: String? = nil
+
+    enum CodingKeys: String, CodingKey {
+        case path, id, type, restart, state, reason, status, pid, restartsInWindow, restartsTotal, lastExit
+        case uptimeSeconds, nextRestartInSeconds, lastHeartbeatAgeSeconds, children
+        case rolledUpHealth = "health"
+    }
+
+    /// Sets ``rolledUpHealth`` on this node and every descendant.
+    public mutating func fillHealth() {
+        for i in children.indices { children[i].fillHealth() }
+        rolledUpHealth = health
+    }
 
     /// The subtree's health rolled up: `unhealthy` if any node is `failed` or `stuck`,
     /// `degraded` if any is `degraded`, `backoff`, `hung` or `starting`, else `ok`.

@@ -90,40 +90,40 @@ enum ProcessChild {
         let live = Mutex<pid_t?>(nil)
         let childLogger = logger.with(path: context.path)
 
-        let result: ExecutionResult<Void, SequenceOutput, CombinedErrorOutput>
-        do {
-            result = try await Subprocess.run(
-                .path(FilePath(command[0])), arguments: Arguments(Array(command.dropFirst())),
-                environment: .custom(env), platformOptions: options,
-                input: .none, output: .sequence, error: .combinedWithOutput
-            ) { execution in
-                let pid = execution.processIdentifier.value
-                live.withLock { $0 = pid }
-                context.setPID(pid)
-                context.onShutdownRequest {
-                    live.withLock { current in if let current { kill(-current, SIGTERM) } }
+        // The notify reader lives until the process has exited and been reaped, not until its
+        // output closes: a child may close stdout long before it sends READY=1 or WATCHDOG=1.
+        let result: ExecutionResult<Void, SequenceOutput, CombinedErrorOutput> = try await withThrowingTaskGroup(
+            of: Void.self
+        ) { group in
+            group.addTask {
+                for await message in socket.messages {
+                    if message.isReady { context.ready() }
+                    if message.isWatchdog { context.heartbeat() }
+                    if let status = message.status { context.setStatus(status) }
                 }
-                await withTaskGroup(of: Void.self) { group in
-                    group.addTask {
-                        for await message in socket.messages {
-                            if message.isReady { context.ready() }
-                            if message.isWatchdog { context.heartbeat() }
-                            if let status = message.status { context.setStatus(status) }
-                        }
+            }
+            defer { socket.close() }  // delivers what was sent last, then ends the reader
+            do {
+                return try await Subprocess.run(
+                    .path(FilePath(command[0])), arguments: Arguments(Array(command.dropFirst())),
+                    environment: .custom(env), platformOptions: options,
+                    input: .none, output: .sequence, error: .combinedWithOutput
+                ) { execution in
+                    let pid = execution.processIdentifier.value
+                    live.withLock { $0 = pid }
+                    context.setPID(pid)
+                    context.onShutdownRequest {
+                        live.withLock { current in if let current { kill(-current, SIGTERM) } }
                     }
                     do {
                         for try await line in execution.standardOutput.strings() {
                             childLogger.info("\(line)")
                         }
                     } catch {}
-                    // Output closed: the process is gone. Deliver what it sent last
-                    // (READY=1 just before exiting), then let the reader finish.
-                    socket.close()
-                    await group.waitForAll()
                 }
+            } catch let error as SubprocessError {
+                throw ProcessChildError.launchFailed(command: command[0], message: String(describing: error))
             }
-        } catch let error as SubprocessError {
-            throw ProcessChildError.launchFailed(command: command[0], message: String(describing: error))
         }
         live.withLock { $0 = nil }
         context.setPID(nil)

@@ -26,8 +26,10 @@ extension Supervisor {
 
     private func act(on path: String, verb: String, by actor: String,
                      _ body: @Sendable (Supervisor, String) async throws -> Void) async throws {
-        let components = path.split(separator: "/").map(String.init)
-        guard !components.isEmpty else { throw SupervisorError.invalidPath(path, valid: await validPaths()) }
+        let components = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        guard !components.isEmpty, !components.contains(where: \.isEmpty) else {
+            throw SupervisorError.invalidPath(path, valid: await validPaths())
+        }
         var owner = self
         for component in components.dropLast() {
             guard let nested = await owner.nestedSupervisor(component) else {

@@ -79,7 +79,7 @@ public actor Supervisor: Service {
         case exited(id: String, generation: Int, reason: ExitReason, uptime: Duration)
         case restartDue(id: String, generation: Int)
         case livenessCheck(id: String, generation: Int)
-        case admin(AdminRequest, CheckedContinuation<Void, any Error>)
+        case admin(Int)
         case shutdown
     }
 
@@ -110,6 +110,7 @@ public actor Supervisor: Service {
     private var shutdownRequested = false
     private var terminalError: (any Error)?
     private var nextWaiterID = 0
+    private var pendingAdmin: [Int: (AdminRequest, CheckedContinuation<Void, any Error>)] = [:]
 
     /// - Parameters:
     ///   - id: the supervisor's id (its path component under a parent).
@@ -169,6 +170,10 @@ public actor Supervisor: Service {
         defer {
             loop?.finish()
             loop = nil
+            // Requests queued behind a shutdown or an escalation get an answer, not a hang.
+            let unanswered = pendingAdmin
+            pendingAdmin.removeAll()
+            for (_, (_, continuation)) in unanswered { continuation.resume(throwing: SupervisorError.notRunning(id)) }
         }
         try await withTaskCancellationOrGracefulShutdownHandler {
             try await self.startAllAndLoop(stream: stream, context: context)
@@ -178,7 +183,12 @@ public actor Supervisor: Service {
         }
     }
 
-    private func noteShutdownRequested() { shutdownRequested = true }
+    /// A start waiting for READY would hold the loop (and the shutdown behind it): cancel
+    /// the starting child, which ends its wait as a failed start.
+    private func noteShutdownRequested() {
+        shutdownRequested = true
+        for record in records where record.readyWaiter != nil { record.task?.cancel() }
+    }
 
     private func startAllAndLoop(stream: AsyncStream<LoopEvent>, context: ChildContext?) async throws {
         for record in records { record.resetForNewRun() }
@@ -218,7 +228,7 @@ public actor Supervisor: Service {
     /// Stops every child in reverse start order and makes ``run()`` return normally.
     public func shutdown() {
         enqueue(.shutdown)
-        shutdownRequested = true
+        noteShutdownRequested()
     }
 
     private func enqueue(_ event: LoopEvent) {
@@ -246,7 +256,8 @@ public actor Supervisor: Service {
         case let .livenessCheck(id, generation):
             guard phase == .running, let record = record(id), record.generation == generation, record.isRunning else { return }
             await checkLiveness(record)
-        case let .admin(request, continuation):
+        case let .admin(id):
+            guard let (request, continuation) = pendingAdmin.removeValue(forKey: id) else { return }
             do {
                 try await perform(request)
                 continuation.resume()
@@ -400,8 +411,9 @@ public actor Supervisor: Service {
             emit(.restarting, childPath(sibling.spec.id), "sibling \(record.spec.id) ended (\(configuration.strategy.rawValue))")
             await stop(sibling)
         }
-        // OTP: temporary children taken down by a sibling's restart are not restarted.
-        let restartIDs = group.filter { $0 === record || $0.spec.restart != .temporary }.map(\.spec.id)
+        // OTP: temporary children taken down by a sibling's restart are not restarted; a
+        // stuck sibling still runs and stays `stuck` (never a second instance beside it).
+        let restartIDs = group.filter { $0 === record || ($0.spec.restart != .temporary && $0.state != .stuck) }.map(\.spec.id)
         for sibling in group where sibling !== record && sibling.spec.restart == .temporary {
             sibling.state = .stopped
         }
@@ -636,9 +648,12 @@ public actor Supervisor: Service {
     /// Routes a request through the event loop while it runs (so it is serialized with
     /// restarts), or performs it at once otherwise.
     func request(_ request: AdminRequest) async throws {
-        if loop != nil, phase == .running {
+        // While starting, too: requests wait until the start phase is over instead of racing it.
+        if loop != nil, phase == .running || phase == .starting {
             try await withCheckedThrowingContinuation { continuation in
-                enqueue(.admin(request, continuation))
+                nextWaiterID += 1
+                pendingAdmin[nextWaiterID] = (request, continuation)
+                enqueue(.admin(nextWaiterID))
             }
         } else {
             try await perform(request)
@@ -648,18 +663,23 @@ public actor Supervisor: Service {
     private func perform(_ request: AdminRequest) async throws {
         switch request {
         case .start(let spec):
-            guard record(spec.id) == nil else { throw SupervisorError.alreadyPresent(spec.id) }
+            if let existing = record(spec.id) {
+                throw existing.isRunning ? SupervisorError.alreadyStarted(spec.id) : SupervisorError.alreadyPresent(spec.id)
+            }
             let record = ChildRecord(spec: spec)
             records.append(record)
             if phase == .running, case .failure(let reason) = await launch(record) {
+                records.removeAll { $0 === record }  // OTP keeps no spec of a child that failed to start
                 throw SupervisorError.startFailed(supervisor: displayPath, child: spec.id, reason: reason.description)
             }
         case .terminate(let id):
             guard let record = record(id) else { throw SupervisorError.notFound(id) }
+            handOverPendingRestart(from: record)
             await stop(record)
         case .restart(let id):
             guard let record = record(id) else { throw SupervisorError.notFound(id) }
             guard !record.isRunning else { throw SupervisorError.running(id) }
+            guard record.state != .backoff else { throw SupervisorError.restarting(id) }
             record.cancelTimers()
             record.consecutiveRestarts = 0
             if phase == .running, case .failure(let reason) = await launch(record) {
@@ -668,16 +688,36 @@ public actor Supervisor: Service {
         case .delete(let id):
             guard let record = record(id) else { throw SupervisorError.notFound(id) }
             guard !record.isRunning else { throw SupervisorError.running(id) }
+            guard record.state != .backoff else { throw SupervisorError.restarting(id) }
             record.cancelTimers()
             records.removeAll { $0 === record }
         case .bounce(let id):
             guard let record = record(id) else { throw SupervisorError.notFound(id) }
-            await stop(record)
+            handOverPendingRestart(from: record)
+            guard await stop(record) else { throw SupervisorError.stuck(id) }
             record.cancelTimers()
             record.consecutiveRestarts = 0
             if phase == .running, case .failure(let reason) = await launch(record) {
                 throw SupervisorError.startFailed(supervisor: displayPath, child: id, reason: reason.description)
             }
+        }
+    }
+
+    /// Takes `record` out of any pending group restart; if it owned the group's timer, the
+    /// next member takes the timer over (same deadline), so no sibling is stranded in backoff.
+    private func handOverPendingRestart(from record: ChildRecord) {
+        let id = record.spec.id
+        for other in records where other !== record { other.restartGroup.removeAll { $0 == id } }
+        let rest = record.restartGroup.filter { $0 != id }
+        guard record.restartTimer != nil || record.state == .backoff, let due = record.nextRestartAt,
+              let nextID = rest.first, let next = self.record(nextID) else { return }
+        record.cancelTimers()
+        next.restartGroup = rest
+        next.nextRestartAt = due
+        let generation = next.generation
+        next.restartTimer = Task.detached { [weak self, clock] in
+            do { try await clock.sleep(until: due) } catch { return }
+            await self?.enqueue(.restartDue(id: nextID, generation: generation))
         }
     }
 
@@ -692,7 +732,7 @@ public actor Supervisor: Service {
         case .running: (.running, nil)
         case .failed(let why): (.failed, why)
         }
-        return NodeStatus(
+        var node = NodeStatus(
             path: path, id: path.isEmpty ? "root" : id, type: .supervisor, restart: nil,
             state: state, reason: reason, status: nil, pid: nil,
             restartsInWindow: window.count(now: now, period: configuration.intensity.period),
@@ -700,6 +740,8 @@ public actor Supervisor: Service {
             lastExit: nil, uptimeSeconds: phase == .running ? startedAt.map { (now - $0).seconds } : nil,
             nextRestartInSeconds: nil, lastHeartbeatAgeSeconds: nil,
             children: await childStatuses(under: path))
+        node.fillHealth()
+        return node
     }
 
     /// Snapshots of the children, each path prefixed with `parentPath`.

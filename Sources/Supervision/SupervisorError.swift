@@ -7,6 +7,15 @@ public enum SupervisorError: Error, Sendable, Equatable, CustomStringConvertible
     case alreadyPresent(String)
     /// `restartChild` of a child that is running (OTP `running`).
     case running(String)
+    /// `startChild` with the id of a running child (OTP `already_started`).
+    case alreadyStarted(String)
+    /// `restartChild`/`deleteChild` of a child waiting out its backoff (OTP `restarting`).
+    case restarting(String)
+    /// An admin restart of a child that ignored cancellation (it still runs; the daemon
+    /// needs a restart).
+    case stuck(String)
+    /// A request queued to a supervisor that stopped or gave up before handling it.
+    case notRunning(String)
     /// No child with that id (OTP `not_found`).
     case notFound(String)
     /// `run()` called on a supervisor that is already running.
@@ -24,6 +33,10 @@ public enum SupervisorError: Error, Sendable, Equatable, CustomStringConvertible
         case let .alreadyPresent(id): return "child '\(id)' is already present"
         case let .running(id): return "child '\(id)' is running"
         case let .notFound(id): return "no child '\(id)'"
+        case let .alreadyStarted(id): return "child '\(id)' is already started"
+        case let .restarting(id): return "child '\(id)' is restarting (in backoff)"
+        case let .stuck(id): return "child '\(id)' is stuck: it ignored cancellation and still runs; restart the daemon"
+        case let .notRunning(id): return "supervisor '\(id)' stopped before handling the request"
         case let .alreadyRunning(id): return "supervisor '\(id)' is already running"
         case let .startFailed(sup, child, reason):
             return "supervisor '\(sup)' could not start child '\(child)': \(reason)"

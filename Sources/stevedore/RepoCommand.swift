@@ -51,7 +51,7 @@ struct RepoCommand: AsyncParsableCommand {
             if records.isEmpty { return print("no repositories; add one with `stevedore repo add NAME URL`") }
             print(Table.render(
                 header: ["NAME", "BRANCH", "POLL", "ENABLED", "URL"],
-                rows: records.map { [$0.name, $0.branch, "\($0.pollIntervalSeconds)s", $0.enabled ? "yes" : "paused", $0.url] }))
+                rows: records.map { [$0.name, $0.branch, "\($0.pollIntervalSeconds)s", $0.enabled ? "yes" : "paused", Table.oneLine($0.url)] }))
         }
     }
 }

@@ -1,8 +1,9 @@
 /// Plain-text tables and durations for terminal output.
 enum Table {
-    /// Left-aligned columns separated by two spaces; the last column is not padded.
+    /// Left-aligned columns separated by two spaces; the last column is not padded. Cells
+    /// must be single lines (``oneLine(_:)``); leading spaces are kept (tree prefixes).
     static func render(header: [String], rows: [[String]]) -> String {
-        let all = [header] + rows.map { $0.map(oneLine) }
+        let all = [header] + rows
         let widths = (0..<header.count).map { column in all.map { $0[column].count }.max() ?? 0 }
         return all.map { row in
             row.enumerated().map { index, cell in

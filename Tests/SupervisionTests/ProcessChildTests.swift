@@ -88,7 +88,10 @@ func isAlive(_ pid: Int32) -> Bool {
             .process("stubborn", command: [NotifyChild.binary, "ignore-term"], shutdown: .timeout(.seconds(5)), runtimeDirectory: dir, logger: quiet),
         ])
         let run = Task { try await sup.run() }
-        try await eventually("ready") { await sup.status().find(path: "stubborn")?.state == .running }
+        try await eventually("ready, pid known") {
+            let node = await sup.status().find(path: "stubborn")
+            return node?.state == .running && node?.pid != nil
+        }
         let pid = try #require(await sup.status().find(path: "stubborn")?.pid)
         let terminate = Task { try await sup.terminateChild("stubborn") }
         await clock.waitForSleepers(1)  // waiting out the graceful period after SIGTERM

@@ -19,7 +19,7 @@ import Testing
         let tree = await root.status()
         #expect(tree.flattened.map(\.path) == ["", "store", "deployments", "deployments/hello", "deployments/hello/poller"])
         #expect(tree.find(path: "deployments/hello/poller")?.lastHeartbeatAgeSeconds == 0)
-        await #expect(throws: SupervisorError.alreadyPresent("hello")) { try await deployments.startChild(.supervisor(hello)) }
+        await #expect(throws: SupervisorError.alreadyStarted("hello")) { try await deployments.startChild(.supervisor(hello)) }
         run.cancel()
         try await run.value
     }
