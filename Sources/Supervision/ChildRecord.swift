@@ -110,7 +110,8 @@ final class ChildRecord {
             lastExit: lastExit?.description,
             uptimeSeconds: startedAt.map { (now - $0).seconds },
             nextRestartInSeconds: nextRestartAt.map { max((($0 - now).seconds), 0) },
-            lastHeartbeatAgeSeconds: isRunning ? context?.lastHeartbeat.map { (now - $0).seconds } : nil,
+            // A supervisor beats only once (its READY): an age would just grow and mislead.
+            lastHeartbeatAgeSeconds: isRunning && spec.type == .worker ? context?.lastHeartbeat.map { (now - $0).seconds } : nil,
             children: [])
     }
 }
