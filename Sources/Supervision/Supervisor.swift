@@ -498,7 +498,7 @@ public actor Supervisor: Service {
             supervisor: displayPath, maxRestarts: intensity.maxRestarts, period: intensity.period,
             lastReason: lastReason)
         logger.error("supervisor giving up", metadata: ["path": "\(displayPath)", "error": "\(error)"])
-        emit(.escalated, path, error.description)
+        emit(.escalated, displayPath, error.description)
         phase = .stopping
         await stopAll()
         phase = .failed(error.description)
