@@ -26,6 +26,7 @@ public enum APICoding {
         }
     }
 
+    /// The decoder matching ``encoder(pretty:)`` (snake_case keys).
     public static func decoder() -> JSONDecoder {
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase

@@ -31,6 +31,7 @@ public struct NotifyMessage: Sendable, Equatable {
     /// `STATUS=…`: a one-line status.
     public var status: String? { self["STATUS"] }
 
+    /// Equal when the same assignments were sent in the same order.
     public static func == (a: NotifyMessage, b: NotifyMessage) -> Bool {
         a.assignments.map { "\($0.key)=\($0.value)" } == b.assignments.map { "\($0.key)=\($0.value)" }
     }

@@ -34,6 +34,7 @@ public struct SupervisorEvent: Sendable, Codable, Equatable {
 
     /// The node's path, e.g. `deployments/hello/poller` (`""` is the root).
     public var path: String
+    /// What happened.
     public var kind: Kind
     /// Reason, delay or action, depending on ``kind``.
     public var detail: String?
@@ -42,6 +43,7 @@ public struct SupervisorEvent: Sendable, Codable, Equatable {
     /// Unix seconds of wall-clock time (for humans and logs).
     public var wallSeconds: Double
 
+    /// An event with the given fields (supervisors make these; see the properties).
     public init(path: String, kind: Kind, detail: String?, monotonicSeconds: Double, wallSeconds: Double) {
         self.path = path
         self.kind = kind
