@@ -5,9 +5,11 @@ import Testing
 /// named after the rule.
 @Suite struct OTPRuleTests {
     /// Children whose starts and stops are logged as "start X" / "stop X".
+    /// Each reports READY only after logging its start, so the log follows the start order.
     func logged(_ id: String, _ probe: Probe, restart: RestartType = .permanent, crashOn: String? = nil) -> ChildSpec {
-        .worker(id, restart: restart) { _ in
+        .worker(id, restart: restart, readiness: .explicit(timeout: nil)) { context in
             probe.record("start \(id)")
+            context.ready()
             do {
                 if let crashOn {
                     try await eventually { probe.count(crashOn) > probe.count("crash \(id)") }
