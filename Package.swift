@@ -26,6 +26,12 @@ let package = Package(
             pkgConfig: "sqlcipher",
             providers: [.apt(["libsqlcipher-dev"])]
         ),
+        // sd_notify(3) sending side from Debian's libsystemd-dev (pkg-config `libsystemd`).
+        .systemLibrary(
+            name: "CSystemd",
+            pkgConfig: "libsystemd",
+            providers: [.apt(["libsystemd-dev"])]
+        ),
         // prctl(2) is variadic: Swift cannot call it directly.
         .target(name: "CSupervisionShims"),
         .target(
@@ -52,7 +58,7 @@ let package = Package(
         .target(
             name: "Services",
             dependencies: [
-                "Supervision", "Store", "Docker",
+                "Supervision", "Store", "Docker", "CSystemd",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),

@@ -102,6 +102,8 @@ public struct ActionResponse: Codable, Sendable {
 public struct ErrorResponse: Codable, Sendable {
     /// What went wrong, naming the bad value and what is allowed.
     public var error: String
+    /// For an unknown node path: the paths that exist.
+    public var validPaths: [String]? = nil
 }
 
 /// A node path with the reason it is listed.
@@ -125,18 +127,10 @@ public struct HealthResponse: Codable, Sendable {
     /// Degraded nodes and nodes in restart backoff.
     public var degraded: [PathReason]
 
-    /// Rolls the tree up: failed or stuck nodes, or a root that is not running, make it
-    /// unhealthy; degraded nodes are listed but keep it 200 (a restart would not fix them).
-    public static func from(tree: NodeStatus, version: String) -> HealthResponse {
-        let nodes = tree.flattened
-        var unhealthy = nodes.filter { $0.state == .failed || $0.state == .stuck }
-            .map { PathReason(path: $0.path.isEmpty ? "root" : $0.path, state: $0.state.rawValue, reason: $0.reason ?? $0.lastExit) }
-        if tree.state != .running {
-            unhealthy.insert(PathReason(path: "root", state: tree.state.rawValue, reason: tree.reason), at: 0)
-        }
-        let degraded = nodes.filter { $0.state == .degraded || $0.state == .backoff }
-            .map { PathReason(path: $0.path, state: $0.state.rawValue, reason: $0.reason ?? $0.lastExit) }
-        let status = !unhealthy.isEmpty ? "unhealthy" : (degraded.isEmpty ? "ok" : "degraded")
-        return HealthResponse(status: status, version: version, unhealthy: unhealthy, degraded: degraded)
+    /// The tree's health (``TreeHealth/assess(_:staleHeartbeatSeconds:)``) as an answer.
+    public static func from(tree: NodeStatus, version: String, staleHeartbeatSeconds: Double? = nil) -> HealthResponse {
+        let health = TreeHealth.assess(tree, staleHeartbeatSeconds: staleHeartbeatSeconds)
+        return HealthResponse(status: health.level.rawValue, version: version,
+                              unhealthy: health.unhealthy, degraded: health.degraded)
     }
 }

@@ -12,6 +12,8 @@ public struct APIError: Error, Sendable {
     public var status: HTTPResponse.Status
     /// The `error` text: names the bad value and what is allowed, or what to do.
     public var message: String
+    /// For an unknown node path: the paths that exist (sent as `valid_paths`).
+    public var validPaths: [String]?
 
     /// An error answered with `status` and `{"error": message}`.
     public init(_ status: HTTPResponse.Status, _ message: String) {
@@ -26,7 +28,7 @@ public struct APIError: Error, Sendable {
         if let http = error as? HTTPError { return APIError(http.status, http.body ?? http.status.reasonPhrase) }
         if let service = error as? ServiceError {
             switch service {
-            case .invalidName, .invalidBranch, .invalidURL, .invalidDuration, .invalidListenAddress:
+            case .invalidName, .invalidBranch, .invalidURL, .invalidDuration, .invalidListenAddress, .invalidFlag:
                 return APIError(.badRequest, service.description)
             case .unknownDeployment: return APIError(.notFound, service.description)
             case .deploymentExists, .notSynced: return APIError(.conflict, service.description)
@@ -64,7 +66,8 @@ public struct AdminAPI: Sendable {
         let router = Router()
         router.add(middleware: JSONErrorMiddleware())
         router.get("/healthz") { _, _ in
-            let health = HealthResponse.from(tree: await tree.status(), version: StevedoreVersion.current)
+            let health = HealthResponse.from(tree: await tree.status(), version: StevedoreVersion.current,
+                                             staleHeartbeatSeconds: tree.timing.livenessDeadline.seconds * 2)
             return try json(health, status: health.status == "unhealthy" ? .serviceUnavailable : .ok)
         }
         let api = router.group("api").add(middleware: BearerAuthMiddleware(key: adminKey))
@@ -83,6 +86,7 @@ public struct AdminAPI: Sendable {
             let limit = request.uri.queryParameters.get("limit").flatMap(Int.init) ?? 100
             return try json(Array(tree.events.recent.suffix(min(max(limit, 1), 1024))))
         }
+        addSupervisorRoutes(to: api)
         api.get("repos") { _, _ in try json(try await engine.store.deployments()) }
         api.post("repos") { request, context in
             let body = try await decodeBody(AddRepositoryRequest.self, request)
@@ -132,7 +136,7 @@ public struct AdminAPI: Sendable {
 
     /// Decodes a JSON body with the API's snake_case coders (Hummingbird's default decoder
     /// would silently drop `poll_interval`).
-    private func decodeBody<T: Decodable>(_ type: T.Type, _ request: Request) async throws -> T {
+    func decodeBody<T: Decodable>(_ type: T.Type, _ request: Request) async throws -> T {
         let buffer = try await request.body.collect(upTo: 1 << 20)
         do {
             return try APICoding.decoder().decode(T.self, from: Data(buffer.readableBytesView))
@@ -172,7 +176,7 @@ struct JSONErrorMiddleware: RouterMiddleware {
             if api.status.code >= 500 {
                 context.logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(api.message)"])
             }
-            return try json(ErrorResponse(error: api.message), status: api.status)
+            return try json(ErrorResponse(error: api.message, validPaths: api.validPaths), status: api.status)
         }
     }
 }

@@ -28,6 +28,13 @@ public struct Daemon {
     ///   `StoreError.wrongKey` (database key mismatch), `ComposeError.notInstalled`,
     ///   `SupervisorError.restartIntensityExceeded` when the root gives up.
     public func run() async throws {
+        let notifier = SystemdNotifier(environment: configuration.environment)
+        if notifier.isEnabled {
+            logger.info("running under systemd", metadata: [
+                "watchdog": "\(notifier.watchdogTimeout.map { "\($0.seconds) s" } ?? "off")"])
+        }
+        let startup = StartupProgress(notifier: notifier, logger: logger)
+        defer { startup.finish() }
         let root = configuration.root
         try root.createBaseDirectories()
         let lock = try StateRootLock(root: root)
@@ -50,21 +57,41 @@ public struct Daemon {
         let flavor = try await ComposeRunner.detect(preferV1: configuration.preferComposeV1)
         logger.info("Compose detected", metadata: ["compose": "\(flavor)"])
         let engine = DeploymentEngine(root: root, store: store, docker: docker, compose: ComposeRunner(flavor: flavor), logger: logger)
-        let tree = DaemonTree(reconcileIntervalSeconds: configuration.reconcileIntervalSeconds, logger: logger)
+        let faults = FaultInjector(enabled: configuration.faultInjection, logger: logger)
+        if faults.isEnabled {
+            logger.warning("fault injection is ON (STEVEDORE_FAULT_INJECTION / --fault-injection): for drills and tests only")
+        }
+        let tree = DaemonTree(reconcileIntervalSeconds: configuration.reconcileIntervalSeconds,
+                              timing: WorkerTiming(livenessDeadline: configuration.livenessDeadline),
+                              faults: faults, logger: logger)
         let api = AdminAPI(engine: engine, tree: tree, adminKey: adminKey,
                            defaultPollIntervalSeconds: configuration.defaultPollIntervalSeconds, logger: logger)
-        try await tree.configure(engine: engine, api: api, host: configuration.listenHost, port: configuration.listenPort)
+        try await tree.configure(engine: engine, api: api, host: configuration.listenHost, port: configuration.listenPort,
+                                 notifier: notifier)
+        startup.watch(until: { tree.isReady })
         try? await store.recordEvent(deployment: nil, kind: "daemon", message: "started \(StevedoreVersion.current)")
         logger.info("stevedore daemon starting", metadata: [
             "root": "\(root.path)", "listen": "\(configuration.listenHost):\(configuration.listenPort)",
             "version": "\(StevedoreVersion.current)",
         ])
+        // The STOPPING=1 sender is listed last: a graceful shutdown signals it first.
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: tree.root, successTerminationBehavior: .gracefullyShutdownGroup,
-                             failureTerminationBehavior: .gracefullyShutdownGroup)],
+            services: [
+                .init(service: RootService(root: tree.root, notifier: notifier), successTerminationBehavior: .gracefullyShutdownGroup,
+                      failureTerminationBehavior: .gracefullyShutdownGroup),
+                .init(service: SystemdStoppingService(notifier: notifier, logger: logger),
+                      successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore),
+            ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            // The root gave up (RootService sent WATCHDOG=trigger) or could not start: exit
+            // non-zero so that systemd restarts the daemon.
+            try? await store.recordEvent(deployment: nil, kind: "daemon", message: "stopped: \(error)")
+            throw error
+        }
         try? await store.recordEvent(deployment: nil, kind: "daemon", message: "stopped")
         logger.info("stevedore daemon stopped")
     }

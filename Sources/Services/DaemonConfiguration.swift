@@ -12,6 +12,13 @@ public struct DaemonConfiguration: Sendable {
     public var defaultPollIntervalSeconds: Int
     /// Seconds between reconciler passes (`STEVEDORE_RECONCILE_INTERVAL`, default 30).
     public var reconcileIntervalSeconds: Int
+    /// Liveness deadline of the daemon's workers in seconds (`STEVEDORE_LIVENESS_DEADLINE`,
+    /// default 60, minimum 4): a worker without a heartbeat for this long is `hung` and is
+    /// restarted in-process. Workers beat every quarter of it.
+    public var livenessDeadlineSeconds: Int
+    /// Whether faults can be injected (`--fault-injection` or `STEVEDORE_FAULT_INJECTION=1`;
+    /// default off). For drills and tests only.
+    public var faultInjection: Bool
     /// `STEVEDORE_COMPOSE=v1` prefers `docker-compose` over `docker compose`.
     public var preferComposeV1: Bool
     /// Full environment, for the database key lookup.
@@ -34,8 +41,18 @@ public struct DaemonConfiguration: Sendable {
         reconcileIntervalSeconds = try environment["STEVEDORE_RECONCILE_INTERVAL"].map {
             try Validation.durationSeconds($0, name: "STEVEDORE_RECONCILE_INTERVAL", minimum: 1)
         } ?? 30
+        livenessDeadlineSeconds = try environment["STEVEDORE_LIVENESS_DEADLINE"].map {
+            try Validation.durationSeconds($0, name: "STEVEDORE_LIVENESS_DEADLINE", minimum: 4)
+        } ?? 60
+        faultInjection = try Validation.flag(environment["STEVEDORE_FAULT_INJECTION"], name: "STEVEDORE_FAULT_INJECTION")
         preferComposeV1 = environment["STEVEDORE_COMPOSE"] == "v1"
     }
+
+    /// The liveness deadline as a `Duration`.
+    public var livenessDeadline: Duration { .seconds(livenessDeadlineSeconds) }
+
+    /// How often workers heartbeat: a quarter of the liveness deadline.
+    public var heartbeatInterval: Duration { .milliseconds(livenessDeadlineSeconds * 250) }
 
     /// Splits `HOST:PORT` (`[v6]:PORT` for IPv6).
     ///

@@ -9,11 +9,15 @@ import Supervision
 /// ├── store            permanent worker
 /// ├── http             permanent worker
 /// ├── reaper           permanent worker (child subreaper, reaps orphans)
-/// └── deployments      supervisor, one_for_one, 10 / 60 s, children added at run time
-///     └── <name>       supervisor, one_for_one, 5 / 60 s
-///         ├── poller      permanent worker
-///         └── reconciler  permanent worker
+/// ├── deployments      supervisor, one_for_one, 10 / 60 s, children added at run time
+/// │   └── <name>       supervisor, one_for_one, 5 / 60 s
+/// │       ├── poller      permanent worker
+/// │       └── reconciler  permanent worker
+/// └── health-watchdog  permanent worker: READY=1, WATCHDOG=1, STATUS= to systemd
 /// ```
+///
+/// Every worker has the liveness deadline of ``WorkerTiming``; with fault injection enabled
+/// each worker is wrapped by ``FaultInjector/wrap(_:)``.
 ///
 /// `deployments/<name>` is one_for_one: a fault in the poller does not disturb the
 /// reconciler, which keeps containers up meanwhile.
@@ -26,7 +30,12 @@ public final class DaemonTree: Sendable {
     public let events = EventLog()
     private let clock: any SupervisorClock
     private let engineBox: EngineBox
+    private let readyLatch: HealthWatchdogWorker.ReadyLatch
     private let reconcileIntervalSeconds: Int
+    /// Liveness deadline and heartbeat interval of every worker.
+    public let timing: WorkerTiming
+    /// Fault injection (disabled unless the daemon was started with it).
+    public let faults: FaultInjector
     private let logger: Logger
 
     /// Late-bound engine: the tree exists before the HTTP child that needs it.
@@ -41,11 +50,20 @@ public final class DaemonTree: Sendable {
     /// Intensity of each `deployments/<name>` subtree: 5 restarts in 60 s.
     public static let deploymentIntensity = RestartIntensity(maxRestarts: 5, period: .seconds(60))
 
-    /// Builds the tree; ``start(engine:store:api:host:port:)`` adds the children.
-    public init(reconcileIntervalSeconds: Int, clock: any SupervisorClock = ContinuousSupervisorClock(), logger: Logger) {
+    /// Builds the tree; ``configure(engine:api:host:port:notifier:)`` adds the children.
+    ///
+    /// - Parameters:
+    ///   - reconcileIntervalSeconds: seconds between reconciler passes.
+    ///   - timing: liveness deadline of the workers.
+    ///   - faults: fault injection; default disabled.
+    public init(reconcileIntervalSeconds: Int, timing: WorkerTiming = WorkerTiming(), faults: FaultInjector? = nil,
+                clock: any SupervisorClock = ContinuousSupervisorClock(), logger: Logger) {
         self.reconcileIntervalSeconds = reconcileIntervalSeconds
+        self.timing = timing
+        self.faults = faults ?? FaultInjector(enabled: false, logger: logger)
         self.logger = logger
         self.engineBox = EngineBox()
+        self.readyLatch = HealthWatchdogWorker.ReadyLatch()
         self.clock = clock
         deployments = Supervisor(
             id: "deployments",
@@ -56,17 +74,30 @@ public final class DaemonTree: Sendable {
     }
 
     /// Adds the root's children in start order: `store`, `http`, `reaper`, `deployments` (with one
-    /// subtree per registered deployment). Call once, before running ``root``.
-    public func configure(engine: DeploymentEngine, api: AdminAPI, host: String, port: Int) async throws {
+    /// subtree per registered deployment), `health-watchdog` (last: its start means the tree
+    /// is up, and it sends `READY=1`). Call once, before running ``root``.
+    public func configure(engine: DeploymentEngine, api: AdminAPI, host: String, port: Int,
+                          notifier: SystemdNotifier = .disabled) async throws {
         engineBox.engine = engine
-        try await root.startChild(StoreWorker.spec(store: engine.store, logger: logger))
-        try await root.startChild(HTTPWorker.spec(api: api, host: host, port: port, logger: logger))
-        try await root.startChild(OrphanReaper.spec())
+        try await root.startChild(faults.wrap(StoreWorker.spec(store: engine.store, timing: timing, logger: logger)))
+        try await root.startChild(faults.wrap(HTTPWorker.spec(api: api, host: host, port: port, timing: timing, logger: logger)))
+        try await root.startChild(faults.wrap(OrphanReaper.spec(
+            interval: min(.seconds(2), timing.heartbeatInterval), liveness: timing.livenessDeadline)))
         for record in try await engine.store.deployments() {
             try await deployments.startChild(deploymentSpec(record.name, engine: engine))
         }
         try await root.startChild(.supervisor(deployments))
+        try await root.startChild(faults.wrap(HealthWatchdogWorker.spec(
+            status: { [root] in await root.status() }, notifier: notifier, latch: readyLatch,
+            livenessDeadline: timing.livenessDeadline, heartbeatInterval: timing.heartbeatInterval, logger: logger)))
     }
+
+    /// Paths an operator may not stop, with the reason (restart is allowed).
+    public static let unstoppable: [String: String] = [
+        "root": "the root cannot be stopped through the API; stop the daemon (`systemctl stop stevedore`)",
+        HealthWatchdogWorker.id: "stopping the health watchdog would stop the systemd watchdog pings and make systemd restart the daemon; use `restart` instead",
+        "http": "stopping the admin API through the admin API would leave nothing to start it again; use `restart` instead",
+    ]
 
     /// Adds (and, if running, starts) the subtree of a newly registered deployment.
     ///
@@ -75,6 +106,9 @@ public final class DaemonTree: Sendable {
         guard let engine = engineBox.engine else { return }
         try await deployments.startChild(deploymentSpec(name, engine: engine))
     }
+
+    /// Whether the tree is up and `READY=1` was sent (or would have been, without systemd).
+    public var isReady: Bool { readyLatch.isSet }
 
     /// A snapshot of the whole tree.
     public func status() async -> NodeStatus { await root.status() }
@@ -85,8 +119,9 @@ public final class DaemonTree: Sendable {
             configuration: SupervisorConfiguration(intensity: Self.deploymentIntensity),
             clock: clock, logger: logger, events: events,
             children: [
-                PollerWorker.spec(deployment: name, engine: engine, logger: logger),
-                ReconcilerWorker.spec(deployment: name, engine: engine, intervalSeconds: reconcileIntervalSeconds, logger: logger),
+                faults.wrap(PollerWorker.spec(deployment: name, engine: engine, timing: timing, logger: logger)),
+                faults.wrap(ReconcilerWorker.spec(deployment: name, engine: engine, intervalSeconds: reconcileIntervalSeconds,
+                                                  timing: timing, logger: logger)),
             ])
         return .supervisor(subtree, restart: .transient)
     }

@@ -4,15 +4,19 @@ import ServiceLifecycle
 import Supervision
 
 /// The `http` child: serves the admin API (``AdminAPI``) on the configured address. A bind
-/// failure throws, so the supervisor retries with backoff.
+/// failure throws, so the supervisor retries with backoff. Its start completes (READY) only
+/// once the server is bound, so the daemon's `READY=1` means the API answers.
 public enum HTTPWorker {
     /// The child spec (permanent worker).
-    public static func spec(api: AdminAPI, host: String, port: Int, logger: Logger) -> ChildSpec {
-        .worker("http", gracefulStop: true) { context in
+    public static func spec(api: AdminAPI, host: String, port: Int, timing: WorkerTiming = WorkerTiming(), logger: Logger) -> ChildSpec {
+        .worker("http", readiness: .explicit(timeout: .seconds(30)), liveness: timing.livenessDeadline, gracefulStop: true) { context in
             let app = Application(
                 router: api.router(),
                 configuration: .init(address: .hostname(host, port: port), serverName: "stevedore"),
-                onServerRunning: { _ in context.setStatus("listening on \(host):\(port)") },
+                onServerRunning: { _ in
+                    context.setStatus("listening on \(host):\(port)")
+                    context.ready()
+                },
                 logger: logger)
             context.heartbeat()
             // The supervisor's stop request becomes a graceful shutdown of the server, so
@@ -25,7 +29,7 @@ public enum HTTPWorker {
                     // The server has no loop of its own to beat from.
                     while true {
                         context.heartbeat()
-                        try await Task.sleep(for: .seconds(10))
+                        try await Task.sleep(for: min(.seconds(10), timing.heartbeatInterval))
                     }
                 }
                 try await tasks.next()

@@ -9,8 +9,8 @@ import Supervision
 /// running. It ends normally when its deployment is removed.
 public enum PollerWorker {
     /// The child spec (permanent worker).
-    public static func spec(deployment name: String, engine: DeploymentEngine, logger: Logger) -> ChildSpec {
-        .worker("poller") { context in
+    public static func spec(deployment name: String, engine: DeploymentEngine, timing: WorkerTiming = WorkerTiming(), logger: Logger) -> ChildSpec {
+        .worker("poller", liveness: timing.livenessDeadline) { context in
             var failures = 0
             while !Task.isCancelled {
                 context.heartbeat()
@@ -18,7 +18,7 @@ public enum PollerWorker {
                 do {
                     let record = try await engine.deployment(name)
                     interval = record.pollIntervalSeconds
-                    switch try await engine.poll(name) {
+                    switch try await context.heartbeating(every: timing.heartbeatInterval, { try await engine.poll(name) }) {
                     case .disabled: context.setStatus("paused (deploy down)")
                     case .upToDate(let commit): context.setStatus("up to date at \(commit.prefix(12))")
                     case .deployed(let commit): context.setStatus("deployed \(commit.prefix(12))")
@@ -36,7 +36,7 @@ public enum PollerWorker {
                 }
                 context.heartbeat()
                 let wait = failures == 0 ? interval : min(interval, 5 << min(failures - 1, 10))
-                try await Task.sleep(for: .seconds(wait))
+                try await context.sleep(for: .seconds(wait), heartbeatEvery: timing.heartbeatInterval)
             }
         }
     }

@@ -12,13 +12,13 @@ public enum ReconcilerWorker {
     public static let degradedAfter = 3
 
     /// The child spec (permanent worker).
-    public static func spec(deployment name: String, engine: DeploymentEngine, intervalSeconds: Int, logger: Logger) -> ChildSpec {
-        .worker("reconciler") { context in
+    public static func spec(deployment name: String, engine: DeploymentEngine, intervalSeconds: Int, timing: WorkerTiming = WorkerTiming(), logger: Logger) -> ChildSpec {
+        .worker("reconciler", liveness: timing.livenessDeadline) { context in
             var failures = 0
             while !Task.isCancelled {
                 context.heartbeat()
                 do {
-                    switch try await engine.reconcile(name) {
+                    switch try await context.heartbeating(every: timing.heartbeatInterval, { try await engine.reconcile(name) }) {
                     case .notApplicable: context.setStatus("idle (paused or never deployed)")
                     case .ok: context.setStatus("containers running")
                     case .restarted(let why): context.setStatus("restarted containers (\(why))")
@@ -39,7 +39,7 @@ public enum ReconcilerWorker {
                 }
                 context.heartbeat()
                 let wait = failures == 0 ? intervalSeconds : min(300, intervalSeconds << min(failures, 10))
-                try await Task.sleep(for: .seconds(wait))
+                try await context.sleep(for: .seconds(wait), heartbeatEvery: timing.heartbeatInterval)
             }
         }
     }

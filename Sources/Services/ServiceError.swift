@@ -10,6 +10,8 @@ public enum ServiceError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidDuration(name: String, value: String, allowed: String)
     /// A listen address that is not `HOST:PORT`.
     case invalidListenAddress(String)
+    /// An on/off setting (e.g. `STEVEDORE_FAULT_INJECTION`) that is not one of the allowed words.
+    case invalidFlag(name: String, value: String)
     /// No deployment of that name.
     case unknownDeployment(String)
     /// A deployment of that name exists already.
@@ -35,6 +37,8 @@ public enum ServiceError: Error, Sendable, Equatable, CustomStringConvertible {
             return "invalid \(name) '\(value)': \(allowed)"
         case .invalidListenAddress(let value):
             return "invalid listen address '\(value)': use HOST:PORT, e.g. 0.0.0.0:42107 or 127.0.0.1:8080"
+        case let .invalidFlag(name, value):
+            return "invalid \(name) '\(value)': use 1, true, yes or on to enable; 0, false, no, off or empty to disable"
         case .unknownDeployment(let name):
             return "no deployment named '\(name)' (see `stevedore repo list`)"
         case .deploymentExists(let name):

@@ -69,4 +69,16 @@ public enum Validation {
         }
         return seconds
     }
+
+    /// Parses an on/off setting: `1`, `true`, `yes`, `on` (any case) enable; `0`, `false`,
+    /// `no`, `off`, empty or unset disable.
+    ///
+    /// - Throws: ``ServiceError/invalidFlag(name:value:)`` for anything else.
+    public static func flag(_ text: String?, name: String) throws -> Bool {
+        switch (text ?? "").lowercased() {
+        case "1", "true", "yes", "on": return true
+        case "", "0", "false", "no", "off": return false
+        default: throw ServiceError.invalidFlag(name: name, value: text ?? "")
+        }
+    }
 }

@@ -55,9 +55,12 @@ public enum OrphanReaper {
         return (now.subtracting(reaped), reaped)
     }
 
-    /// A permanent worker that enables subreaping and reaps orphans every `interval`.
-    public static func spec(id: String = "reaper", interval: Duration = .seconds(2)) -> ChildSpec {
-        .worker(id) { context in
+    /// A permanent worker that enables subreaping and reaps orphans every `interval`
+    /// (heartbeating each pass).
+    ///
+    /// - Parameter liveness: the worker's liveness deadline, if any; keep it above `interval`.
+    public static func spec(id: String = "reaper", interval: Duration = .seconds(2), liveness: Duration? = nil) -> ChildSpec {
+        .worker(id, liveness: liveness) { context in
             try enable()
             var previous: Set<pid_t> = []
             while true {

@@ -44,6 +44,12 @@ extension Supervisor {
         try await body(owner, components.last!)
     }
 
+    /// Records an operator action that is not a restart/stop/start (e.g. an injected fault)
+    /// as an ``SupervisorEvent/Kind/admin`` event on `path`.
+    public func recordAdminEvent(path: String, detail: String) {
+        emit(.admin, path, detail)
+    }
+
     private func nestedSupervisor(_ id: String) -> Supervisor? { record(id)?.spec.supervisor }
 
     /// Every node path below this supervisor, depth first.

@@ -529,7 +529,7 @@ public actor Supervisor: Service {
             return
         }
         let path = childPath(record.spec.id)
-        let reason = ExitReason.hung("no heartbeat for \((now - last).seconds) s (deadline \(deadline.seconds) s)")
+        let reason = ExitReason.hung("no heartbeat for \(Self.formatSeconds(now - last)) s (deadline \(Self.formatSeconds(deadline)) s)")
         record.state = .hung
         record.reason = reason.description
         emit(.hung, path, reason.description)
@@ -771,6 +771,12 @@ public actor Supervisor: Service {
     }
 
     // MARK: Helpers
+
+    /// Seconds with one decimal, e.g. `4.0`.
+    static func formatSeconds(_ duration: Duration) -> String {
+        let tenths = (duration.seconds * 10).rounded()
+        return "\(Int(tenths) / 10).\(abs(Int(tenths)) % 10)"
+    }
 
     var displayPath: String { path.isEmpty ? "root" : path }
 

@@ -11,13 +11,19 @@ struct DaemonCommand: AsyncParsableCommand {
         discussion: """
             Environment: STEVEDORE_ROOT, STEVEDORE_LISTEN_ADDR, STEVEDORE_POLL_INTERVAL (default \
             poll interval for new repositories, e.g. 5m), STEVEDORE_RECONCILE_INTERVAL (30s), \
-            STEVEDORE_DB_KEY / STEVEDORE_DB_KEY_FILE, STEVEDORE_COMPOSE=v1, STEVEDORE_LOG_LEVEL.
+            STEVEDORE_DB_KEY / STEVEDORE_DB_KEY_FILE, STEVEDORE_COMPOSE=v1, STEVEDORE_LOG_LEVEL, \
+            STEVEDORE_LIVENESS_DEADLINE (60s), STEVEDORE_FAULT_INJECTION=1 (drills only).
+            Under systemd (NOTIFY_SOCKET set) it sends READY=1, STATUS=, STOPPING=1 and, with \
+            WatchdogSec=, WATCHDOG=1 while the tree is healthy (sd_notify(3)).
             """)
 
     @OptionGroup var options: ClientOptions
+    @Flag(help: "Allow `stevedore supervisor fault` (drills and tests only; same as STEVEDORE_FAULT_INJECTION=1).")
+    var faultInjection = false
 
     func run() async throws {
-        let configuration = try options.configuration()
+        var configuration = try options.configuration()
+        if faultInjection { configuration.faultInjection = true }
         let levelName = ProcessInfo.processInfo.environment["STEVEDORE_LOG_LEVEL"] ?? "info"
         guard let level = Logger.Level(rawValue: levelName) else {
             throw ValidationError("invalid STEVEDORE_LOG_LEVEL '\(levelName)': use trace, debug, info, notice, warning, error or critical")

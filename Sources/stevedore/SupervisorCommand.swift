@@ -2,11 +2,11 @@ import ArgumentParser
 import Services
 import Supervision
 
-/// `stevedore supervisor status [--json]`.
+/// `stevedore supervisor status|restart|stop|start|fault`.
 struct SupervisorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "supervisor", abstract: "Inspect the daemon's supervision tree.",
-        subcommands: [Status.self])
+        commandName: "supervisor", abstract: "Inspect the daemon's supervision tree and act on one subtree.",
+        subcommands: [Status.self, Restart.self, Stop.self, Start.self, Fault.self])
 
     struct Status: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

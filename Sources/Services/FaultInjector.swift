@@ -1,0 +1,141 @@
+import Logging
+import Supervision
+import Synchronization
+
+/// A fault an operator or a test can inject into a running worker of the daemon's tree
+/// (`stevedore supervisor fault PATH KIND`, `POST /api/supervisor/fault`), to drill the two
+/// tiers of repair. Each is what a real bug looks like to the supervisor:
+public enum InjectedFault: String, Sendable, Codable, CaseIterable {
+    /// The child throws: an abnormal end, restarted with backoff by its supervisor.
+    case `throw`
+    /// The child stops heartbeating but still honours cancellation: missed liveness
+    /// deadline → `hung` → stopped → restarted in-process (systemd sees nothing).
+    case hang
+    /// The child traps (`fatalError`): the whole process ends; systemd restarts the daemon
+    /// (`Restart=on-failure`).
+    case trap
+    /// The child stops heartbeating and ignores cancellation: `hung` → `stuck` → the
+    /// watchdog pings stop → systemd restarts the daemon at `WatchdogSec=`.
+    case ignoreCancellation = "ignore-cancellation"
+
+    /// The allowed names, for error messages.
+    public static var allowed: String { allCases.map(\.rawValue).joined(separator: ", ") }
+}
+
+/// Errors of fault injection.
+public enum FaultInjectionError: Error, Sendable, CustomStringConvertible {
+    /// The daemon was started without fault injection.
+    case disabled
+    /// No running, injectable worker at that path; `injectable` lists the ones there are.
+    case notInjectable(String, injectable: [String])
+    /// The injected `throw` itself (the child's exit reason).
+    case injected(path: String)
+
+    public var description: String {
+        switch self {
+        case .disabled:
+            "fault injection is off; start the daemon with `stevedore daemon --fault-injection` or STEVEDORE_FAULT_INJECTION=1 (for drills and tests only)"
+        case let .notInjectable(path, injectable):
+            "no running worker '\(path)' to inject a fault into; running workers: \(injectable.joined(separator: ", "))"
+        case let .injected(path):
+            "injected fault: throw at \(path)"
+        }
+    }
+}
+
+/// Delivers injected faults to the daemon's workers. Off unless the daemon is started with
+/// `--fault-injection` or `STEVEDORE_FAULT_INJECTION=1`; when off, ``wrap(_:)`` returns the
+/// spec untouched, so production children run exactly their own code.
+public final class FaultInjector: Sendable {
+    /// Whether faults can be injected.
+    public let isEnabled: Bool
+    private let logger: Logger
+    private struct Listener {
+        var token: Int
+        var continuation: AsyncStream<InjectedFault>.Continuation
+    }
+    private struct State {
+        var nextToken = 0
+        var listeners: [String: Listener] = [:]
+    }
+    private let state = Mutex(State())
+
+    /// - Parameter enabled: from `--fault-injection` / `STEVEDORE_FAULT_INJECTION=1`.
+    public init(enabled: Bool, logger: Logger) {
+        isEnabled = enabled
+        self.logger = logger
+    }
+
+    /// Paths of the running workers that can take a fault now, sorted.
+    public var injectablePaths: [String] {
+        state.withLock { $0.listeners.keys.sorted() }
+    }
+
+    /// Delivers `fault` to the running incarnation of the worker at `path` (e.g.
+    /// `deployments/hello/poller`).
+    ///
+    /// - Throws: ``FaultInjectionError/disabled``, ``FaultInjectionError/notInjectable(_:injectable:)``.
+    public func inject(_ fault: InjectedFault, at path: String) throws {
+        guard isEnabled else { throw FaultInjectionError.disabled }
+        let listener = state.withLock { $0.listeners[path] }
+        guard let listener else { throw FaultInjectionError.notInjectable(path, injectable: injectablePaths) }
+        logger.warning("injecting fault", metadata: ["path": "\(path)", "fault": "\(fault.rawValue)"])
+        listener.continuation.yield(fault)
+    }
+
+    /// Wraps a worker spec so that its incarnations can receive faults. Supervisor specs and
+    /// everything when disabled are returned unchanged.
+    public func wrap(_ spec: ChildSpec) -> ChildSpec {
+        guard isEnabled, spec.type == .worker else { return spec }
+        let body = spec.start
+        return ChildSpec(
+            id: spec.id, restart: spec.restart, shutdown: spec.shutdown, type: spec.type,
+            significant: spec.significant, readiness: spec.readiness, liveness: spec.liveness,
+            gracefulStop: spec.gracefulStop
+        ) { [self] context in
+            let fault = try await withThrowingTaskGroup(of: InjectedFault?.self) { group in
+                group.addTask { try await body(context); return nil }
+                group.addTask { await self.nextFault(for: context.path) }
+                let first = try await group.next() ?? nil
+                group.cancelAll()
+                return first
+            }
+            guard let fault else { return }
+            try await Self.act(fault, path: context.path)
+        }
+    }
+
+    /// Waits for a fault aimed at `path`; `nil` when cancelled (the real body ended first).
+    private func nextFault(for path: String) async -> InjectedFault? {
+        let (stream, continuation) = AsyncStream.makeStream(of: InjectedFault.self)
+        let token = state.withLock { s -> Int in
+            s.nextToken += 1
+            s.listeners[path] = Listener(token: s.nextToken, continuation: continuation)
+            return s.nextToken
+        }
+        defer {
+            state.withLock { s in
+                if s.listeners[path]?.token == token { s.listeners[path] = nil }
+            }
+        }
+        for await fault in stream { return fault }
+        return nil
+    }
+
+    /// Behaves as the fault says, in place of the child's real body (which has ended).
+    private static func act(_ fault: InjectedFault, path: String) async throws {
+        switch fault {
+        case .throw:
+            throw FaultInjectionError.injected(path: path)
+        case .hang:
+            // No heartbeats; cancellation still ends it.
+            while true { try await Task.sleep(for: .seconds(3600)) }
+        case .trap:
+            fatalError("injected fault: trap at \(path)")
+        case .ignoreCancellation:
+            // A continuation nobody resumes: cancellation cannot reach it, so this
+            // incarnation never ends (deliberately leaked; the process must be restarted).
+            await withUnsafeContinuation { (_: UnsafeContinuation<Void, Never>) in }
+        }
+    }
+}

@@ -1,0 +1,100 @@
+import Logging
+import Supervision
+import Synchronization
+
+/// The `health-watchdog` child (the last child of the root): turns the tree's health into
+/// systemd notifications (sd_notify(3), systemd.service(5) `WatchdogSec=`).
+///
+/// - On its first start — every earlier sibling has started by then: store open, HTTP bound,
+///   the deployments subtree running — it sends `READY=1` with a first `STATUS=` line.
+/// - With a systemd watchdog (`WATCHDOG_USEC`, honouring `WATCHDOG_PID`) it sends
+///   `WATCHDOG=1` every `WATCHDOG_USEC/2`, but only while ``TreeHealth`` is not `unhealthy`:
+///   a `stuck` or `failed` node, or a critical child without a fresh heartbeat, stops the
+///   pings and systemd restarts the daemon when `WatchdogSec=` runs out. `degraded` (Docker
+///   or a Git remote down) keeps them going: a restart would not fix it.
+/// - `STATUS=` is re-sent when the summary line changes, at most once a second.
+///
+/// Without systemd it only heartbeats.
+public enum HealthWatchdogWorker {
+    /// The child's id.
+    public static let id = "health-watchdog"
+
+    /// Remembers whether `READY=1` was sent, so a restarted watchdog does not send it again.
+    public final class ReadyLatch: Sendable {
+        private let sent = Atomic<Bool>(false)
+        /// A latch not yet set.
+        public init() {}
+        /// `true` the first time only.
+        func claim() -> Bool { !sent.exchange(true, ordering: .acquiringAndReleasing) }
+        /// Whether `READY=1` was sent.
+        public var isSet: Bool { sent.load(ordering: .acquiring) }
+    }
+
+    /// The child spec (permanent worker).
+    ///
+    /// - Parameters:
+    ///   - status: the root's snapshot (``DaemonTree/status()``).
+    ///   - livenessDeadline: the daemon's liveness deadline; a critical child's heartbeat older
+    ///     than twice this counts as unhealthy.
+    ///   - heartbeatInterval: how often this child beats without systemd.
+    public static func spec(
+        status: @escaping @Sendable () async -> NodeStatus, notifier: SystemdNotifier, latch: ReadyLatch,
+        livenessDeadline: Duration, heartbeatInterval: Duration, logger: Logger
+    ) -> ChildSpec {
+        .worker(id, liveness: livenessDeadline) { context in
+            let stale = livenessDeadline.seconds * 2
+            guard notifier.isEnabled else {
+                context.setStatus("not under systemd (NOTIFY_SOCKET unset): nothing to notify")
+                while true { try await context.sleep(for: .seconds(3600), heartbeatEvery: heartbeatInterval) }
+            }
+            let clock = ContinuousClock()
+            let pingEvery = notifier.watchdogTimeout.map { $0 / 2 }
+            let tick = min(pingEvery ?? .seconds(1), .seconds(1), heartbeatInterval)
+            var lastStatus = ""
+            var lastStatusAt: ContinuousClock.Instant?
+            var lastPing: ContinuousClock.Instant?
+            var withholding = false
+            if latch.claim() {
+                let line = TreeHealth.statusLine(await status(), staleHeartbeatSeconds: stale)
+                notifier.ready(status: line)
+                (lastStatus, lastStatusAt) = (line, clock.now)
+                logger.info("sent READY=1 to systemd", metadata: ["status": "\(line)"])
+            }
+            while true {
+                context.heartbeat()
+                let tree = await status()
+                let health = TreeHealth.assess(tree, staleHeartbeatSeconds: stale)
+                let now = clock.now
+                if let pingEvery {
+                    if health.level == .unhealthy {
+                        if !withholding {
+                            let why = health.unhealthy.map { "\($0.path) \($0.state)" }.joined(separator: ", ")
+                            logger.error("withholding systemd watchdog pings: the tree is unhealthy; systemd will restart the daemon",
+                                         metadata: ["unhealthy": "\(why)"])
+                            context.setStatus("withholding WATCHDOG=1: \(why)")
+                            withholding = true
+                        }
+                    } else {
+                        if withholding {
+                            logger.notice("tree healthy again; resuming systemd watchdog pings")
+                            withholding = false
+                        }
+                        if lastPing.map({ now - $0 >= pingEvery }) ?? true {
+                            notifier.watchdogPing()
+                            lastPing = now
+                        }
+                        context.setStatus("WATCHDOG=1 every \(pingEvery.seconds) s")
+                    }
+                } else {
+                    context.setStatus("no systemd watchdog configured (WatchdogSec= unset)")
+                }
+                let line = TreeHealth.statusLine(tree, staleHeartbeatSeconds: stale)
+                if line != lastStatus, lastStatusAt.map({ now - $0 >= .seconds(1) }) ?? true {
+                    notifier.status(line)
+                    (lastStatus, lastStatusAt) = (line, now)
+                }
+                try await Task.sleep(for: tick)
+            }
+        }
+    }
+}
