@@ -33,7 +33,8 @@
 
 SDC_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SDC_LABEL=org.stevedore.systemd-container
-SDC_SWIFT_LIB=/opt/swift/usr/lib/swift/linux
+# The toolchain's runtime libraries (the debug binary's RUNPATH), e.g. /opt/swift/usr/lib/swift/linux.
+SDC_SWIFT_LIB=${SDC_SWIFT_LIB:-$(d=$(dirname "$(readlink -f "$(command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)")"); echo "$(dirname "$d")/lib/swift/linux")}
 SDC_COMPOSE_PLUGIN=/usr/local/lib/docker/cli-plugins/docker-compose
 
 sdc_log() { printf '[systemd-container] %s\n' "$*" >&2; }

@@ -47,6 +47,6 @@ struct Stevedore: AsyncParsableCommand {
             """,
         subcommands: [
             DaemonCommand.self, RepoCommand.self, DeployCommand.self, StatusCommand.self,
-            SupervisorCommand.self, VersionCommand.self,
+            SupervisorCommand.self, DoctorCommand.self, InitCommand.self, VersionCommand.self,
         ])
 }

@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import Services
 import Supervision
@@ -6,7 +7,7 @@ import Supervision
 struct SupervisorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "supervisor", abstract: "Inspect the daemon's supervision tree and act on one subtree.",
-        subcommands: [Status.self, Restart.self, Stop.self, Start.self, Fault.self])
+        subcommands: [Status.self, Events.self, Restart.self, Stop.self, Start.self, Fault.self])
 
     struct Status: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -19,6 +20,32 @@ struct SupervisorCommand: AsyncParsableCommand {
             let tree: NodeStatus = try await options.client().get("/api/supervisor")
             if json { return try printJSON(tree) }
             print(TreeRenderer.render(tree))
+        }
+    }
+}
+
+extension SupervisorCommand {
+    struct Events: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the tree's recent events (starts, exits, restarts, hangs, admin actions), oldest first.")
+
+        @OptionGroup var options: ClientOptions
+        @Option(help: "How many events, 1-1024.") var limit = 50
+        @Flag(help: "Print JSON.") var json = false
+
+        func validate() throws {
+            guard (1...1024).contains(limit) else { throw ValidationError("invalid --limit \(limit): use 1 to 1024") }
+        }
+
+        func run() async throws {
+            let events: [SupervisorEvent] = try await options.client().get("/api/supervisor/events?limit=\(limit)")
+            if json { return try printJSON(events) }
+            let formatter = ISO8601DateFormatter()
+            let rows = events.map { event in
+                [formatter.string(from: Date(timeIntervalSince1970: event.wallSeconds)),
+                 event.path.isEmpty ? "root" : event.path, event.kind.rawValue, Table.oneLine(event.detail ?? "")]
+            }
+            print(Table.render(header: ["TIME", "NODE", "EVENT", "DETAIL"], rows: rows))
         }
     }
 }

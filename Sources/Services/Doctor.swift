@@ -1,0 +1,159 @@
+import Docker
+import Foundation
+import Store
+
+/// `stevedore doctor`: checks what the daemon needs, one verdict per check with a fix.
+public enum Doctor {
+    /// One check's verdict (JSON: `name`, `ok`, `detail`, `fix`).
+    public struct Check: Codable, Sendable, Equatable {
+        /// What was checked, e.g. `docker engine`.
+        public var name: String
+        /// Whether it passed.
+        public var ok: Bool
+        /// What was found.
+        public var detail: String
+        /// What to do about it, when it failed.
+        public var fix: String?
+    }
+
+    /// Runs every check: state root, database key, admin key, Docker engine, Compose, daemon
+    /// reachability, systemd mode and the unit's watchdog setting. Never throws: each
+    /// problem is a failed check.
+    ///
+    /// - Parameter environment: the process environment (`STEVEDORE_DB_KEY`, ...).
+    public static func run(configuration: DaemonConfiguration, environment: [String: String]) async -> [Check] {
+        var checks: [Check] = []
+        let root = configuration.root
+        let fm = FileManager.default
+        var isDirectory: ObjCBool = false
+        // 1. State root.
+        if fm.fileExists(atPath: root.path, isDirectory: &isDirectory), isDirectory.boolValue {
+            let writable = access(root.path, W_OK) == 0
+            checks.append(Check(name: "state root", ok: writable,
+                                detail: "\(root.path)\(writable ? "" : " is not writable by uid \(getuid())")",
+                                fix: writable ? nil : "run as root, or fix the owner of \(root.path)"))
+        } else {
+            checks.append(Check(name: "state root", ok: false, detail: "\(root.path) does not exist",
+                                fix: "run `stevedore init --root \(root.path)` (or scripts/install.sh), or set STEVEDORE_ROOT"))
+        }
+        // 2. Database key, and whether it opens the database.
+        checks.append(await databaseCheck(root: root, environment: environment))
+        // 3. Admin key.
+        checks.append(keyFileCheck(name: "admin key", path: root.adminKey,
+                                   missingFix: "run `stevedore init --root \(root.path)`; the CLI needs it to talk to the daemon"))
+        // 4. Docker engine.
+        let docker = DockerEngine()
+        do {
+            let version = try await docker.ping()
+            checks.append(Check(name: "docker engine", ok: true, detail: "API \(version) at /var/run/docker.sock"))
+        } catch {
+            checks.append(Check(name: "docker engine", ok: false, detail: "not reachable: \(error)",
+                                fix: "start dockerd (`systemctl start docker`) and check that /var/run/docker.sock is accessible to this user"))
+        }
+        // 5. Compose.
+        do {
+            let flavor = try await ComposeRunner.detect(preferV1: configuration.preferComposeV1)
+            checks.append(Check(name: "compose", ok: true, detail: flavor.description))
+        } catch {
+            checks.append(Check(name: "compose", ok: false, detail: "\(error)",
+                                fix: "install the Compose v2 plugin (`docker compose`) or docker-compose v1"))
+        }
+        // 6. Daemon.
+        checks.append(await daemonCheck(configuration: configuration))
+        // 7-8. systemd and the watchdog.
+        checks.append(contentsOf: await systemdChecks())
+        return checks
+    }
+
+    static func keyFileCheck(name: String, path: String, missingFix: String) -> Check {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else {
+            return Check(name: name, ok: false, detail: "\(path) is missing", fix: missingFix)
+        }
+        let mode = (attributes[.posixPermissions] as? Int ?? 0) & 0o777
+        guard mode & 0o077 == 0 else {
+            return Check(name: name, ok: false, detail: "\(path) has mode \(String(mode, radix: 8)): readable by others",
+                         fix: "chmod 600 \(path)")
+        }
+        return Check(name: name, ok: true, detail: "\(path) (mode 600)")
+    }
+
+    static func databaseCheck(root: StateRoot, environment: [String: String]) async -> Check {
+        let name = "database key"
+        let fromEnvironment = (environment["STEVEDORE_DB_KEY"] ?? "") != "" || (environment["STEVEDORE_DB_KEY_FILE"] ?? "") != ""
+        let databaseExists = FileManager.default.fileExists(atPath: root.database)
+        if !fromEnvironment {
+            let file = keyFileCheck(name: name, path: root.databaseKey,
+                                    missingFix: databaseExists
+                                        ? "restore \(root.databaseKey) from your backup (a new key cannot open the existing database)"
+                                        : "run `stevedore init --root \(root.path)`")
+            guard file.ok else { return file }
+        }
+        guard databaseExists else {
+            return Check(name: name, ok: true, detail: "key present; no database yet (the daemon creates it)")
+        }
+        do {
+            let key = try DatabaseKey.resolve(environment: environment, defaultFile: root.databaseKey, generate: false)
+            let store = try StateStore(path: root.database, key: key)
+            try await store.check()
+            return Check(name: name, ok: true, detail: "opens \(root.database)")
+        } catch {
+            return Check(name: name, ok: false, detail: "\(root.database): \(error)",
+                         fix: "use the key this database was created with (\(root.databaseKey), STEVEDORE_DB_KEY or STEVEDORE_DB_KEY_FILE)")
+        }
+    }
+
+    static func daemonCheck(configuration: DaemonConfiguration) async -> Check {
+        let name = "daemon"
+        let url = configuration.localBaseURL
+        guard let key = try? AdminKey.load(root: configuration.root, generate: false) else {
+            return Check(name: name, ok: false, detail: "no admin key, cannot ask \(url)",
+                         fix: "start the daemon once (`systemctl start stevedore` or `stevedore daemon`)")
+        }
+        do {
+            let (status, data) = try await AdminClient(baseURL: url, key: key, timeout: .seconds(10)).raw(.GET, "/healthz")
+            let health = try? APICoding.decoder().decode(HealthResponse.self, from: data)
+            let verdict = health?.status ?? "HTTP \(status)"
+            let problems = ((health?.unhealthy ?? []) + (health?.degraded ?? [])).map { "\($0.path) \($0.state)" }
+            let detail = "\(url) answers: \(verdict)" + (problems.isEmpty ? "" : " (\(problems.joined(separator: ", ")))")
+            let healthy = status == 200
+            return Check(name: name, ok: healthy, detail: detail,
+                         fix: healthy ? nil : "see `stevedore supervisor status` and the journal (`journalctl -u stevedore`)")
+        } catch {
+            let detail = if case AdminClientError.daemonNotRunning = error { "nothing answers at \(url)" } else { "\(url): \(error)" }
+            return Check(name: name, ok: false, detail: detail,
+                         fix: "start it: `systemctl start stevedore` (or `stevedore daemon`); check STEVEDORE_LISTEN_ADDR")
+        }
+    }
+
+    static func systemdChecks() async -> [Check] {
+        guard FileManager.default.fileExists(atPath: "/run/systemd/system") else {
+            return [Check(name: "systemd", ok: true,
+                          detail: "not running under systemd: container mode (Docker restart policy plus a HEALTHCHECK on /healthz; docs/OPERATIONS.md)")]
+        }
+        let properties = ["LoadState", "ActiveState", "SubState", "NRestarts", "WatchdogUSec", "FragmentPath"]
+        guard let result = try? await ProcessRunner().run(
+            ["systemctl", "show", "stevedore.service", "--property=" + properties.joined(separator: ",")], timeout: .seconds(10)),
+            result.succeeded else {
+            return [Check(name: "systemd", ok: false, detail: "`systemctl show stevedore` failed", fix: "check that systemctl works")]
+        }
+        var values: [String: String] = [:]
+        for line in result.output.split(separator: "\n") {
+            let parts = line.split(separator: "=", maxSplits: 1).map(String.init)
+            if parts.count == 2 { values[parts[0]] = parts[1] }
+        }
+        guard values["LoadState"] == "loaded" else {
+            return [Check(name: "systemd", ok: false, detail: "stevedore.service is not installed (\(values["LoadState"] ?? "?"))",
+                          fix: "run scripts/install.sh")]
+        }
+        let active = values["ActiveState"] == "active"
+        let unit = Check(name: "systemd", ok: active,
+                         detail: "stevedore.service \(values["ActiveState"] ?? "?") (\(values["SubState"] ?? "?")), restarts by systemd: \(values["NRestarts"] ?? "?")",
+                         fix: active ? nil : "`systemctl start stevedore`; see `journalctl -u stevedore`")
+        let watchdog = values["WatchdogUSec"] ?? "0"
+        let off = watchdog == "0" || watchdog == "infinity" || watchdog.isEmpty
+        let watchdogCheck = Check(name: "watchdog", ok: !off,
+                                  detail: off ? "WatchdogSec= is off" : "WatchdogSec=\(watchdog)",
+                                  fix: off ? "set WatchdogSec=30s (as in systemd/stevedore.service)" : nil)
+        return [unit, watchdogCheck]
+    }
+}

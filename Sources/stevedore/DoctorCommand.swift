@@ -1,0 +1,50 @@
+import ArgumentParser
+import Foundation
+import Services
+
+/// `stevedore doctor [--json]`: one line per check with ✓/✗ and a fix; exit 1 if any failed.
+struct DoctorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "doctor",
+        abstract: "Check the state root, keys, Docker engine, Compose, the daemon and systemd; print a fix for each problem.")
+
+    @OptionGroup var options: ClientOptions
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() async throws {
+        let configuration = try options.configuration()
+        let checks = await Doctor.run(configuration: configuration, environment: ProcessInfo.processInfo.environment)
+        if json {
+            try printJSON(checks)
+        } else {
+            let width = checks.map(\.name.count).max() ?? 0
+            for check in checks {
+                let name = check.name.padding(toLength: width, withPad: " ", startingAt: 0)
+                print("\(check.ok ? "✓" : "✗") \(name)  \(check.detail)")
+                if let fix = check.fix, !check.ok { print("  \(String(repeating: " ", count: width))  fix: \(fix)") }
+            }
+        }
+        if checks.contains(where: { !$0.ok }) { throw ExitCode(1) }
+    }
+}
+
+/// `stevedore init`: creates the state root and its keys if absent (idempotent).
+struct InitCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "init",
+        abstract: "Create the state root and its keys (0600) if absent; never touches existing keys or state.")
+
+    @OptionGroup var options: ClientOptions
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() async throws {
+        let configuration = try options.configuration()
+        let result = try await StateRootSetup.initialize(root: configuration.root, environment: ProcessInfo.processInfo.environment)
+        if json { return try printJSON(result) }
+        if result.created.isEmpty {
+            print("state root \(result.root) ready (keys already present)")
+        } else {
+            print("state root \(result.root) ready; created \(result.created.joined(separator: ", "))")
+        }
+    }
+}

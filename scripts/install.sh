@@ -1,0 +1,191 @@
+#!/usr/bin/env bash
+# Installs Stevedore as a systemd service (docs/OPERATIONS.md).
+#
+#   scripts/install.sh [--binary PATH] [--root DIR]   install or upgrade, start, run `stevedore doctor`
+#   scripts/install.sh --uninstall                     remove binary and unit; keep state and keys
+#   scripts/install.sh --purge [--root DIR]            also remove the state root and /etc/stevedore
+#
+# Install steps (each safe to repeat; keys and state are never replaced):
+#   1. the binary: --binary PATH, or `swift build -c release --product stevedore` in this
+#      checkout; installed to /usr/local/bin/stevedore (temp file + rename)
+#   2. the state root (default /opt/stevedore) and its keys, 0600: `stevedore init`
+#   3. /etc/stevedore/stevedore.env (commented template) if absent
+#   4. the unit systemd/stevedore.service to /etc/systemd/system/ (a drop-in sets a non-default
+#      --root), daemon-reload, enable, then start (or restart when the binary changed);
+#      Type=notify: systemctl returns once the daemon has sent READY=1
+#   5. waits for `systemctl is-active stevedore`, runs `stevedore doctor`
+#
+# Without systemd (e.g. inside a container) it explains the container mode and exits 1.
+set -euo pipefail
+
+log() { printf '[install] %s\n' "$*" >&2; }
+die() { printf '[install] error: %s\n' "$*" >&2; exit 1; }
+
+HERE=$(cd "$(dirname "$0")/.." && pwd)
+BIN_DEST=/usr/local/bin/stevedore
+UNIT_DEST=/etc/systemd/system/stevedore.service
+DROPIN_DIR=/etc/systemd/system/stevedore.service.d
+ETC_DIR=/etc/stevedore
+DOC_DIR=/usr/local/share/doc/stevedore
+ROOT=/opt/stevedore
+BINARY=""
+MODE=install
+
+usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; }
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --binary) [ $# -ge 2 ] || die "--binary needs a path"; BINARY=$2; shift 2 ;;
+    --binary=*) BINARY=${1#--binary=}; shift ;;
+    --root) [ $# -ge 2 ] || die "--root needs a directory"; ROOT=$2; shift 2 ;;
+    --root=*) ROOT=${1#--root=}; shift ;;
+    --uninstall) MODE=uninstall; shift ;;
+    --purge) MODE=purge; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) usage >&2; die "unknown argument '$1'" ;;
+  esac
+done
+
+case "$ROOT" in
+  /*) ;;
+  *) die "--root must be an absolute path, got '$ROOT'" ;;
+esac
+case "$ROOT" in
+  *[[:space:]]*) die "--root may not contain spaces: '$ROOT'" ;;
+esac
+
+[ "$(id -u)" = 0 ] || die "run as root (installs to /usr/local/bin and /etc/systemd/system)"
+
+if [ ! -d /run/systemd/system ]; then
+  cat >&2 <<EOF
+[install] systemd is not running on this host (no /run/systemd/system), so there is no
+[install] service to install. Run Stevedore in container mode instead:
+[install]
+[install]   docker run -d --name stevedore --restart unless-stopped \\
+[install]     -v /var/run/docker.sock:/var/run/docker.sock -v $ROOT:$ROOT \\
+[install]     -e STEVEDORE_ROOT=$ROOT -p 42107:42107 \\
+[install]     --health-cmd 'curl -fsS http://127.0.0.1:42107/healthz' IMAGE stevedore daemon
+[install]
+[install] Docker's restart policy then plays systemd's Restart=, and the HEALTHCHECK on
+[install] /healthz reports the supervision tree's health (docs/OPERATIONS.md, "Container mode").
+[install] Or run \`stevedore daemon\` in the foreground.
+EOF
+  exit 1
+fi
+
+unit_present() { [ -f "$UNIT_DEST" ]; }
+
+uninstall() {
+  if unit_present || systemctl list-unit-files stevedore.service >/dev/null 2>&1; then
+    log "stopping and disabling stevedore.service"
+    systemctl disable --now stevedore.service >/dev/null 2>&1 || true
+  fi
+  rm -f "$UNIT_DEST"
+  rm -rf "$DROPIN_DIR"
+  systemctl daemon-reload
+  systemctl reset-failed stevedore.service >/dev/null 2>&1 || true
+  rm -f "$BIN_DEST"
+  rm -rf "$DOC_DIR"
+  log "removed $BIN_DEST and the unit; workload containers keep running"
+}
+
+if [ "$MODE" = uninstall ]; then
+  uninstall
+  log "kept state in $ROOT and settings in $ETC_DIR (remove them with --purge)"
+  exit 0
+fi
+if [ "$MODE" = purge ]; then
+  uninstall
+  [ "$ROOT" != / ] || die "refusing to remove /"
+  rm -rf "$ROOT" "$ETC_DIR"
+  log "removed $ROOT (state, keys, checkouts) and $ETC_DIR"
+  exit 0
+fi
+
+# --- 1. binary ----------------------------------------------------------------------------
+if [ -z "$BINARY" ]; then
+  command -v swift >/dev/null || die "no --binary given and no swift toolchain to build one"
+  log "building the release binary (swift build -c release)"
+  (cd "$HERE" && swift build -c release --product stevedore >&2)
+  BINARY="$(cd "$HERE" && swift build -c release --show-bin-path)/stevedore"
+fi
+[ -x "$BINARY" ] || die "binary '$BINARY' does not exist or is not executable"
+"$BINARY" version >/dev/null || die "'$BINARY version' failed: is it a stevedore binary for this machine?"
+changed=1
+if [ -f "$BIN_DEST" ] && cmp -s "$BINARY" "$BIN_DEST"; then changed=0; fi
+if [ "$changed" = 1 ]; then
+  install -m 0755 "$BINARY" "$BIN_DEST.new"
+  mv -f "$BIN_DEST.new" "$BIN_DEST"
+  log "installed $BIN_DEST ($("$BIN_DEST" version))"
+else
+  log "$BIN_DEST is up to date"
+fi
+mkdir -p "$DOC_DIR"
+cp -f "$HERE/docs/OPERATIONS.md" "$DOC_DIR/OPERATIONS.md" 2>/dev/null || true
+
+# --- 2. state root and keys -------------------------------------------------------------
+"$BIN_DEST" init --root "$ROOT" >&2
+
+# --- 3. settings file -------------------------------------------------------------------
+if [ ! -f "$ETC_DIR/stevedore.env" ]; then
+  mkdir -p "$ETC_DIR"
+  cat >"$ETC_DIR/stevedore.env.new" <<'EOF'
+# Stevedore daemon settings (read by stevedore.service; docs/OPERATIONS.md lists them all).
+# After a change: systemctl restart stevedore
+#STEVEDORE_LISTEN_ADDR=0.0.0.0:42107
+#STEVEDORE_POLL_INTERVAL=5m
+#STEVEDORE_RECONCILE_INTERVAL=30s
+#STEVEDORE_LIVENESS_DEADLINE=60s
+#STEVEDORE_LOG_LEVEL=info
+EOF
+  chmod 0600 "$ETC_DIR/stevedore.env.new"
+  mv "$ETC_DIR/stevedore.env.new" "$ETC_DIR/stevedore.env"
+  log "created $ETC_DIR/stevedore.env"
+fi
+
+# --- 4. unit ------------------------------------------------------------------------------
+unit_changed=1
+if unit_present && cmp -s "$HERE/systemd/stevedore.service" "$UNIT_DEST"; then unit_changed=0; fi
+install -m 0644 "$HERE/systemd/stevedore.service" "$UNIT_DEST.new"
+mv -f "$UNIT_DEST.new" "$UNIT_DEST"
+if [ "$ROOT" != /opt/stevedore ]; then
+  mkdir -p "$DROPIN_DIR"
+  cat >"$DROPIN_DIR/root.conf.new" <<EOF
+# Written by scripts/install.sh --root $ROOT
+[Service]
+Environment=STEVEDORE_ROOT=$ROOT
+Environment=DOCKER_CONFIG=$ROOT/system/docker
+ReadWritePaths=$ROOT
+EOF
+  mv -f "$DROPIN_DIR/root.conf.new" "$DROPIN_DIR/root.conf"
+  unit_changed=1
+else
+  rm -f "$DROPIN_DIR/root.conf"
+fi
+systemctl daemon-reload
+systemctl enable stevedore.service >/dev/null 2>&1
+if systemctl is-active --quiet stevedore.service; then
+  if [ "$changed" = 1 ] || [ "$unit_changed" = 1 ]; then
+    log "restarting stevedore.service (binary or unit changed)"
+    systemctl restart stevedore.service
+  else
+    log "stevedore.service is running and up to date"
+  fi
+else
+  systemctl reset-failed stevedore.service >/dev/null 2>&1 || true
+  log "starting stevedore.service (returns once the daemon reports READY=1)"
+  systemctl start stevedore.service || {
+    journalctl -u stevedore.service -n 30 --no-pager >&2 || true
+    die "stevedore.service did not start; the journal's tail is above"
+  }
+fi
+
+# --- 5. verify ------------------------------------------------------------------------------
+for _ in $(seq 1 60); do
+  systemctl is-active --quiet stevedore.service && break
+  sleep 0.5
+done
+systemctl is-active --quiet stevedore.service || die "stevedore.service is $(systemctl is-active stevedore.service)"
+log "stevedore.service is active: $(systemctl show -p StatusText --value stevedore.service)"
+# The CLI reads the same settings as the daemon (e.g. STEVEDORE_LISTEN_ADDR).
+( set -a; . "$ETC_DIR/stevedore.env"; set +a; "$BIN_DEST" doctor --root "$ROOT" )
