@@ -89,7 +89,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "Services", "Docker", "Store", "stevedore",
+                "Services", "Docker", "Store", "Supervision", "stevedore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]),
     ],

@@ -6,6 +6,7 @@
 #
 #   - apt packages: libsqlcipher-dev libsystemd-dev git docker.io docker-compose (Compose v1)
 #     busybox-static sqlcipher sqlite3 (tests check the file is unreadable to it) curl
+#     python3 (JSON in the systemd test) debootstrap (its systemd image)
 #   - Compose v2: the CLI plugin binary from Debian 13's `docker-compose` package, fetched with
 #     an apt source list of its own in a temp dir (the system's sources are not changed), put in
 #     /usr/local/lib/docker/cli-plugins/docker-compose
@@ -30,7 +31,7 @@ apt_update_once() {
 
 # --- 1. Debian packages -------------------------------------------------------------------
 need=()
-for pkg in libsqlcipher-dev sqlcipher sqlite3 libsystemd-dev git docker.io docker-compose busybox-static curl; do
+for pkg in libsqlcipher-dev sqlcipher sqlite3 libsystemd-dev git docker.io docker-compose busybox-static curl python3 debootstrap; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 # A working engine and Compose from elsewhere (e.g. Docker's own packages) count as present.

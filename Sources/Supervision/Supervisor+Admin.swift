@@ -1,5 +1,6 @@
 /// Operator actions by path (`stevedore supervisor restart|stop|start PATH`): each acts on one
-/// subtree and is recorded as an ``SupervisorEvent/Kind/admin`` event.
+/// subtree and is recorded as an ``SupervisorEvent/Kind/admin`` event (`"<verb> by <actor>"`,
+/// or `"<verb> by <actor> refused: <error>"` when the supervisor refused it).
 extension Supervisor {
     /// Stops and starts again the node at `path` (relative to this supervisor, e.g.
     /// `deployments/hello/poller`), whether it was running or not.
@@ -40,8 +41,13 @@ extension Supervisor {
         guard await owner.childIDs.contains(components.last!) else {
             throw SupervisorError.invalidPath(path, valid: await validPaths())
         }
-        emit(.admin, path, "\(verb) by \(actor)")
-        try await body(owner, components.last!)
+        do {
+            try await body(owner, components.last!)
+            emit(.admin, path, "\(verb) by \(actor)")
+        } catch {
+            emit(.admin, path, "\(verb) by \(actor) refused: \(error)")
+            throw error
+        }
     }
 
     /// Records an operator action that is not a restart/stop/start (e.g. an injected fault)

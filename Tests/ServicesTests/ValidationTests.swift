@@ -59,6 +59,23 @@ import Testing
         #expect(throws: ServiceError.self) { try DaemonConfiguration(environment: ["STEVEDORE_POLL_INTERVAL": "soon"]) }
     }
 
+    @Test func livenessDeadlineAndFaultInjectionSettings() throws {
+        let defaults = try DaemonConfiguration(environment: [:])
+        #expect(defaults.livenessDeadlineSeconds == 60)
+        #expect(defaults.faultInjection == false)
+        let set = try DaemonConfiguration(environment: ["STEVEDORE_LIVENESS_DEADLINE": "2m", "STEVEDORE_FAULT_INJECTION": "yes"])
+        #expect(set.livenessDeadlineSeconds == 120)
+        #expect(set.faultInjection)
+        #expect(set.heartbeatInterval == .seconds(30))
+        #expect(throws: ServiceError.self) { try DaemonConfiguration(environment: ["STEVEDORE_LIVENESS_DEADLINE": "3"]) }
+        do {
+            _ = try DaemonConfiguration(environment: ["STEVEDORE_FAULT_INJECTION": "maybe"])
+            Issue.record("accepted STEVEDORE_FAULT_INJECTION=maybe")
+        } catch {
+            #expect("\(error)" == "invalid STEVEDORE_FAULT_INJECTION 'maybe': use 1, true, yes or on to enable; 0, false, no, off or empty to disable")
+        }
+    }
+
     @Test func adminKeyComparison() {
         #expect(AdminKey.matches("abc", "abc"))
         #expect(!AdminKey.matches("abd", "abc"))

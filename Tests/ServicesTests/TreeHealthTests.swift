@@ -1,0 +1,144 @@
+import Testing
+@testable import Services
+@testable import Supervision
+
+/// What makes the systemd watchdog stop pinging (unhealthy) and what does not (degraded).
+@Suite struct TreeHealthTests {
+    func node(_ path: String, _ state: NodeState, type: ChildType = .worker, heartbeatAge: Double? = nil,
+              restarts: Int = 0, children: [NodeStatus] = []) -> NodeStatus {
+        NodeStatus(path: path, id: path.split(separator: "/").last.map(String.init) ?? "root", type: type,
+                   restart: path.isEmpty ? nil : .permanent, state: state, reason: nil, status: nil,
+                   restartsInWindow: 0, restartsTotal: restarts, lastExit: nil, uptimeSeconds: nil,
+                   nextRestartInSeconds: nil, lastHeartbeatAgeSeconds: heartbeatAge, children: children)
+    }
+
+    func tree(_ children: [NodeStatus], state: NodeState = .running) -> NodeStatus {
+        node("", state, type: .supervisor, children: children)
+    }
+
+    var healthyChildren: [NodeStatus] {
+        [node("store", .running, heartbeatAge: 1), node("http", .running, heartbeatAge: 1),
+         node("deployments", .running, type: .supervisor, children: [
+            node("deployments/a", .running, type: .supervisor, children: [node("deployments/a/poller", .running, heartbeatAge: 1)]),
+         ]),
+         node("health-watchdog", .running, heartbeatAge: 0)]
+    }
+
+    @Test func allRunningIsOK() {
+        let health = TreeHealth.assess(tree(healthyChildren), staleHeartbeatSeconds: 120)
+        #expect(health.level == .ok)
+        #expect(health.unhealthy.isEmpty && health.degraded.isEmpty)
+    }
+
+    @Test func degradedDeepInTheTreeKeepsThePingsGoing() {
+        var children = healthyChildren
+        children[2].children[0].children[0].state = .degraded
+        children[2].children[0].children[0].reason = "git remote unreachable"
+        let health = TreeHealth.assess(tree(children), staleHeartbeatSeconds: 120)
+        #expect(health.level == .degraded)
+        #expect(health.degraded.map(\.path) == ["deployments/a/poller"])
+        #expect(health.degraded.first?.reason == "git remote unreachable")
+    }
+
+    @Test func backoffAndHungAreDegradedNotUnhealthy() {
+        var children = healthyChildren
+        children[0].state = .backoff
+        children[1].state = .hung
+        #expect(TreeHealth.assess(tree(children), staleHeartbeatSeconds: 120).level == .degraded)
+    }
+
+    @Test func stuckAnywhereIsUnhealthy() {
+        var children = healthyChildren
+        children[2].children[0].children[0].state = .stuck
+        let health = TreeHealth.assess(tree(children), staleHeartbeatSeconds: 120)
+        #expect(health.level == .unhealthy)
+        #expect(health.unhealthy.map(\.path) == ["deployments/a/poller"])
+    }
+
+    @Test func failedNodeOrStoppedRootIsUnhealthy() {
+        var children = healthyChildren
+        children[2].children[0].state = .failed
+        #expect(TreeHealth.assess(tree(children), staleHeartbeatSeconds: 120).level == .unhealthy)
+        let stopped = TreeHealth.assess(tree(healthyChildren, state: .stopped), staleHeartbeatSeconds: 120)
+        #expect(stopped.unhealthy.first?.path == "root")
+    }
+
+    @Test func criticalChildWithAStaleHeartbeatIsUnhealthy() {
+        var children = healthyChildren
+        children[0].lastHeartbeatAgeSeconds = 121
+        let health = TreeHealth.assess(tree(children), staleHeartbeatSeconds: 120)
+        #expect(health.level == .unhealthy)
+        #expect(health.unhealthy.first?.reason?.contains("no heartbeat for 121 s") == true)
+        // Below the root, a stale heartbeat is the supervisor's business (liveness), not the watchdog's.
+        var deep = healthyChildren
+        deep[2].children[0].children[0].lastHeartbeatAgeSeconds = 500
+        #expect(TreeHealth.assess(tree(deep), staleHeartbeatSeconds: 120).level == .ok)
+        #expect(TreeHealth.assess(tree(children), staleHeartbeatSeconds: nil).level == .ok)
+    }
+
+    @Test func criticalChildStoppedByAnOperatorIsDegraded() {
+        var children = healthyChildren
+        children[0].state = .stopped
+        let health = TreeHealth.assess(tree(children), staleHeartbeatSeconds: 120)
+        #expect(health.level == .degraded)
+        #expect(health.degraded.map(\.path) == ["store"])
+    }
+
+    @Test func statusLineSummarisesWithoutClockValues() {
+        #expect(TreeHealth.statusLine(tree(healthyChildren), staleHeartbeatSeconds: 120)
+                == "ok: 4/4 subsystems running; 1 deployment (1 ok); 0 restarts")
+        var children = healthyChildren
+        children[0].state = .stuck
+        children[0].reason = "did not end"
+        children[1].restartsTotal = 2
+        #expect(TreeHealth.statusLine(tree(children), staleHeartbeatSeconds: 120)
+                == "unhealthy: 3/4 subsystems running; 1 deployment (1 ok); 2 restarts; store stuck: did not end")
+    }
+}
+
+/// Fault injection is off unless asked for, and names the running workers when the path is wrong.
+@Suite struct FaultInjectorTests {
+    @Test func disabledInjectorLeavesSpecsUntouchedAndRefuses() {
+        let injector = FaultInjector(enabled: false, logger: .init(label: "test"))
+        #expect(throws: FaultInjectionError.self) { try injector.inject(.throw, at: "store") }
+        #expect(FaultInjectionError.disabled.description.contains("STEVEDORE_FAULT_INJECTION=1"))
+    }
+
+    @Test func injectedThrowEndsTheIncarnationAndTheSupervisorRestartsIt() async throws {
+        let injector = FaultInjector(enabled: true, logger: .init(label: "test"))
+        let starts = Starts()
+        let spec = injector.wrap(.worker("w") { _ in
+            await starts.add()
+            while true { try await Task.sleep(for: .seconds(3600)) }
+        })
+        let supervisor = Supervisor(id: "root", configuration: SupervisorConfiguration(backoff: .none), logger: .init(label: "test"),
+                                    children: [spec])
+        let run = Task { try await supervisor.run() }
+        defer { run.cancel() }
+        try await eventuallyTrue { injector.injectablePaths == ["w"] }
+        #expect(throws: FaultInjectionError.self) { try injector.inject(.hang, at: "nope") }
+        do {
+            try injector.inject(.hang, at: "nope")
+        } catch let FaultInjectionError.notInjectable(_, injectable) {
+            #expect(injectable == ["w"])
+        }
+        try injector.inject(.throw, at: "w")
+        try await eventuallyTrue { await starts.count == 2 }
+        let node = await supervisor.status().find(path: "w")
+        #expect(node?.lastExit?.contains("injected fault: throw at w") == true)
+        #expect(node?.restartsTotal == 1)
+    }
+
+    actor Starts {
+        var count = 0
+        func add() { count += 1 }
+    }
+
+    func eventuallyTrue(_ condition: () async throws -> Bool) async throws {
+        for _ in 0..<2000 {
+            if try await condition() { return }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        Issue.record("condition never held")
+    }
+}
