@@ -14,8 +14,10 @@
 #   3. a child that ignores cancellation (fault in `store`) → stuck → watchdog pings stop →
 #      systemd restarts the daemon (NRestarts = 1, journal: watchdog timeout) → tree back;
 #      stuck → systemd restart time measured
+#   3b. a trap (fault `trap`) crashes the process; Restart=on-failure brings it back
 #   4. throughout, the workload container keeps its id and keeps answering
-#   5. systemctl stop is clean; install.sh --uninstall keeps state
+#   5. systemctl stop is clean; install.sh again keeps keys and state; --uninstall keeps state;
+#      --purge removes it
 set -euo pipefail
 cd "$(dirname "$0")/.."
 here=$(pwd)
@@ -24,7 +26,10 @@ source scripts/systemd-container.sh
 
 BIN=${STEVEDORE_BIN:-$here/.build/debug/stevedore}
 NAME=stevedore-systemd-e2e
-WORK=$here/.build-systemd-e2e      # not under /tmp or /home: the unit has PrivateTmp/ProtectHome
+# Host path, mounted at the same path in the container (Compose bind mounts are resolved by the
+# host's dockerd). Not under /tmp, /var/tmp or /home, wherever this checkout lives: the unit has
+# PrivateTmp= and ProtectHome=.
+WORK=/var/lib/stevedore-systemd-e2e
 ROOT=$WORK/root
 DEPLOYMENT=sdhello
 PROJECT=stevedore-$DEPLOYMENT
@@ -187,6 +192,16 @@ wait_for 60 "tree back with every root child running" tree_back
 [ "$(prop NRestarts)" = 1 ] || fail "NRestarts is $(prop NRestarts), expected 1"
 pass "3. watchdog restart: NRestarts=1, pid $old_pid → $new_pid, tree back"
 
+# --- 3b. a trap crashes the process: Restart=on-failure ----------------------------------
+step "3b. fault 'trap' in reaper → the process crashes → systemd restarts it (Restart=on-failure)"
+old_pid=$(prop MainPID)
+cli supervisor fault reaper trap >&2 || fail "fault injection refused"
+restarted_twice() { [ "$(prop NRestarts)" = 2 ] && [ "$(prop ActiveState)" = active ]; }
+wait_for 120 "systemd restarting the crashed daemon (NRestarts=2, active)" restarted_twice
+[ "$(prop MainPID)" != "$old_pid" ] || fail "MainPID unchanged after the trap"
+wait_for 60 "tree back after the crash" tree_back
+pass "3b. crash restart: NRestarts=2, tree back"
+
 # --- 4. workload untouched throughout ----------------------------------------------------
 [ "$(workload_id)" = "$cid" ] || fail "the workload container id changed across the daemon restart"
 app_answers || fail "the app does not answer after the daemon restart"
@@ -198,8 +213,17 @@ in_box systemctl stop stevedore || fail "systemctl stop failed"
 [ "$(prop Result)" = success ] || fail "stop result: $(prop Result)"
 [[ "$(in_box journalctl -u stevedore --no-pager)" == *"sent STOPPING=1"* ]] || fail "no STOPPING=1 in the journal"
 [ "$(workload_id)" = "$cid" ] && app_answers || fail "stopping the daemon touched the workload"
+keys_before=$(in_box sha256sum "$ROOT/system/db.key" "$ROOT/system/admin.key")
+in_box /src/scripts/install.sh --binary /usr/local/bin/stevedore-under-test --root "$ROOT" >&2 \
+  || fail "re-running install.sh failed"
+[ "$(in_box sha256sum "$ROOT/system/db.key" "$ROOT/system/admin.key")" = "$keys_before" ] || fail "re-running install.sh changed the keys"
+[[ "$(cli repo list)" == *"$DEPLOYMENT"* ]] || fail "re-running install.sh lost the deployment"
 in_box /src/scripts/install.sh --uninstall >&2 || fail "install.sh --uninstall failed"
 in_box test ! -e /usr/local/bin/stevedore || fail "binary still installed after --uninstall"
-in_box test -s "$ROOT/system/db.key" || fail "--uninstall removed the database key"
-pass "5. clean stop (Result=success, STOPPING=1 sent), uninstall kept state"
+in_box test ! -e /etc/systemd/system/stevedore.service || fail "unit still installed after --uninstall"
+[ "$(in_box sha256sum "$ROOT/system/db.key" "$ROOT/system/admin.key")" = "$keys_before" ] || fail "--uninstall touched the keys"
+[ "$(workload_id)" = "$cid" ] || fail "uninstalling touched the workload"
+in_box /src/scripts/install.sh --purge --root "$ROOT" >&2 || fail "install.sh --purge failed"
+in_box test ! -e "$ROOT" || fail "--purge left $ROOT"
+pass "5. clean stop (Result=success, STOPPING=1 sent); re-install kept keys and state; uninstall kept them; purge removed them"
 step "all systemd end-to-end steps passed"

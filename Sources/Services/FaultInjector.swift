@@ -131,6 +131,8 @@ public final class FaultInjector: Sendable {
             // No heartbeats; cancellation still ends it.
             while true { try await Task.sleep(for: .seconds(3600)) }
         case .trap:
+            // Half a second first, so the API call that injected it gets its answer.
+            try? await Task.sleep(for: .milliseconds(500))
             fatalError("injected fault: trap at \(path)")
         case .ignoreCancellation:
             // A continuation nobody resumes: cancellation cannot reach it, so this

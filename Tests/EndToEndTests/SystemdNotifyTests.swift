@@ -179,4 +179,35 @@ struct SystemdNotifyTests {
         try await waitUntil("WATCHDOG=trigger") { await recorder.has(\.isWatchdogTrigger) }
         #expect(scenario.daemonLog().contains("exceeded its restart intensity"))
     }
+
+    @Test("slow start-up (an engine that never answers): EXTEND_TIMEOUT_USEC before READY")
+    func slowStartupExtendsTheTimeout() async throws {
+        let scenario = try Scenario()
+        defer { scenario.tearDown() }
+        let (socket, recorder, listener) = try Self.listen(scenario.dir + "/notify.sock")
+        defer { listener.cancel(); socket.close() }
+        // A unix socket that listens but never accepts: the daemon's Engine ping waits for its
+        // 30 s timeout during start-up, as with a wedged dockerd.
+        let engineSocket = scenario.dir + "/silent-docker.sock"
+        let fd = Foundation.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (i, byte) in engineSocket.utf8.enumerated() { raw[i] = byte }
+        }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        #expect(bound == 0 && Glibc.listen(fd, 16) == 0)
+        let daemon = try Self.startDaemon(scenario, notifySocket: socket.path, extra: ["DOCKER_HOST": "unix://" + engineSocket])
+        defer { if daemon.isRunning { daemon.terminate(); daemon.waitUntilExit() } }
+        try await waitUntil("READY=1", limit: .seconds(180)) { await recorder.readyCount > 0 }
+        let messages = await recorder.messages.map(\.message)
+        let extend = messages.firstIndex { $0["EXTEND_TIMEOUT_USEC"] != nil }
+        let ready = messages.firstIndex { $0.isReady }
+        #expect(extend != nil, "no EXTEND_TIMEOUT_USEC during a 30 s start-up")
+        if let extend, let ready { #expect(extend < ready) }
+        #expect(messages.compactMap { $0["EXTEND_TIMEOUT_USEC"] }.allSatisfy { $0 == "30000000" })
+    }
 }
