@@ -24,8 +24,10 @@ public struct SupervisorActionResponse: Codable, Sendable {
     public var by: String
     /// When, in seconds since 1970 (UTC).
     public var at: Double
-    /// The node's state after the action.
+    /// The node's state after the action (absent when the action completes after the answer).
     public var node: NodeStatus?
+    /// A remark for humans, e.g. that `http` restarts after answering.
+    public var note: String? = nil
 }
 
 /// `POST /api/supervisor/fault` body (only with fault injection enabled).

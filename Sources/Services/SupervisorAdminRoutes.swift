@@ -27,12 +27,27 @@ extension AdminAPI {
     private func act(_ action: String, _ body: SupervisorActionRequest) async throws -> SupervisorActionResponse {
         let path = body.path.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
         let actor = Self.actorName(body.actor)
+        func refuse(_ message: String) async -> APIError {
+            await tree.root.recordAdminEvent(path: path.isEmpty ? "root" : path, detail: "\(action) by \(actor) refused: \(message)")
+            return APIError(.conflict, message)
+        }
         if path.isEmpty || path == "root" {
-            throw APIError(.conflict, action == "stop" ? DaemonTree.unstoppable["root"]!
+            throw await refuse(action == "stop" ? DaemonTree.unstoppable["root"]!
                 : "the root cannot be \(action)ed through the API; restart the daemon (`systemctl restart stevedore`)")
         }
         if action == "stop", let reason = DaemonTree.unstoppable[path] {
-            throw APIError(.conflict, "refusing to stop '\(path)': \(reason)")
+            throw await refuse("refusing to stop '\(path)': \(reason)")
+        }
+        if action == "restart", path == "http" {
+            // This request is served by the server it restarts: a graceful stop would wait for
+            // this very request. Answer first, restart right after.
+            let root = tree.root
+            Task.detached {
+                try? await Task.sleep(for: .milliseconds(200))
+                try? await root.restart(path: path, by: actor)
+            }
+            return SupervisorActionResponse(path: path, action: action, by: actor, at: Date().timeIntervalSince1970,
+                                            node: nil, note: "the admin API restarts right after this answer")
         }
         do {
             switch action {

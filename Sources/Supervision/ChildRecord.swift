@@ -44,6 +44,11 @@ final class ChildRecord {
     var generation = 0
     var startedAt: Duration?
     var stopRequested = false
+    /// Set when a stop meant to be followed by a start (liveness repair, admin restart) found
+    /// the child stuck: if its task ever ends after all, it is restarted then.
+    var restartWhenStuckEnds = false
+    /// The exit reason to restart with when that happens (`hung: …`).
+    var pendingRepairReason: ExitReason?
     var context: ChildContext?
     var lastExit: ExitReason?
     var restartsTotal = 0
@@ -65,7 +70,15 @@ final class ChildRecord {
     var isRunning: Bool { task != nil }
 
     /// Forgets counters of a previous run of the supervisor (OTP restarts a supervisor fresh).
+    /// A child whose task still runs after being abandoned stays `stuck`: a new run of its
+    /// supervisor must neither forget it nor start a second instance beside it.
     func resetForNewRun() {
+        if isRunning, state == .stuck {
+            // The new run wants it running: start it once the abandoned task ends.
+            restartWhenStuckEnds = true
+            pendingRepairReason = pendingRepairReason ?? .error("its supervisor restarted while it was stuck")
+            return
+        }
         restartsTotal = 0
         restartStamps.reset()
         consecutiveRestarts = 0

@@ -28,19 +28,18 @@ extension Supervisor {
     private func act(on path: String, verb: String, by actor: String,
                      _ body: @Sendable (Supervisor, String) async throws -> Void) async throws {
         let components = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-        guard !components.isEmpty, !components.contains(where: \.isEmpty) else {
-            throw SupervisorError.invalidPath(path, valid: await validPaths())
+        func invalid() async -> SupervisorError {
+            let error = SupervisorError.invalidPath(path, valid: await validPaths())
+            emit(.admin, String(path.prefix(200)), "\(verb) by \(actor) refused: no such node")
+            return error
         }
+        guard !components.isEmpty, !components.contains(where: \.isEmpty) else { throw await invalid() }
         var owner = self
         for component in components.dropLast() {
-            guard let nested = await owner.nestedSupervisor(component) else {
-                throw SupervisorError.invalidPath(path, valid: await validPaths())
-            }
+            guard let nested = await owner.nestedSupervisor(component) else { throw await invalid() }
             owner = nested
         }
-        guard await owner.childIDs.contains(components.last!) else {
-            throw SupervisorError.invalidPath(path, valid: await validPaths())
-        }
+        guard await owner.childIDs.contains(components.last!) else { throw await invalid() }
         do {
             try await body(owner, components.last!)
             emit(.admin, path, "\(verb) by \(actor)")

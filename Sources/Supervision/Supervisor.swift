@@ -374,7 +374,15 @@ public actor Supervisor: Service {
             waiter.resume(returning: .ready)
         }
         if record.stopRequested {
-            if record.state == .stuck || record.state == .running || record.state == .hung { record.state = .stopped }
+            let wasStuck = record.state == .stuck
+            if wasStuck || record.state == .running || record.state == .hung { record.state = .stopped }
+            guard wasStuck, record.restartWhenStuckEnds else { return }
+            // An abandoned incarnation ended after all: finish the repair it was stopped for.
+            record.restartWhenStuckEnds = false
+            record.stopRequested = false
+            record.lastExit = record.pendingRepairReason ?? reason
+            logger.notice("a stuck child ended after all; restarting it", metadata: ["path": "\(childPath(id))", "reason": "\(reason)"])
+            enqueue(.exited(id: id, generation: generation, reason: record.pendingRepairReason ?? reason, uptime: uptime))
             return
         }
         record.state = .stopped  // until the loop decides (restart, backoff, failed)
@@ -535,7 +543,12 @@ public actor Supervisor: Service {
         emit(.hung, path, reason.description)
         logger.error("child hung", metadata: ["path": "\(path)", "reason": "\(reason)"])
         let uptime = now - (record.startedAt ?? now)
-        guard await stop(record) else { return }  // stuck: reported, never restarted beside itself
+        guard await stop(record) else {
+            // Stuck: reported, never restarted beside itself; restarted if it ever ends.
+            record.restartWhenStuckEnds = true
+            record.pendingRepairReason = reason
+            return
+        }
         record.lastExit = reason
         await afterEnd(record, reason: reason, uptime: uptime)
     }
@@ -675,9 +688,11 @@ public actor Supervisor: Service {
         case .terminate(let id):
             guard let record = record(id) else { throw SupervisorError.notFound(id) }
             handOverPendingRestart(from: record)
-            await stop(record)
+            record.restartWhenStuckEnds = false
+            guard await stop(record) else { throw SupervisorError.stuck(id) }
         case .restart(let id):
             guard let record = record(id) else { throw SupervisorError.notFound(id) }
+            guard record.state != .stuck else { throw SupervisorError.stuck(id) }
             guard !record.isRunning else { throw SupervisorError.running(id) }
             guard record.state != .backoff else { throw SupervisorError.restarting(id) }
             record.cancelTimers()
@@ -694,7 +709,11 @@ public actor Supervisor: Service {
         case .bounce(let id):
             guard let record = record(id) else { throw SupervisorError.notFound(id) }
             handOverPendingRestart(from: record)
-            guard await stop(record) else { throw SupervisorError.stuck(id) }
+            guard await stop(record) else {
+                record.restartWhenStuckEnds = true
+                record.pendingRepairReason = .error("restarted by an operator; the old incarnation was stuck")
+                throw SupervisorError.stuck(id)
+            }
             record.cancelTimers()
             record.consecutiveRestarts = 0
             if phase == .running, case .failure(let reason) = await launch(record) {

@@ -16,7 +16,7 @@ struct SupervisorActionArguments: ParsableArguments {
             "/api/supervisor/\(action)", body: SupervisorActionRequest(path: path, actor: cliActor()))
         if json { return try printJSON(response) }
         let state = response.node.map { " (now \($0.state.rawValue))" } ?? ""
-        print("\(done) \(response.path)\(state)")
+        print("\(done) \(response.path)\(state)" + (response.note.map { ": \($0)" } ?? ""))
     }
 }
 

@@ -80,6 +80,28 @@ struct SupervisorAdminTests {
         #expect(cliMissing.stderr.contains("valid paths: store, http"))
         // Unknown action.
         #expect(try await post(scenario, "/api/supervisor/explode", #"{"path": "store"}"#).0 == 404)
+
+        // Refusals made before the supervisor is asked are recorded too.
+        let later = try scenario.json("supervisor", "events", "--limit", "200") as? [[String: Any]] ?? []
+        let refusals = later.filter { ($0["detail"] as? String ?? "").contains("refused") }.map { "\($0["path"] ?? "")" }
+        #expect(refusals.contains("root") && refusals.contains("http") && refusals.contains("health-watchdog") && refusals.contains("nope"),
+                "\(refusals)")
+
+        // Restarting `http` through its own API: answered, then restarted (a fresh-user trial
+        // saw the request wait on itself, the server end up stuck and the API gone for good).
+        func httpReadyCount() throws -> Int {
+            (try scenario.json("supervisor", "events", "--limit", "1024") as? [[String: Any]] ?? [])
+                .filter { $0["path"] as? String == "http" && $0["kind"] as? String == "ready" }.count
+        }
+        let readyBefore = try httpReadyCount()
+        let restartHTTP = try scenario.cli("supervisor", "restart", "http")
+        #expect(restartHTTP.status == 0, "\(restartHTTP.stderr)")
+        #expect(restartHTTP.stdout.contains("restarts right after this answer"))
+        try await waitUntil("http restarted and answering", limit: .seconds(60)) { try httpReadyCount() > readyBefore }
+        let httpEvents = (try scenario.json("supervisor", "events", "--limit", "100") as? [[String: Any]] ?? [])
+            .filter { $0["path"] as? String == "http" }.map { $0["kind"] as? String ?? "" }.filter { $0 != "admin" }
+        #expect(httpEvents.suffix(3) == ["stopped", "started", "ready"], "\(httpEvents)")
+        #expect(try scenario.node("http")?["state"] as? String == "running")
     }
 
     @Test("fault injection is off unless the daemon was started with it")

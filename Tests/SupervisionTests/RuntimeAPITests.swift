@@ -98,7 +98,8 @@ import Testing
         let terminate = Task { try await sup.terminateChild("stubborn") }
         await clock.waitForSleepers(1)  // the shutdown timeout
         clock.advance(by: .seconds(5))
-        try await terminate.value
+        // The stop did not happen: say so (a fresh-user trial saw "stopped … (now stuck)").
+        await #expect(throws: SupervisorError.stuck("stubborn")) { try await terminate.value }
         #expect(await sup.status().find(path: "stubborn")?.state == .stuck)
         release.record("go")
         try await eventually { await sup.status().find(path: "stubborn")?.state == .stopped }
