@@ -31,7 +31,7 @@ ROOT=/opt/stevedore
 BINARY=""
 MODE=install
 
-usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; }
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -66,8 +66,9 @@ if [ ! -d /run/systemd/system ]; then
 [install]     -e STEVEDORE_ROOT=$ROOT -p 42107:42107 \\
 [install]     --health-cmd 'curl -fsS http://127.0.0.1:42107/healthz' IMAGE stevedore daemon
 [install]
-[install] Docker's restart policy then plays systemd's Restart=, and the HEALTHCHECK on
-[install] /healthz reports the supervision tree's health (docs/OPERATIONS.md, "Container mode").
+[install] Docker's restart policy then plays systemd's Restart=; the daemon exits by itself when
+[install] its tree stays unhealthy (STEVEDORE_UNHEALTHY_EXIT_AFTER, 30 s), and the HEALTHCHECK on
+[install] /healthz shows the tree's health (docs/OPERATIONS.md, "Container mode").
 [install] Or run \`stevedore daemon\` in the foreground.
 EOF
   exit 1
@@ -95,10 +96,21 @@ if [ "$MODE" = uninstall ]; then
   exit 0
 fi
 if [ "$MODE" = purge ]; then
+  # Only ever remove something that is a Stevedore state root (or nothing at all).
+  if [ -e "$ROOT" ]; then
+    real=$(readlink -f "$ROOT")
+    case "$real" in
+      /|/bin|/boot|/dev|/etc|/home|/lib*|/media|/mnt|/opt|/proc|/root|/run|/sbin|/srv|/sys|/tmp|/usr|/usr/*|/var|/var/lib|/var/tmp)
+        die "refusing to purge '$ROOT': it is a system directory, not a Stevedore state root" ;;
+    esac
+    [ -d "$real/system" ] && { [ -e "$real/system/db.key" ] || [ -e "$real/system/stevedore.db" ] || [ -e "$real/system/admin.key" ]; } \
+      || die "refusing to purge '$ROOT': it does not look like a Stevedore state root (no system/db.key, system/stevedore.db or system/admin.key)"
+  fi
   uninstall
-  [ "$ROOT" != / ] || die "refusing to remove /"
   rm -rf "$ROOT" "$ETC_DIR"
   log "removed $ROOT (state, keys, checkouts) and $ETC_DIR"
+  ids=$(docker ps -aq --filter label=com.docker.compose.project 2>/dev/null | xargs -r docker inspect -f '{{index .Config.Labels "com.docker.compose.project"}}' 2>/dev/null | grep '^stevedore-' | sort -u | tr '\n' ' ' || true)
+  [ -z "$ids" ] || log "workload containers keep running (Compose projects: $ids); remove them with \`docker compose -p NAME down\` if you no longer want them"
   exit 0
 fi
 
@@ -110,7 +122,11 @@ if [ -z "$BINARY" ]; then
   BINARY="$(cd "$HERE" && swift build -c release --show-bin-path)/stevedore"
 fi
 [ -x "$BINARY" ] || die "binary '$BINARY' does not exist or is not executable"
-"$BINARY" version >/dev/null || die "'$BINARY version' failed: is it a stevedore binary for this machine?"
+version_line=$("$BINARY" version 2>/dev/null || true)
+case "$version_line" in
+  "stevedore "*) ;;
+  *) die "'$BINARY' is not a stevedore binary for this machine (\`$BINARY version\` printed '${version_line:0:80}', expected 'stevedore X.Y.Z')" ;;
+esac
 changed=1
 if [ -f "$BIN_DEST" ] && cmp -s "$BINARY" "$BIN_DEST"; then changed=0; fi
 if [ "$changed" = 1 ]; then

@@ -115,6 +115,14 @@ STEVEDORE_LIVENESS_DEADLINE=${LIVENESS}s
 STEVEDORE_FAULT_INJECTION=1
 EOF
 
+# --- 0. install.sh refuses what it must not do ---------------------------------------------
+step "0. install.sh refuses a binary that is not stevedore, and a purge of a system directory"
+if in_box /src/scripts/install.sh --binary /bin/true --root "$ROOT" >/dev/null 2>&1; then fail "install.sh accepted /bin/true"; fi
+in_box test ! -e /usr/local/bin/stevedore || fail "install.sh --binary /bin/true installed it"
+if in_box /src/scripts/install.sh --purge --root /usr >/dev/null 2>&1; then fail "install.sh --purge --root /usr ran"; fi
+in_box test -x /usr/bin/env || fail "purge touched /usr"
+pass "0. refused /bin/true and --purge --root /usr"
+
 # --- 1. install, start, READY -----------------------------------------------------------
 step "1. install.sh (systemctl start returns after READY=1)"
 in_box /src/scripts/install.sh --binary /usr/local/bin/stevedore-under-test --root "$ROOT" >&2 \

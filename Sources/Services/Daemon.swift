@@ -67,7 +67,8 @@ public struct Daemon {
         let api = AdminAPI(engine: engine, tree: tree, adminKey: adminKey,
                            defaultPollIntervalSeconds: configuration.defaultPollIntervalSeconds, logger: logger)
         try await tree.configure(engine: engine, api: api, host: configuration.listenHost, port: configuration.listenPort,
-                                 notifier: notifier)
+                                 notifier: notifier,
+                                 unhealthyExitAfter: configuration.unhealthyExitAfterSeconds > 0 ? .seconds(configuration.unhealthyExitAfterSeconds) : nil)
         startup.watch(until: { tree.isReady })
         try? await store.recordEvent(deployment: nil, kind: "daemon", message: "started \(StevedoreVersion.current)")
         logger.info("stevedore daemon starting", metadata: [

@@ -16,6 +16,10 @@ public struct DaemonConfiguration: Sendable {
     /// default 60, minimum 4): a worker without a heartbeat for this long is `hung` and is
     /// restarted in-process. Workers beat every quarter of it.
     public var livenessDeadlineSeconds: Int
+    /// Without systemd (container mode): seconds the tree may stay unhealthy before the daemon
+    /// exits non-zero so that the container's restart policy restarts it, as systemd's
+    /// watchdog would (`STEVEDORE_UNHEALTHY_EXIT_AFTER`, default 30, `0` = never).
+    public var unhealthyExitAfterSeconds: Int
     /// Whether faults can be injected (`--fault-injection` or `STEVEDORE_FAULT_INJECTION=1`;
     /// default off). For drills and tests only.
     public var faultInjection: Bool
@@ -27,13 +31,31 @@ public struct DaemonConfiguration: Sendable {
     /// Default admin API port.
     public static let defaultPort = 42107
 
+    /// Variables only the daemon reads; clients (``forClient(environment:)``) ignore them, so
+    /// a typo in one does not break `stevedore status`.
+    public static let daemonOnlyVariables = [
+        "STEVEDORE_POLL_INTERVAL", "STEVEDORE_RECONCILE_INTERVAL", "STEVEDORE_LIVENESS_DEADLINE", "STEVEDORE_FAULT_INJECTION",
+        "STEVEDORE_UNHEALTHY_EXIT_AFTER",
+    ]
+
+    /// The configuration as a client (CLI, `doctor`) needs it: state root and listen address;
+    /// daemon-only settings keep their defaults.
+    ///
+    /// - Throws: as ``init(environment:)``, for `STEVEDORE_ROOT` and `STEVEDORE_LISTEN_ADDR` only.
+    public static func forClient(environment: [String: String]) throws -> DaemonConfiguration {
+        try DaemonConfiguration(environment: environment.filter { !daemonOnlyVariables.contains($0.key) })
+    }
+
     /// Reads the configuration.
     ///
-    /// - Throws: ``ServiceError/invalidListenAddress(_:)``, ``ServiceError/invalidDuration(name:value:allowed:)``
+    /// - Throws: ``ServiceError/invalidRoot(_:)``, ``ServiceError/invalidListenAddress(_:)``,
+    ///   ``ServiceError/invalidDuration(name:value:allowed:)`` and ``ServiceError/invalidFlag(name:value:)``
     ///   naming the variable.
     public init(environment: [String: String]) throws {
         self.environment = environment
-        root = StateRoot(path: environment["STEVEDORE_ROOT"].flatMap { $0.isEmpty ? nil : $0 } ?? "/opt/stevedore")
+        let rootPath = environment["STEVEDORE_ROOT"].flatMap { $0.isEmpty ? nil : $0 } ?? "/opt/stevedore"
+        guard rootPath.hasPrefix("/") else { throw ServiceError.invalidRoot(rootPath) }
+        root = StateRoot(path: rootPath)
         (listenHost, listenPort) = try Self.parseListenAddress(environment["STEVEDORE_LISTEN_ADDR"] ?? "0.0.0.0:\(Self.defaultPort)")
         defaultPollIntervalSeconds = try environment["STEVEDORE_POLL_INTERVAL"].map {
             try Validation.durationSeconds($0, name: "STEVEDORE_POLL_INTERVAL", minimum: 1)
@@ -44,6 +66,9 @@ public struct DaemonConfiguration: Sendable {
         livenessDeadlineSeconds = try environment["STEVEDORE_LIVENESS_DEADLINE"].map {
             try Validation.durationSeconds($0, name: "STEVEDORE_LIVENESS_DEADLINE", minimum: 4)
         } ?? 60
+        unhealthyExitAfterSeconds = try environment["STEVEDORE_UNHEALTHY_EXIT_AFTER"].map {
+            try Validation.durationSeconds($0, name: "STEVEDORE_UNHEALTHY_EXIT_AFTER", minimum: 0)
+        } ?? 30
         faultInjection = try Validation.flag(environment["STEVEDORE_FAULT_INJECTION"], name: "STEVEDORE_FAULT_INJECTION")
         preferComposeV1 = environment["STEVEDORE_COMPOSE"] == "v1"
     }

@@ -76,8 +76,11 @@ public final class DaemonTree: Sendable {
     /// Adds the root's children in start order: `store`, `http`, `reaper`, `deployments` (with one
     /// subtree per registered deployment), `health-watchdog` (last: its start means the tree
     /// is up, and it sends `READY=1`). Call once, before running ``root``.
+    ///
+    /// - Parameter unhealthyExitAfter: without systemd, how long an unhealthy tree is
+    ///   tolerated before the process exits (``HealthWatchdogWorker``); `nil`: never.
     public func configure(engine: DeploymentEngine, api: AdminAPI, host: String, port: Int,
-                          notifier: SystemdNotifier = .disabled) async throws {
+                          notifier: SystemdNotifier = .disabled, unhealthyExitAfter: Duration? = nil) async throws {
         engineBox.engine = engine
         try await root.startChild(faults.wrap(StoreWorker.spec(store: engine.store, timing: timing, logger: logger)))
         try await root.startChild(faults.wrap(HTTPWorker.spec(api: api, host: host, port: port, timing: timing, logger: logger)))
@@ -89,7 +92,8 @@ public final class DaemonTree: Sendable {
         try await root.startChild(.supervisor(deployments))
         try await root.startChild(faults.wrap(HealthWatchdogWorker.spec(
             status: { [root] in await root.status() }, notifier: notifier, latch: readyLatch,
-            livenessDeadline: timing.livenessDeadline, heartbeatInterval: timing.heartbeatInterval, logger: logger)))
+            livenessDeadline: timing.livenessDeadline, heartbeatInterval: timing.heartbeatInterval,
+            unhealthyExitAfter: unhealthyExitAfter, logger: logger)))
     }
 
     /// Paths an operator may not stop, with the reason (restart is allowed).

@@ -23,11 +23,23 @@ public enum Doctor {
     /// - Parameter environment: the process environment (`STEVEDORE_DB_KEY`, ...).
     public static func run(configuration: DaemonConfiguration, environment: [String: String]) async -> [Check] {
         var checks: [Check] = []
+        // 0. The daemon's settings as the daemon would read them.
+        do {
+            _ = try DaemonConfiguration(environment: environment)
+            checks.append(Check(name: "settings", ok: true, detail: "STEVEDORE_* variables valid"))
+        } catch {
+            checks.append(Check(name: "settings", ok: false, detail: "\(error)",
+                                fix: "correct it in /etc/stevedore/stevedore.env (or the environment) and restart the daemon"))
+        }
         let root = configuration.root
         let fm = FileManager.default
         var isDirectory: ObjCBool = false
         // 1. State root.
-        if fm.fileExists(atPath: root.path, isDirectory: &isDirectory), isDirectory.boolValue {
+        let rootExists = fm.fileExists(atPath: root.path, isDirectory: &isDirectory)
+        if rootExists, !isDirectory.boolValue {
+            checks.append(Check(name: "state root", ok: false, detail: "\(root.path) is not a directory",
+                                fix: "move that file away, or set STEVEDORE_ROOT to a directory"))
+        } else if rootExists {
             let writable = access(root.path, W_OK) == 0
             checks.append(Check(name: "state root", ok: writable,
                                 detail: "\(root.path)\(writable ? "" : " is not writable by uid \(getuid())")",
@@ -45,7 +57,7 @@ public enum Doctor {
         let docker = DockerEngine()
         do {
             let version = try await docker.ping()
-            checks.append(Check(name: "docker engine", ok: true, detail: "API \(version) at /var/run/docker.sock"))
+            checks.append(Check(name: "docker engine", ok: true, detail: "API \(version) at \(docker.socketPath)"))
         } catch {
             checks.append(Check(name: "docker engine", ok: false, detail: "not reachable: \(error)",
                                 fix: "start dockerd (`systemctl start docker`) and check that /var/run/docker.sock is accessible to this user"))
@@ -71,10 +83,10 @@ public enum Doctor {
         }
         let mode = (attributes[.posixPermissions] as? Int ?? 0) & 0o777
         guard mode & 0o077 == 0 else {
-            return Check(name: name, ok: false, detail: "\(path) has mode \(String(mode, radix: 8)): readable by others",
+            return Check(name: name, ok: false, detail: "\(path) has mode \(String(mode, radix: 8)): open to group or others",
                          fix: "chmod 600 \(path)")
         }
-        return Check(name: name, ok: true, detail: "\(path) (mode 600)")
+        return Check(name: name, ok: true, detail: "\(path) (mode \(String(mode, radix: 8)))")
     }
 
     static func databaseCheck(root: StateRoot, environment: [String: String]) async -> Check {
@@ -107,7 +119,7 @@ public enum Doctor {
         let url = configuration.localBaseURL
         guard let key = try? AdminKey.load(root: configuration.root, generate: false) else {
             return Check(name: name, ok: false, detail: "no admin key, cannot ask \(url)",
-                         fix: "start the daemon once (`systemctl start stevedore` or `stevedore daemon`)")
+                         fix: "run `stevedore init --root \(configuration.root.path)`")
         }
         do {
             let (status, data) = try await AdminClient(baseURL: url, key: key, timeout: .seconds(10)).raw(.GET, "/healthz")

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import Supervision
 import Synchronization
@@ -37,19 +38,26 @@ public enum HealthWatchdogWorker {
     ///   - livenessDeadline: the daemon's liveness deadline; a critical child's heartbeat older
     ///     than twice this counts as unhealthy.
     ///   - heartbeatInterval: how often this child beats without systemd.
+    ///   - unhealthyExitAfter: without systemd, how long the tree may stay unhealthy before the
+    ///     process exits (status 1) so that a container restart policy restarts it; `nil`: never.
     public static func spec(
         status: @escaping @Sendable () async -> NodeStatus, notifier: SystemdNotifier, latch: ReadyLatch,
-        livenessDeadline: Duration, heartbeatInterval: Duration, logger: Logger
+        livenessDeadline: Duration, heartbeatInterval: Duration, unhealthyExitAfter: Duration?, logger: Logger
     ) -> ChildSpec {
-        .worker(id, liveness: livenessDeadline) { context in
-            let stale = livenessDeadline.seconds * 2
+        let stale = livenessDeadline.seconds * 2
+        let pingEvery = notifier.watchdogTimeout.map { $0 / 2 }
+        let tick = min(pingEvery ?? .seconds(1), .seconds(1), heartbeatInterval)
+        // A hung watchdog stops the pings at once: its own deadline must leave the supervisor
+        // time to restart it before systemd's timeout (a third of WatchdogSec), but never
+        // closer than four of its ticks.
+        let ownLiveness = max(min(livenessDeadline, notifier.watchdogTimeout.map { $0 / 3 } ?? livenessDeadline), tick * 4)
+        return .worker(id, liveness: ownLiveness) { context in
             guard notifier.isEnabled else {
-                context.setStatus("not under systemd (NOTIFY_SOCKET unset): nothing to notify")
-                while true { try await context.sleep(for: .seconds(3600), heartbeatEvery: heartbeatInterval) }
+                try await withoutSystemd(context: context, status: status, stale: stale, tick: min(heartbeatInterval, .seconds(5)),
+                                         exitAfter: unhealthyExitAfter, logger: logger)
+                return
             }
             let clock = ContinuousClock()
-            let pingEvery = notifier.watchdogTimeout.map { $0 / 2 }
-            let tick = min(pingEvery ?? .seconds(1), .seconds(1), heartbeatInterval)
             var lastStatus = ""
             var lastStatusAt: ContinuousClock.Instant?
             var lastPing: ContinuousClock.Instant?
@@ -95,6 +103,37 @@ public enum HealthWatchdogWorker {
                 }
                 try await Task.sleep(for: tick)
             }
+        }
+    }
+
+    /// Container mode: no one to notify, but a tree that stays unhealthy (a stuck child) must
+    /// still end the process, since a container restart policy acts on exits only (Docker
+    /// does not restart a container for an unhealthy HEALTHCHECK).
+    private static func withoutSystemd(context: ChildContext, status: @Sendable () async -> NodeStatus, stale: Double,
+                                       tick: Duration, exitAfter: Duration?, logger: Logger) async throws {
+        guard let exitAfter else {
+            context.setStatus("not under systemd; exit on a lasting unhealthy tree disabled")
+            while true { try await context.sleep(for: .seconds(3600), heartbeatEvery: tick) }
+        }
+        context.setStatus("not under systemd: exits if the tree stays unhealthy for \(exitAfter.seconds) s")
+        let clock = ContinuousClock()
+        var unhealthySince: ContinuousClock.Instant?
+        while true {
+            context.heartbeat()
+            let health = TreeHealth.assess(await status(), staleHeartbeatSeconds: stale)
+            if health.level == .unhealthy {
+                let since = unhealthySince ?? clock.now
+                unhealthySince = since
+                if clock.now - since >= exitAfter {
+                    let why = health.unhealthy.map { "\($0.path) \($0.state)" }.joined(separator: ", ")
+                    logger.critical("the tree has been unhealthy for \(exitAfter.seconds) s; exiting so that the restart policy restarts the daemon",
+                                    metadata: ["unhealthy": "\(why)"])
+                    exit(1)
+                }
+            } else {
+                unhealthySince = nil
+            }
+            try await Task.sleep(for: tick)
         }
     }
 }

@@ -16,12 +16,21 @@ struct ClientOptions: ParsableArguments {
         }
     }
 
-    /// The daemon configuration these options and the environment describe.
-    func configuration() throws -> DaemonConfiguration {
+    /// The configuration these options and the environment describe.
+    ///
+    /// - Parameter daemon: `true` for `stevedore daemon`, which validates every setting;
+    ///   clients ignore daemon-only ones (``DaemonConfiguration/daemonOnlyVariables``).
+    func configuration(daemon: Bool = false) throws -> DaemonConfiguration {
+        let env = environment
+        return daemon ? try DaemonConfiguration(environment: env) : try DaemonConfiguration.forClient(environment: env)
+    }
+
+    /// The process environment with `--root` and `--listen` applied.
+    var environment: [String: String] {
         var env = ProcessInfo.processInfo.environment
         if let root { env["STEVEDORE_ROOT"] = root }
         if let listen { env["STEVEDORE_LISTEN_ADDR"] = listen }
-        return try DaemonConfiguration(environment: env)
+        return env
     }
 
     /// A client for the running daemon.

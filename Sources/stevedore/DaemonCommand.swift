@@ -22,7 +22,7 @@ struct DaemonCommand: AsyncParsableCommand {
     var faultInjection = false
 
     func run() async throws {
-        var configuration = try options.configuration()
+        var configuration = try options.configuration(daemon: true)
         if faultInjection { configuration.faultInjection = true }
         let levelName = ProcessInfo.processInfo.environment["STEVEDORE_LOG_LEVEL"] ?? "info"
         guard let level = Logger.Level(rawValue: levelName) else {

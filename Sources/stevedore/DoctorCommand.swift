@@ -13,7 +13,7 @@ struct DoctorCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try options.configuration()
-        let checks = await Doctor.run(configuration: configuration, environment: ProcessInfo.processInfo.environment)
+        let checks = await Doctor.run(configuration: configuration, environment: options.environment)
         if json {
             try printJSON(checks)
         } else {

@@ -210,4 +210,19 @@ struct SystemdNotifyTests {
         if let extend, let ready { #expect(extend < ready) }
         #expect(messages.compactMap { $0["EXTEND_TIMEOUT_USEC"] }.allSatisfy { $0 == "30000000" })
     }
+
+    @Test("without systemd, a tree that stays unhealthy ends the process (container restart policies act on exits only)")
+    func containerModeExitsWhenStuck() async throws {
+        let scenario = try Scenario()
+        defer { scenario.tearDown() }
+        let daemon = try Self.startDaemon(scenario, notifySocket: "", extra: [
+            "STEVEDORE_LIVENESS_DEADLINE": "4s", "STEVEDORE_FAULT_INJECTION": "1", "STEVEDORE_UNHEALTHY_EXIT_AFTER": "3s",
+        ])
+        defer { if daemon.isRunning { daemon.terminate(); daemon.waitUntilExit() } }
+        try await waitUntil("daemon /healthz") { await httpGet(scenario.apiURL + "/healthz")?.0 == 200 }
+        #expect(try scenario.cli("supervisor", "fault", "store", "ignore-cancellation").status == 0)
+        try await waitUntil("the daemon exits", limit: .seconds(120)) { !daemon.isRunning }
+        #expect(daemon.terminationStatus == 1)
+        #expect(scenario.daemonLog().contains("exiting so that the restart policy restarts the daemon"))
+    }
 }
