@@ -57,18 +57,13 @@ public struct DaemonConfiguration: Sendable {
         guard rootPath.hasPrefix("/") else { throw ServiceError.invalidRoot(rootPath) }
         root = StateRoot(path: rootPath)
         (listenHost, listenPort) = try Self.parseListenAddress(environment["STEVEDORE_LISTEN_ADDR"] ?? "0.0.0.0:\(Self.defaultPort)")
-        defaultPollIntervalSeconds = try environment["STEVEDORE_POLL_INTERVAL"].map {
-            try Validation.durationSeconds($0, name: "STEVEDORE_POLL_INTERVAL", minimum: 1)
-        } ?? 300
-        reconcileIntervalSeconds = try environment["STEVEDORE_RECONCILE_INTERVAL"].map {
-            try Validation.durationSeconds($0, name: "STEVEDORE_RECONCILE_INTERVAL", minimum: 1)
-        } ?? 30
-        livenessDeadlineSeconds = try environment["STEVEDORE_LIVENESS_DEADLINE"].map {
-            try Validation.durationSeconds($0, name: "STEVEDORE_LIVENESS_DEADLINE", minimum: 4)
-        } ?? 60
-        unhealthyExitAfterSeconds = try environment["STEVEDORE_UNHEALTHY_EXIT_AFTER"].map {
-            try Validation.durationSeconds($0, name: "STEVEDORE_UNHEALTHY_EXIT_AFTER", minimum: 0)
-        } ?? 30
+        func seconds(_ name: String, default value: Int, minimum: Int) throws -> Int {
+            try environment[name].map { try Validation.durationSeconds($0, name: name, minimum: minimum) } ?? value
+        }
+        defaultPollIntervalSeconds = try seconds("STEVEDORE_POLL_INTERVAL", default: 300, minimum: 1)
+        reconcileIntervalSeconds = try seconds("STEVEDORE_RECONCILE_INTERVAL", default: 30, minimum: 1)
+        livenessDeadlineSeconds = try seconds("STEVEDORE_LIVENESS_DEADLINE", default: 60, minimum: 4)
+        unhealthyExitAfterSeconds = try seconds("STEVEDORE_UNHEALTHY_EXIT_AFTER", default: 30, minimum: 0)
         faultInjection = try Validation.flag(environment["STEVEDORE_FAULT_INJECTION"], name: "STEVEDORE_FAULT_INJECTION")
         preferComposeV1 = environment["STEVEDORE_COMPOSE"] == "v1"
     }
