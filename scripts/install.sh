@@ -28,6 +28,7 @@ DROPIN_DIR=/etc/systemd/system/stevedore.service.d
 ETC_DIR=/etc/stevedore
 DOC_DIR=/usr/local/share/doc/stevedore
 ROOT=/opt/stevedore
+ROOT_GIVEN=0
 BINARY=""
 MODE=install
 
@@ -37,8 +38,8 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --binary) [ $# -ge 2 ] || die "--binary needs a path"; BINARY=$2; shift 2 ;;
     --binary=*) BINARY=${1#--binary=}; shift ;;
-    --root) [ $# -ge 2 ] || die "--root needs a directory"; ROOT=$2; shift 2 ;;
-    --root=*) ROOT=${1#--root=}; shift ;;
+    --root) [ $# -ge 2 ] || die "--root needs a directory"; ROOT=$2; ROOT_GIVEN=1; shift 2 ;;
+    --root=*) ROOT=${1#--root=}; ROOT_GIVEN=1; shift ;;
     --uninstall) MODE=uninstall; shift ;;
     --purge) MODE=purge; shift ;;
     -h|--help) usage; exit 0 ;;
@@ -96,7 +97,14 @@ if [ "$MODE" = uninstall ]; then
   exit 0
 fi
 if [ "$MODE" = purge ]; then
-  # Only ever remove something that is a Stevedore state root (or nothing at all).
+  # Without --root, purge the root the installed unit uses (install.sh --root wrote a drop-in).
+  if [ "$ROOT_GIVEN" = 0 ] && [ -f "$DROPIN_DIR/root.conf" ]; then
+    installed=$(sed -n 's/^Environment=STEVEDORE_ROOT=//p' "$DROPIN_DIR/root.conf" | head -1)
+    [ -z "$installed" ] || { ROOT=$installed; log "purging the installed state root $ROOT"; }
+  fi
+  # Only ever remove something that is a Stevedore state root (or nothing at all), by its
+  # real path (never '..' or a symlink standing in for it).
+  real=""
   if [ -e "$ROOT" ]; then
     real=$(readlink -f "$ROOT")
     case "$real" in
@@ -107,8 +115,10 @@ if [ "$MODE" = purge ]; then
       || die "refusing to purge '$ROOT': it does not look like a Stevedore state root (no system/db.key, system/stevedore.db or system/admin.key)"
   fi
   uninstall
-  rm -rf "$ROOT" "$ETC_DIR"
-  log "removed $ROOT (state, keys, checkouts) and $ETC_DIR"
+  [ -z "$real" ] || rm -rf "$real"
+  [ "$real" = "$ROOT" ] || [ ! -L "$ROOT" ] || rm -f "$ROOT"
+  rm -rf "$ETC_DIR"
+  log "removed ${real:-$ROOT} (state, keys, checkouts) and $ETC_DIR"
   ids=$(docker ps -aq --filter label=com.docker.compose.project 2>/dev/null | xargs -r docker inspect -f '{{index .Config.Labels "com.docker.compose.project"}}' 2>/dev/null | grep '^stevedore-' | sort -u | tr '\n' ' ' || true)
   [ -z "$ids" ] || log "workload containers keep running (Compose projects: $ids); remove them with \`docker compose -p NAME down\` if you no longer want them"
   exit 0

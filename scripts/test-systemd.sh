@@ -11,6 +11,7 @@
 #      `systemctl status` shows the STATUS= line; start → READY time measured
 #   2. a hung child (fault `hang` in deployments/<name>/poller) is repaired in-process:
 #      NRestarts stays 0 and the child's restart count grows; hang → restart time measured
+#   2b. a hang of the health watchdog itself is repaired in-process before WatchdogSec=
 #   3. a child that ignores cancellation (fault in `store`) → stuck → watchdog pings stop →
 #      systemd restarts the daemon (NRestarts = 1, journal: watchdog timeout) → tree back;
 #      stuck → systemd restart time measured
@@ -172,6 +173,15 @@ measure "hang → in-process restart (deadline ${LIVENESS} s): $hang_to_restart 
 [ "$(workload_id)" = "$cid" ] || fail "the workload container changed during the in-process repair"
 app_answers || fail "the app stopped answering during the in-process repair"
 pass "2. hung poller restarted in-process; NRestarts=0; workload untouched"
+
+step "2b. fault 'hang' in health-watchdog itself: repaired in-process before WatchdogSec (its deadline is WatchdogSec/3)"
+wd_before=$(node_field health-watchdog restarts_total)
+cli supervisor fault health-watchdog hang >&2 || fail "fault injection refused"
+watchdog_restarted() { [ "$(node_field health-watchdog restarts_total)" -gt "$wd_before" ] && [ "$(node_field health-watchdog state)" = running ]; }
+wait_for 60 "health-watchdog restarted in-process" watchdog_restarted
+sleep 32  # longer than WatchdogSec: pings must have resumed in time
+[ "$(prop NRestarts)" = 0 ] || fail "a hang of the health watchdog made systemd restart the daemon (NRestarts=$(prop NRestarts))"
+pass "2b. hung health-watchdog restarted in-process; NRestarts=0 after WatchdogSec"
 
 # --- 3. stuck child: systemd restarts the daemon ------------------------------------------
 step "3. fault 'ignore-cancellation' in store → stuck → watchdog pings stop → systemd restart"

@@ -28,7 +28,7 @@ public struct APIError: Error, Sendable {
         if let http = error as? HTTPError { return APIError(http.status, http.body ?? http.status.reasonPhrase) }
         if let service = error as? ServiceError {
             switch service {
-            case .invalidName, .invalidBranch, .invalidURL, .invalidDuration, .invalidListenAddress, .invalidFlag, .invalidRoot:
+            case .invalidName, .invalidBranch, .invalidURL, .invalidDuration, .invalidListenAddress, .invalidFlag, .invalidRoot, .invalidSetting:
                 return APIError(.badRequest, service.description)
             case .unknownDeployment: return APIError(.notFound, service.description)
             case .deploymentExists, .notSynced: return APIError(.conflict, service.description)

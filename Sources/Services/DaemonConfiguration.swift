@@ -23,6 +23,9 @@ public struct DaemonConfiguration: Sendable {
     /// Whether faults can be injected (`--fault-injection` or `STEVEDORE_FAULT_INJECTION=1`;
     /// default off). For drills and tests only.
     public var faultInjection: Bool
+    /// Log level name (`STEVEDORE_LOG_LEVEL`, default `info`): trace, debug, info, notice,
+    /// warning, error or critical.
+    public var logLevel: String
     /// `STEVEDORE_COMPOSE=v1` prefers `docker-compose` over `docker compose`.
     public var preferComposeV1: Bool
     /// Full environment, for the database key lookup.
@@ -31,11 +34,14 @@ public struct DaemonConfiguration: Sendable {
     /// Default admin API port.
     public static let defaultPort = 42107
 
+    /// The accepted `STEVEDORE_LOG_LEVEL` values (swift-log's levels).
+    public static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+
     /// Variables only the daemon reads; clients (``forClient(environment:)``) ignore them, so
     /// a typo in one does not break `stevedore status`.
     public static let daemonOnlyVariables = [
         "STEVEDORE_POLL_INTERVAL", "STEVEDORE_RECONCILE_INTERVAL", "STEVEDORE_LIVENESS_DEADLINE", "STEVEDORE_FAULT_INJECTION",
-        "STEVEDORE_UNHEALTHY_EXIT_AFTER",
+        "STEVEDORE_UNHEALTHY_EXIT_AFTER", "STEVEDORE_LOG_LEVEL",
     ]
 
     /// The configuration as a client (CLI, `doctor`) needs it: state root and listen address;
@@ -65,7 +71,15 @@ public struct DaemonConfiguration: Sendable {
         livenessDeadlineSeconds = try seconds("STEVEDORE_LIVENESS_DEADLINE", default: 60, minimum: 4)
         unhealthyExitAfterSeconds = try seconds("STEVEDORE_UNHEALTHY_EXIT_AFTER", default: 30, minimum: 0)
         faultInjection = try Validation.flag(environment["STEVEDORE_FAULT_INJECTION"], name: "STEVEDORE_FAULT_INJECTION")
-        preferComposeV1 = environment["STEVEDORE_COMPOSE"] == "v1"
+        logLevel = environment["STEVEDORE_LOG_LEVEL"].flatMap { $0.isEmpty ? nil : $0 } ?? "info"
+        guard Self.logLevels.contains(logLevel) else {
+            throw ServiceError.invalidSetting(name: "STEVEDORE_LOG_LEVEL", value: logLevel, allowed: Self.logLevels.joined(separator: ", "))
+        }
+        let compose = environment["STEVEDORE_COMPOSE"] ?? ""
+        guard ["", "auto", "v1", "v2"].contains(compose) else {
+            throw ServiceError.invalidSetting(name: "STEVEDORE_COMPOSE", value: compose, allowed: "v1, v2 or auto (empty)")
+        }
+        preferComposeV1 = compose == "v1"
     }
 
     /// The liveness deadline as a `Duration`.

@@ -16,20 +16,40 @@ public enum Doctor {
         public var fix: String?
     }
 
-    /// Runs every check: state root, database key, admin key, Docker engine, Compose, daemon
-    /// reachability, systemd mode and the unit's watchdog setting. Never throws: each
-    /// problem is a failed check.
+    /// The settings file the unit reads (`EnvironmentFile=`).
+    public static let settingsFile = "/etc/stevedore/stevedore.env"
+
+    /// Runs every check: settings, state root, database key, admin key, Docker engine,
+    /// Compose, daemon reachability, systemd mode and the unit's watchdog setting. Never
+    /// throws: each problem is a failed check, and a bad setting does not stop the others
+    /// (they use the defaults for what is invalid).
     ///
-    /// - Parameter environment: the process environment (`STEVEDORE_DB_KEY`, ...).
-    public static func run(configuration: DaemonConfiguration, environment: [String: String]) async -> [Check] {
+    /// - Parameters:
+    ///   - environment: the process environment (`STEVEDORE_*`, with `--root`/`--listen`
+    ///     applied); it wins over `settingsFile`.
+    ///   - settingsFile: `KEY=VALUE` lines as systemd's `EnvironmentFile=` reads them; skipped
+    ///     when absent or unreadable.
+    public static func run(environment processEnvironment: [String: String], settingsFile: String = settingsFile) async -> [Check] {
         var checks: [Check] = []
+        var environment = readSettingsFile(settingsFile)
+        let fromFile = !environment.isEmpty
+        environment.merge(processEnvironment) { _, process in process }
         // 0. The daemon's settings as the daemon would read them.
+        let configuration: DaemonConfiguration
         do {
-            _ = try DaemonConfiguration(environment: environment)
-            checks.append(Check(name: "settings", ok: true, detail: "STEVEDORE_* variables valid"))
+            configuration = try DaemonConfiguration(environment: environment)
+            checks.append(Check(name: "settings", ok: true,
+                                detail: "STEVEDORE_* settings valid" + (fromFile ? " (environment and \(settingsFile))" : "")))
         } catch {
             checks.append(Check(name: "settings", ok: false, detail: "\(error)",
-                                fix: "correct it in /etc/stevedore/stevedore.env (or the environment) and restart the daemon"))
+                                fix: "correct it in \(settingsFile) (or the environment) and restart the daemon"))
+            // Go on with the defaults for what is invalid, keeping what is valid (e.g. the root).
+            var fallback = environment
+            for key in DaemonConfiguration.daemonOnlyVariables + ["STEVEDORE_COMPOSE", "STEVEDORE_LISTEN_ADDR", "STEVEDORE_ROOT"] {
+                if (try? DaemonConfiguration(environment: fallback)) != nil { break }
+                fallback[key] = nil
+            }
+            configuration = (try? DaemonConfiguration(environment: fallback)) ?? (try! DaemonConfiguration(environment: [:]))
         }
         let root = configuration.root
         let fm = FileManager.default
@@ -75,6 +95,24 @@ public enum Doctor {
         // 7-8. systemd and the watchdog.
         checks.append(contentsOf: await systemdChecks())
         return checks
+    }
+
+    /// `KEY=VALUE` lines of an `EnvironmentFile=` (comments, blank lines and optional quotes
+    /// handled as systemd.exec(5) does for the simple cases).
+    static func readSettingsFile(_ path: String) -> [String: String] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [:] }
+        var values: [String: String] = [:]
+        for raw in text.split(separator: "\n") {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            guard !line.isEmpty, !line.hasPrefix("#"), !line.hasPrefix(";"), let eq = line.firstIndex(of: "=") else { continue }
+            let key = String(line[..<eq]).trimmingCharacters(in: .whitespaces)
+            var value = String(line[line.index(after: eq)...]).trimmingCharacters(in: .whitespaces)
+            if value.count >= 2, let first = value.first, first == "\"" || first == "'", value.last == first {
+                value = String(value.dropFirst().dropLast())
+            }
+            values[key] = value
+        }
+        return values
     }
 
     static func keyFileCheck(name: String, path: String, missingFix: String) -> Check {

@@ -88,7 +88,7 @@ public final class FaultInjector: Sendable {
     public func wrap(_ spec: ChildSpec) -> ChildSpec {
         guard isEnabled, spec.type == .worker else { return spec }
         let body = spec.start
-        return ChildSpec(
+        var wrapped = ChildSpec(
             id: spec.id, restart: spec.restart, shutdown: spec.shutdown, type: spec.type,
             significant: spec.significant, readiness: spec.readiness, liveness: spec.liveness,
             gracefulStop: spec.gracefulStop
@@ -103,6 +103,8 @@ public final class FaultInjector: Sendable {
             guard let fault else { return }
             try await Self.act(fault, path: context.path)
         }
+        wrapped.backoff = spec.backoff
+        return wrapped
     }
 
     /// Waits for a fault aimed at `path`; `nil` when cancelled (the real body ended first).

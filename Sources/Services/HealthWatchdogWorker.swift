@@ -51,7 +51,7 @@ public enum HealthWatchdogWorker {
         // time to restart it before systemd's timeout (a third of WatchdogSec), but never
         // closer than four of its ticks.
         let ownLiveness = max(min(livenessDeadline, notifier.watchdogTimeout.map { $0 / 3 } ?? livenessDeadline), tick * 4)
-        return .worker(id, liveness: ownLiveness) { context in
+        var spec = ChildSpec.worker(id, liveness: ownLiveness) { context in
             guard notifier.isEnabled else {
                 try await withoutSystemd(context: context, status: status, stale: stale, tick: min(heartbeatInterval, .seconds(5)),
                                          exitAfter: unhealthyExitAfter, logger: logger)
@@ -104,6 +104,10 @@ public enum HealthWatchdogWorker {
                 try await Task.sleep(for: tick)
             }
         }
+        // Repeated hangs must not lengthen the repair past systemd's timeout: at most 1 s of
+        // backoff (a supervisor-wide backoff doubles towards 30 s).
+        spec.backoff = BackoffPolicy(initial: .milliseconds(500), maximum: .seconds(1))
+        return spec
     }
 
     /// Container mode: no one to notify, but a tree that stays unhealthy (a stuck child) must

@@ -12,6 +12,8 @@ public enum ServiceError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidListenAddress(String)
     /// A state root that is not an absolute path.
     case invalidRoot(String)
+    /// A setting outside its allowed words (e.g. `STEVEDORE_LOG_LEVEL`).
+    case invalidSetting(name: String, value: String, allowed: String)
     /// An on/off setting (e.g. `STEVEDORE_FAULT_INJECTION`) that is not one of the allowed words.
     case invalidFlag(name: String, value: String)
     /// No deployment of that name.
@@ -41,6 +43,8 @@ public enum ServiceError: Error, Sendable, Equatable, CustomStringConvertible {
             return "invalid listen address '\(value)': use HOST:PORT, e.g. 0.0.0.0:42107 or 127.0.0.1:8080"
         case let .invalidFlag(name, value):
             return "invalid \(name) '\(value)': use 1, true, yes or on to enable; 0, false, no, off or empty to disable"
+        case let .invalidSetting(name, value, allowed):
+            return "invalid \(name) '\(value)': use \(allowed)"
         case .invalidRoot(let path):
             return "invalid state root '\(path)': use an absolute path (STEVEDORE_ROOT or --root), e.g. /opt/stevedore"
         case .unknownDeployment(let name):

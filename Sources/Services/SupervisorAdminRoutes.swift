@@ -42,9 +42,17 @@ extension AdminAPI {
             // This request is served by the server it restarts: a graceful stop would wait for
             // this very request. Answer first, restart right after.
             let root = tree.root
+            let store = engine.store
+            let logger = logger
             Task.detached {
                 try? await Task.sleep(for: .milliseconds(200))
-                try? await root.restart(path: path, by: actor)
+                do {
+                    try await root.restart(path: path, by: actor)
+                    try? await store.recordEvent(deployment: nil, kind: "supervisor", message: "restart \(path) by \(actor)")
+                    logger.notice("supervisor action", metadata: ["action": "restart", "path": "\(path)", "by": "\(actor)"])
+                } catch {
+                    logger.error("restart of http failed", metadata: ["by": "\(actor)", "error": "\(error)"])
+                }
             }
             return SupervisorActionResponse(path: path, action: action, by: actor, at: Date().timeIntervalSince1970,
                                             node: nil, note: "the admin API restarts right after this answer")

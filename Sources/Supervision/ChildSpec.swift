@@ -68,6 +68,10 @@ public struct ChildSpec: Sendable {
     /// Whether the child listens for ``ChildContext/onShutdownRequest(_:)`` before being
     /// cancelled. `false` (default): stopping it cancels its task at once.
     public var gracefulStop: Bool = false
+    /// This child's backoff between restarts, instead of its supervisor's (e.g. a child whose
+    /// repair must finish within an outside deadline, like systemd's `WatchdogSec=`). `nil`:
+    /// the supervisor's ``SupervisorConfiguration/backoff``.
+    public var backoff: BackoffPolicy? = nil
 
     /// A child with every field given.
     public init(

@@ -406,7 +406,7 @@ public actor Supervisor: Service {
             return
         }
         guard await countRestart(record, reason: reason) else { return }
-        if uptime >= configuration.backoff.resetAfter { record.consecutiveRestarts = 0 }
+        if uptime >= (record.spec.backoff ?? configuration.backoff).resetAfter { record.consecutiveRestarts = 0 }
 
         // The strategy decides which siblings go down with it.
         let index = records.firstIndex { $0 === record } ?? 0
@@ -445,7 +445,7 @@ public actor Supervisor: Service {
 
     private func scheduleRestart(of record: ChildRecord, group: [String], reason: ExitReason) {
         record.consecutiveRestarts += 1
-        let delay = configuration.backoff.delay(attempt: record.consecutiveRestarts, unitRandom: configuration.random())
+        let delay = (record.spec.backoff ?? configuration.backoff).delay(attempt: record.consecutiveRestarts, unitRandom: configuration.random())
         let path = childPath(record.spec.id)
         logger.warning("child ended, restarting", metadata: [
             "path": "\(path)", "reason": "\(reason)", "delay_s": "\(delay.seconds)",

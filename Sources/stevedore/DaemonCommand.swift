@@ -24,10 +24,7 @@ struct DaemonCommand: AsyncParsableCommand {
     func run() async throws {
         var configuration = try options.configuration(daemon: true)
         if faultInjection { configuration.faultInjection = true }
-        let levelName = ProcessInfo.processInfo.environment["STEVEDORE_LOG_LEVEL"] ?? "info"
-        guard let level = Logger.Level(rawValue: levelName) else {
-            throw ValidationError("invalid STEVEDORE_LOG_LEVEL '\(levelName)': use trace, debug, info, notice, warning, error or critical")
-        }
+        let level = Logger.Level(rawValue: configuration.logLevel) ?? .info
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level

@@ -12,8 +12,7 @@ struct DoctorCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func run() async throws {
-        let configuration = try options.configuration()
-        let checks = await Doctor.run(configuration: configuration, environment: options.environment)
+        let checks = await Doctor.run(environment: options.environment)
         if json {
             try printJSON(checks)
         } else {

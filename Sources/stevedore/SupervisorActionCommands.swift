@@ -22,7 +22,8 @@ struct SupervisorActionArguments: ParsableArguments {
 
 /// `cli:<user>` for the event log.
 func cliActor() -> String {
-    let user = ProcessInfo.processInfo.environment["SUDO_USER"] ?? ProcessInfo.processInfo.environment["USER"] ?? "uid\(getuid())"
+    let env = ProcessInfo.processInfo.environment
+    let user = env["SUDO_USER"] ?? env["USER"] ?? getpwuid(getuid()).flatMap { String(validatingCString: $0.pointee.pw_name) } ?? "uid\(getuid())"
     return "cli:\(user)"
 }
 

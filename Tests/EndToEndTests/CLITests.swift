@@ -44,4 +44,39 @@ import Testing
         #expect(result.stderr.contains("admin key \(root)/system/admin.key not found"))
         #expect(result.stderr.contains("stevedore daemon"))
     }
+
+    /// Reported by fresh-user trials: one bad setting made `doctor` print a single error and
+    /// check nothing; a bad log level passed `doctor` but stopped the daemon; client commands
+    /// failed on daemon-only settings.
+    @Test func doctorChecksEverythingDespiteBadSettings() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("doctor-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        #expect(try runProgram(stevedoreBinary, ["init", "--root", root]).status == 0)
+        for (name, value) in [("STEVEDORE_LOG_LEVEL", "loud"), ("STEVEDORE_LISTEN_ADDR", "nonsense"), ("STEVEDORE_COMPOSE", "v9"),
+                              ("STEVEDORE_LIVENESS_DEADLINE", "1s")] {
+            var env = ProcessInfo.processInfo.environment
+            env[name] = value
+            let result = try runProgram(stevedoreBinary, ["doctor", "--root", root, "--json"], environment: env)
+            #expect(result.status == 1)
+            let checks = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]] ?? []
+            let settings = checks.first { $0["name"] as? String == "settings" }
+            #expect(settings?["ok"] as? Bool == false, "\(name)=\(value)")
+            #expect((settings?["detail"] as? String)?.contains("'\(value)'") == true)
+            // The other checks still ran, with the valid settings (the given root).
+            let state = checks.first { $0["name"] as? String == "state root" }
+            #expect(state?["ok"] as? Bool == true && (state?["detail"] as? String)?.hasPrefix(root) == true, "\(checks)")
+            #expect(checks.contains { $0["name"] as? String == "docker engine" })
+        }
+        // A daemon-only setting does not break client commands.
+        var env = ProcessInfo.processInfo.environment
+        env["STEVEDORE_FAULT_INJECTION"] = "garbage"
+        let status = try runProgram(stevedoreBinary, ["status", "--root", root, "--listen", "127.0.0.1:1"], environment: env)
+        #expect(!status.stderr.contains("STEVEDORE_FAULT_INJECTION"), "\(status.stderr)")
+        #expect(status.stderr.contains("not running"))
+        // …but the daemon refuses it, naming it.
+        env["STEVEDORE_ROOT"] = root
+        let daemon = try runProgram(stevedoreBinary, ["daemon"], environment: env)
+        #expect(daemon.status == 1)
+        #expect(daemon.stderr.contains("invalid STEVEDORE_FAULT_INJECTION 'garbage'"))
+    }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Services
 
@@ -74,6 +75,14 @@ import Testing
         } catch {
             #expect("\(error)" == "invalid STEVEDORE_FAULT_INJECTION 'maybe': use 1, true, yes or on to enable; 0, false, no, off or empty to disable")
         }
+    }
+
+    @Test func settingsFileIsReadLikeSystemdEnvironmentFile() throws {
+        let path = "/tmp/stevedore-env-\(UInt32.random(in: 0...UInt32.max))"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try "# comment\n; also\n\nSTEVEDORE_LISTEN_ADDR=127.0.0.1:9\n STEVEDORE_LOG_LEVEL = \"debug\"\nbroken line\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(Doctor.readSettingsFile(path) == ["STEVEDORE_LISTEN_ADDR": "127.0.0.1:9", "STEVEDORE_LOG_LEVEL": "debug"])
+        #expect(Doctor.readSettingsFile(path + ".missing").isEmpty)
     }
 
     @Test func adminKeyComparison() {

@@ -80,3 +80,31 @@ import Testing
         try await run.value
     }
 }
+
+/// A child spec's own backoff replaces the supervisor's (the health watchdog must be repaired
+/// within systemd's WatchdogSec= however often it hangs; a fresh-user trial saw the 5th hang
+/// in a row wait 7 s and let systemd restart the daemon).
+@Suite struct ChildBackoffOverrideTests {
+    @Test func childBackoffCapsTheDelay() async throws {
+        let clock = ManualClock()
+        let probe = Probe()
+        var spec = ChildSpec.worker("w") { _ in probe.record("start"); throw Boom() }
+        spec.backoff = BackoffPolicy(initial: .milliseconds(500), maximum: .seconds(1), jitter: 0)
+        let sup = Supervisor(id: "root",
+                             configuration: config(max: 100, backoff: BackoffPolicy(initial: .seconds(10), maximum: .seconds(30), jitter: 0)),
+                             clock: clock, logger: quiet, children: [])
+        let run = Task { try await sup.run() }
+        try await eventually { await sup.isSettled() }
+        try? await sup.startChild(spec)
+        for attempt in 1...6 {
+            try await eventually("backoff \(attempt)") { await sup.status().find(path: "w")?.state == .backoff }
+            let wait = try #require(await sup.status().find(path: "w")?.nextRestartInSeconds)
+            #expect(wait <= 1.0, "attempt \(attempt): \(wait) s")
+            await clock.waitForSleepers(1)
+            clock.advance(by: .seconds(1))
+            try await eventually("restart \(attempt)") { probe.count("start") == attempt + 1 }
+        }
+        run.cancel()
+        _ = try? await run.value
+    }
+}
