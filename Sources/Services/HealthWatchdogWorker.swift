@@ -14,8 +14,11 @@ import Synchronization
 ///   pings and systemd restarts the daemon when `WatchdogSec=` runs out. `degraded` (Docker
 ///   or a Git remote down) keeps them going: a restart would not fix it.
 /// - `STATUS=` is re-sent when the summary line changes, at most once a second.
+/// - Its own liveness deadline is a third of `WatchdogSec=` and its backoff at most 1 s, so a
+///   hang of the watchdog itself is repaired before systemd's timeout.
 ///
-/// Without systemd it only heartbeats.
+/// Without systemd (container mode) it notifies nothing, and exits the process (status 1)
+/// when the tree stays unhealthy for `unhealthyExitAfter`, so the restart policy acts.
 public enum HealthWatchdogWorker {
     /// The child's id.
     public static let id = "health-watchdog"
