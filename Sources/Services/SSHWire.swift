@@ -1,0 +1,65 @@
+/// SSH wire encoding (RFC 4251 §5): `byte`, `uint32` (big-endian), `string` (uint32 length +
+/// bytes). Used by the SSH agent protocol and the OpenSSH public key format.
+public struct SSHWireWriter: Sendable {
+    /// The bytes written so far.
+    public private(set) var bytes: [UInt8] = []
+
+    /// An empty writer.
+    public init() {}
+
+    /// Appends one byte.
+    public mutating func byte(_ value: UInt8) { bytes.append(value) }
+
+    /// Appends a big-endian uint32.
+    public mutating func uint32(_ value: UInt32) {
+        bytes += [UInt8(value >> 24), UInt8(value >> 16 & 0xff), UInt8(value >> 8 & 0xff), UInt8(value & 0xff)]
+    }
+
+    /// Appends a length-prefixed string.
+    public mutating func string(_ value: some Collection<UInt8>) {
+        uint32(UInt32(value.count))
+        bytes += value
+    }
+
+    /// Appends a length-prefixed UTF-8 string.
+    public mutating func string(_ value: String) { string(Array(value.utf8)) }
+}
+
+/// Reads SSH wire values; every read checks the remaining length.
+public struct SSHWireReader: Sendable {
+    /// A value ran past the end of the input.
+    public struct Truncated: Error, Sendable, CustomStringConvertible {
+        public var description: String { "truncated SSH wire data" }
+    }
+
+    private let bytes: [UInt8]
+    private var offset = 0
+
+    /// Reads `bytes` from the start.
+    public init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    /// Whether everything was read.
+    public var isAtEnd: Bool { offset == bytes.count }
+
+    /// - Throws: ``Truncated``.
+    public mutating func byte() throws -> UInt8 {
+        guard offset < bytes.count else { throw Truncated() }
+        defer { offset += 1 }
+        return bytes[offset]
+    }
+
+    /// - Throws: ``Truncated``.
+    public mutating func uint32() throws -> UInt32 {
+        guard bytes.count - offset >= 4 else { throw Truncated() }
+        defer { offset += 4 }
+        return bytes[offset..<offset + 4].reduce(0) { $0 << 8 | UInt32($1) }
+    }
+
+    /// - Throws: ``Truncated`` when the declared length runs past the end.
+    public mutating func string() throws -> [UInt8] {
+        let length = Int(try uint32())
+        guard bytes.count - offset >= length else { throw Truncated() }
+        defer { offset += length }
+        return Array(bytes[offset..<offset + length])
+    }
+}
