@@ -62,7 +62,7 @@ public struct Daemon {
             logger.warning("fault injection is ON (STEVEDORE_FAULT_INJECTION / --fault-injection): for drills and tests only")
         }
         let tree = DaemonTree(reconcileIntervalSeconds: configuration.reconcileIntervalSeconds,
-                              timing: WorkerTiming(livenessDeadline: configuration.livenessDeadline),
+                              timing: configuration.timing,
                               faults: faults, logger: logger)
         let api = AdminAPI(engine: engine, tree: tree, adminKey: adminKey,
                            defaultPollIntervalSeconds: configuration.defaultPollIntervalSeconds, logger: logger)

@@ -82,11 +82,8 @@ public struct DaemonConfiguration: Sendable {
         preferComposeV1 = compose == "v1"
     }
 
-    /// The liveness deadline as a `Duration`.
-    public var livenessDeadline: Duration { .seconds(livenessDeadlineSeconds) }
-
-    /// How often workers heartbeat: a quarter of the liveness deadline.
-    public var heartbeatInterval: Duration { .milliseconds(livenessDeadlineSeconds * 250) }
+    /// The workers' liveness deadline and heartbeat interval.
+    public var timing: WorkerTiming { WorkerTiming(livenessDeadline: .seconds(livenessDeadlineSeconds)) }
 
     /// Splits `HOST:PORT` (`[v6]:PORT` for IPv6).
     ///

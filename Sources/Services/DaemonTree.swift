@@ -92,8 +92,7 @@ public final class DaemonTree: Sendable {
         try await root.startChild(.supervisor(deployments))
         try await root.startChild(faults.wrap(HealthWatchdogWorker.spec(
             status: { [root] in await root.status() }, notifier: notifier, latch: readyLatch,
-            livenessDeadline: timing.livenessDeadline, heartbeatInterval: timing.heartbeatInterval,
-            unhealthyExitAfter: unhealthyExitAfter, logger: logger)))
+            timing: timing, unhealthyExitAfter: unhealthyExitAfter, logger: logger)))
     }
 
     /// Paths an operator may not stop, with the reason (restart is allowed).

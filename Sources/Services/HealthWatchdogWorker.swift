@@ -38,15 +38,15 @@ public enum HealthWatchdogWorker {
     ///
     /// - Parameters:
     ///   - status: the root's snapshot (``DaemonTree/status()``).
-    ///   - livenessDeadline: the daemon's liveness deadline; a critical child's heartbeat older
-    ///     than twice this counts as unhealthy.
-    ///   - heartbeatInterval: how often this child beats without systemd.
+    ///   - timing: the daemon's worker timing; a critical child's heartbeat older than twice
+    ///     its liveness deadline counts as unhealthy.
     ///   - unhealthyExitAfter: without systemd, how long the tree may stay unhealthy before the
     ///     process exits (status 1) so that a container restart policy restarts it; `nil`: never.
     public static func spec(
         status: @escaping @Sendable () async -> NodeStatus, notifier: SystemdNotifier, latch: ReadyLatch,
-        livenessDeadline: Duration, heartbeatInterval: Duration, unhealthyExitAfter: Duration?, logger: Logger
+        timing: WorkerTiming, unhealthyExitAfter: Duration?, logger: Logger
     ) -> ChildSpec {
+        let (livenessDeadline, heartbeatInterval) = (timing.livenessDeadline, timing.heartbeatInterval)
         let stale = livenessDeadline.seconds * 2
         let pingEvery = notifier.watchdogTimeout.map { $0 / 2 }
         let tick = min(pingEvery ?? .seconds(1), .seconds(1), heartbeatInterval)

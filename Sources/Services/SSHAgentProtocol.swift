@@ -12,12 +12,19 @@ public enum SSHAgentProtocol {
 
     /// Message numbers (draft-miller-ssh-agent §5.1).
     public enum MessageType: UInt8, Sendable {
+        /// `SSH_AGENT_FAILURE`: the request was refused or not understood.
         case failure = 5
+        /// `SSH_AGENT_SUCCESS` (never sent: this agent changes no state).
         case success = 6
+        /// `SSH_AGENTC_REQUEST_IDENTITIES`: list the keys.
         case requestIdentities = 11
+        /// `SSH_AGENT_IDENTITIES_ANSWER`: count, then (key blob, comment) pairs.
         case identitiesAnswer = 12
+        /// `SSH_AGENTC_SIGN_REQUEST`: key blob, data, flags.
         case signRequest = 13
+        /// `SSH_AGENT_SIGN_RESPONSE`: the signature blob.
         case signResponse = 14
+        /// `SSH_AGENTC_EXTENSION` (e.g. `session-bind@openssh.com`): refused.
         case `extension` = 27
     }
 

@@ -41,6 +41,8 @@ public struct SSHWireReader: Sendable {
     /// Whether everything was read.
     public var isAtEnd: Bool { offset == bytes.count }
 
+    /// Reads one byte.
+    ///
     /// - Throws: ``Truncated``.
     public mutating func byte() throws -> UInt8 {
         guard offset < bytes.count else { throw Truncated() }
@@ -48,6 +50,8 @@ public struct SSHWireReader: Sendable {
         return bytes[offset]
     }
 
+    /// Reads a big-endian uint32.
+    ///
     /// - Throws: ``Truncated``.
     public mutating func uint32() throws -> UInt32 {
         guard bytes.count - offset >= 4 else { throw Truncated() }
@@ -55,6 +59,8 @@ public struct SSHWireReader: Sendable {
         return bytes[offset..<offset + 4].reduce(0) { $0 << 8 | UInt32($1) }
     }
 
+    /// Reads a length-prefixed string's bytes.
+    ///
     /// - Throws: ``Truncated`` when the declared length runs past the end.
     public mutating func string() throws -> [UInt8] {
         let length = Int(try uint32())

@@ -41,15 +41,10 @@ extension AdminAPI {
         if action == "restart", path == "http" {
             // This request is served by the server it restarts: a graceful stop would wait for
             // this very request. Answer first, restart right after.
-            let root = tree.root
-            let store = engine.store
-            let logger = logger
-            Task.detached {
+            Task.detached { [self] in
                 try? await Task.sleep(for: .milliseconds(200))
                 do {
-                    try await root.restart(path: path, by: actor)
-                    try? await store.recordEvent(deployment: nil, kind: "supervisor", message: "restart \(path) by \(actor)")
-                    logger.notice("supervisor action", metadata: ["action": "restart", "path": "\(path)", "by": "\(actor)"])
+                    try await perform(action, path: path, by: actor)
                 } catch {
                     logger.error("restart of http failed", metadata: ["by": "\(actor)", "error": "\(error)"])
                 }
@@ -58,18 +53,23 @@ extension AdminAPI {
                                             node: nil, note: "the admin API restarts right after this answer")
         }
         do {
-            switch action {
-            case "restart": try await tree.root.restart(path: path, by: actor)
-            case "stop": try await tree.root.stop(path: path, by: actor)
-            default: try await tree.root.start(path: path, by: actor)
-            }
+            try await perform(action, path: path, by: actor)
         } catch let error as SupervisorError {
             throw Self.apiError(error)
         }
-        try? await engine.store.recordEvent(deployment: nil, kind: "supervisor", message: "\(action) \(path) by \(actor)")
-        logger.notice("supervisor action", metadata: ["action": "\(action)", "path": "\(path)", "by": "\(actor)"])
         return SupervisorActionResponse(path: path, action: action, by: actor, at: Date().timeIntervalSince1970,
                                         node: await tree.status().find(path: path))
+    }
+
+    /// Asks the tree, then records the action in the database's events and the log.
+    private func perform(_ action: String, path: String, by actor: String) async throws {
+        switch action {
+        case "restart": try await tree.root.restart(path: path, by: actor)
+        case "stop": try await tree.root.stop(path: path, by: actor)
+        default: try await tree.root.start(path: path, by: actor)
+        }
+        try? await engine.store.recordEvent(deployment: nil, kind: "supervisor", message: "\(action) \(path) by \(actor)")
+        logger.notice("supervisor action", metadata: ["action": "\(action)", "path": "\(path)", "by": "\(actor)"])
     }
 
     private func injectFault(_ body: FaultRequest) async throws -> FaultResponse {

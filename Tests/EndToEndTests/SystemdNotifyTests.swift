@@ -36,13 +36,26 @@ struct SystemdNotifyTests {
         env["NOTIFY_SOCKET"] = notifySocket
         env.merge(extra) { _, new in new }
         process.environment = env
-        try FileManager.default.createDirectory(atPath: scenario.dir, withIntermediateDirectories: true)
         FileManager.default.createFile(atPath: scenario.dir + "/daemon.log", contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: scenario.dir + "/daemon.log"))
         process.standardOutput = log
         process.standardError = log
         try process.run()
         return process
+    }
+
+    /// Runs `body` with a daemon that notifies a fresh listener (`socketName` relative to the
+    /// scenario's directory, or an abstract `@name`), once READY=1 has arrived; tears all down.
+    static func withReadyDaemon(socketName: String = "notify.sock", extra: [String: String],
+                                _ body: (Scenario, Recorder, Process) async throws -> Void) async throws {
+        let scenario = try Scenario()
+        defer { scenario.tearDown() }
+        let (socket, recorder, listener) = try listen(socketName.hasPrefix("@") ? socketName : scenario.dir + "/" + socketName)
+        defer { listener.cancel(); socket.close() }
+        let daemon = try startDaemon(scenario, notifySocket: socket.path, extra: extra)
+        defer { if daemon.isRunning { daemon.terminate(); daemon.waitUntilExit() } }
+        try await waitUntil("READY=1", limit: .seconds(120)) { await recorder.readyCount > 0 }
+        try await body(scenario, recorder, daemon)
     }
 
     /// Root children's states from `GET /api/supervisor`.
@@ -124,60 +137,43 @@ struct SystemdNotifyTests {
 
     @Test("abstract socket: READY, WATCHDOG=1, STOPPING=1 on SIGTERM, exit 0")
     func abstractSocket() async throws {
-        let scenario = try Scenario()
-        defer { scenario.tearDown() }
-        let (socket, recorder, listener) = try Self.listen("@stevedore-test-\(UUID().uuidString.prefix(8))")
-        defer { listener.cancel(); socket.close() }
-        let daemon = try Self.startDaemon(scenario, notifySocket: socket.path, extra: ["WATCHDOG_USEC": "1000000"])
-        defer { if daemon.isRunning { daemon.terminate(); daemon.waitUntilExit() } }
-        try await waitUntil("READY=1", limit: .seconds(120)) { await recorder.readyCount > 0 }
-        try await waitUntil("2 pings") { await recorder.pings.count >= 2 }
-        #expect(await !recorder.has(\.isStopping))
-        daemon.terminate()  // SIGTERM, as systemctl stop
-        daemon.waitUntilExit()
-        #expect(daemon.terminationStatus == 0, "log: \(scenario.daemonLog())")
-        try await waitUntil("STOPPING=1") { await recorder.has(\.isStopping) }
-        #expect(await recorder.readyCount == 1)
+        try await Self.withReadyDaemon(socketName: "@stevedore-test-\(UUID().uuidString.prefix(8))",
+                                       extra: ["WATCHDOG_USEC": "1000000"]) { scenario, recorder, daemon in
+            try await waitUntil("2 pings") { await recorder.pings.count >= 2 }
+            #expect(await !recorder.has(\.isStopping))
+            daemon.terminate()  // SIGTERM, as systemctl stop
+            daemon.waitUntilExit()
+            #expect(daemon.terminationStatus == 0, "log: \(scenario.daemonLog())")
+            try await waitUntil("STOPPING=1") { await recorder.has(\.isStopping) }
+            #expect(await recorder.readyCount == 1)
+        }
     }
 
     @Test("WATCHDOG_PID of another process: READY, but no pings")
     func foreignWatchdogPID() async throws {
-        let scenario = try Scenario()
-        defer { scenario.tearDown() }
-        let (socket, recorder, listener) = try Self.listen(scenario.dir + "/notify.sock")
-        defer { listener.cancel(); socket.close() }
-        try FileManager.default.createDirectory(atPath: scenario.dir, withIntermediateDirectories: true)
-        let daemon = try Self.startDaemon(scenario, notifySocket: socket.path, extra: ["WATCHDOG_USEC": "1000000", "WATCHDOG_PID": "1"])
-        defer { if daemon.isRunning { daemon.terminate(); daemon.waitUntilExit() } }
-        try await waitUntil("READY=1", limit: .seconds(120)) { await recorder.readyCount > 0 }
-        try await Task.sleep(for: .seconds(2))  // four ping intervals
-        #expect(await recorder.pings.isEmpty)
+        try await Self.withReadyDaemon(extra: ["WATCHDOG_USEC": "1000000", "WATCHDOG_PID": "1"]) { _, recorder, _ in
+            try await Task.sleep(for: .seconds(2))  // four ping intervals
+            #expect(await recorder.pings.isEmpty)
+        }
     }
 
     @Test("root gives up: WATCHDOG=trigger and a non-zero exit")
     func rootGivesUp() async throws {
-        let scenario = try Scenario()
-        defer { scenario.tearDown() }
-        let (socket, recorder, listener) = try Self.listen(scenario.dir + "/notify.sock")
-        defer { listener.cancel(); socket.close() }
-        try FileManager.default.createDirectory(atPath: scenario.dir, withIntermediateDirectories: true)
-        let daemon = try Self.startDaemon(scenario, notifySocket: socket.path,
-                                          extra: ["WATCHDOG_USEC": "5000000", "STEVEDORE_FAULT_INJECTION": "1"])
-        defer { if daemon.isRunning { daemon.terminate(); daemon.waitUntilExit() } }
-        try await waitUntil("READY=1", limit: .seconds(120)) { await recorder.readyCount > 0 }
-        // Root intensity is 5 restarts in 30 s: the 6th failure of `store` makes it give up.
-        // Backoff (0.5 s doubling) keeps six failures well inside the window.
-        var injected = 0
-        try await waitUntil("the root gives up", limit: .seconds(120)) {
-            if !daemon.isRunning { return true }
-            if try scenario.cli("supervisor", "fault", "store", "throw").status == 0 { injected += 1 }
-            return false
+        try await Self.withReadyDaemon(extra: ["WATCHDOG_USEC": "5000000", "STEVEDORE_FAULT_INJECTION": "1"]) { scenario, recorder, daemon in
+            // Root intensity is 5 restarts in 30 s: the 6th failure of `store` makes it give up.
+            // Backoff (0.5 s doubling) keeps six failures well inside the window.
+            var injected = 0
+            try await waitUntil("the root gives up", limit: .seconds(120)) {
+                if !daemon.isRunning { return true }
+                if try scenario.cli("supervisor", "fault", "store", "throw").status == 0 { injected += 1 }
+                return false
+            }
+            daemon.waitUntilExit()
+            #expect(daemon.terminationStatus != 0)
+            #expect(injected >= 6)
+            try await waitUntil("WATCHDOG=trigger") { await recorder.has(\.isWatchdogTrigger) }
+            #expect(scenario.daemonLog().contains("exceeded its restart intensity"))
         }
-        daemon.waitUntilExit()
-        #expect(daemon.terminationStatus != 0)
-        #expect(injected >= 6)
-        try await waitUntil("WATCHDOG=trigger") { await recorder.has(\.isWatchdogTrigger) }
-        #expect(scenario.daemonLog().contains("exceeded its restart intensity"))
     }
 
     @Test("slow start-up (an engine that never answers): EXTEND_TIMEOUT_USEC before READY")

@@ -67,7 +67,7 @@ import Testing
         let set = try DaemonConfiguration(environment: ["STEVEDORE_LIVENESS_DEADLINE": "2m", "STEVEDORE_FAULT_INJECTION": "yes"])
         #expect(set.livenessDeadlineSeconds == 120)
         #expect(set.faultInjection)
-        #expect(set.heartbeatInterval == .seconds(30))
+        #expect(set.timing.heartbeatInterval == .seconds(30))
         #expect(throws: ServiceError.self) { try DaemonConfiguration(environment: ["STEVEDORE_LIVENESS_DEADLINE": "3"]) }
         do {
             _ = try DaemonConfiguration(environment: ["STEVEDORE_FAULT_INJECTION": "maybe"])
