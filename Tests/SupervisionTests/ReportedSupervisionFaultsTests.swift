@@ -462,13 +462,16 @@ func w3(_ id: String, _ probe: Probe, restart: RestartType = .permanent, signifi
     @Test func T3_processChildExitingBeforeReady() async throws {
         let dir = temporaryDirectory("t3early")
         defer { try? FileManager.default.removeItem(atPath: dir) }
+        // The child runs under a name of its own (comm = the symlink's name), so the zombie check
+        // sees only this supervisor's child: other tests in this process spawn children too, and
+        // one of them briefly makes the process a child subreaper (its orphans stay zombies).
+        let shell = dir + "/t3early-sh"
+        try FileManager.default.createSymbolicLink(atPath: shell, withDestinationPath: "/bin/sh")
         let sup = Supervisor(id: "root", configuration: config(), clock: ManualClock(), logger: quiet, children: [
-            .process("early", command: ["/bin/sh", "-c", "exit 7"], runtimeDirectory: dir, logger: quiet),
+            .process("early", command: [shell, "-c", "exit 7"], runtimeDirectory: dir + "/run", logger: quiet),
         ])
         do { try await sup.run(); Issue.record("run returned") } catch {}
-        // Other tests in this process spawn and reap children concurrently, so a zombie may be
-        // seen for a moment; an unreaped child of this supervisor would stay forever.
-        try await eventually("no zombie children") { OrphanReaper.zombieChildren().isEmpty }
+        try await eventually("no zombie child named t3early-sh") { zombieChildren(named: "t3early-sh").isEmpty }
     }
 
     @Test func T3_processChildThatClosesStdoutStillGetsReady() async throws {

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import Supervision
 import Synchronization
@@ -48,3 +49,12 @@ import Testing
 
 /// A logger that drops everything, so test output stays readable.
 let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+
+/// Zombie children of this process whose command name (`comm`, at most 15 bytes) is `name`.
+func zombieChildren(named name: String) -> [pid_t] {
+    OrphanReaper.zombieChildren().filter { pid in
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")") else { return false }
+        return stat[stat.index(after: open)..<close] == name
+    }
+}
