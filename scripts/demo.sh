@@ -18,6 +18,9 @@ export STEVEDORE_ROOT="$demo/root"
 export STEVEDORE_LISTEN_ADDR="127.0.0.1:$port_api"
 export STEVEDORE_POLL_INTERVAL=5s
 export STEVEDORE_RECONCILE_INTERVAL=5s
+# Git runs in worker containers; the image is built locally by setup.sh (no registry here).
+export STEVEDORE_GIT_IMAGE=${STEVEDORE_GIT_IMAGE:-stevedore/git:latest}
+export STEVEDORE_RUNTIME_DIR="$demo/run"
 
 say() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 die() { printf 'demo: error: %s\n' "$*" >&2; exit 1; }

@@ -6,13 +6,16 @@
 #
 #   - apt packages: libsqlcipher-dev libsystemd-dev git docker.io docker-compose (Compose v1)
 #     busybox-static sqlcipher sqlite3 (tests check the file is unreadable to it) curl
-#     python3 (JSON in the systemd test) debootstrap (its systemd image)
+#     python3 (JSON in the systemd test) debootstrap (its systemd image) openssh-client,
+#     openssh-server (the tests' Git server: sshd + git-shell on 127.0.0.1; its service is not
+#     started by the install)
 #   - Compose v2: the CLI plugin binary from Debian 13's `docker-compose` package, fetched with
 #     an apt source list of its own in a temp dir (the system's sources are not changed), put in
 #     /usr/local/lib/docker/cli-plugins/docker-compose
 #   - dockerd: started in the background (log: /var/log/stevedore-dockerd.log) only if nothing
 #     answers on /var/run/docker.sock
-#   - local base images (no registry is reachable): stevedore/busybox:latest
+#   - local base images (no registry is reachable): stevedore/busybox:latest and the git worker
+#     image stevedore/git:latest (scripts/build-git-image.sh)
 set -euo pipefail
 
 log() { printf '[setup] %s\n' "$*" >&2; }
@@ -31,7 +34,7 @@ apt_update_once() {
 
 # --- 1. Debian packages -------------------------------------------------------------------
 need=()
-for pkg in libsqlcipher-dev sqlcipher sqlite3 libsystemd-dev git docker.io docker-compose busybox-static curl python3 debootstrap; do
+for pkg in libsqlcipher-dev sqlcipher sqlite3 libsystemd-dev git docker.io docker-compose busybox-static curl python3 debootstrap openssh-client openssh-server; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 # A working engine and Compose from elsewhere (e.g. Docker's own packages) count as present.
@@ -46,7 +49,13 @@ read -r -a need <<<"${need[*]:-}"
 if [ "${#need[@]}" -gt 0 ]; then
   apt_update_once
   log "installing: ${need[*]}"
+  # policy-rc.d 101: package scripts must not start services (openssh-server's sshd on :22).
+  policy_created=0
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && policy_created=1
+  fi
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  [ "$policy_created" = 0 ] || rm -f /usr/sbin/policy-rc.d
 fi
 
 # --- 2. Compose v2 as a Docker CLI plugin ---------------------------------------------------
@@ -109,5 +118,7 @@ if ! docker image inspect stevedore/busybox:latest >/dev/null 2>&1; then
   tar -C "$tmp" -c . | docker import -c 'ENV PATH=/bin' -c 'CMD ["/bin/sh"]' - stevedore/busybox:latest >/dev/null
   rm -rf "$tmp"
 fi
+
+bash "$(dirname "$0")/build-git-image.sh" stevedore/git:latest
 
 log "ok: docker $(docker version --format '{{.Server.Version}}' 2>/dev/null), compose $(docker compose version --short 2>/dev/null), docker-compose $(docker-compose version --short 2>/dev/null || echo '?')"

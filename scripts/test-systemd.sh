@@ -112,6 +112,8 @@ in_box mkdir -p /etc/stevedore
 docker exec -i "$NAME" sh -c "cat >/etc/stevedore/stevedore.env" <<EOF
 STEVEDORE_LISTEN_ADDR=$LISTEN
 STEVEDORE_POLL_INTERVAL=2s
+STEVEDORE_GIT_IMAGE=stevedore/git:latest
+STEVEDORE_RUNTIME_DIR=$ROOT/run
 STEVEDORE_LIVENESS_DEADLINE=${LIVENESS}s
 STEVEDORE_FAULT_INJECTION=1
 EOF
@@ -132,7 +134,7 @@ in_box /src/scripts/install.sh --binary /usr/local/bin/stevedore-under-test --ro
 [ "$(prop Type)" = notify ] || fail "unit is not Type=notify"
 # READY=1 means the tree is up: the API answers at once, every root child running.
 states=$(cli supervisor status --json | python3 -c 'import json,sys; t=json.load(sys.stdin); print(" ".join(c["id"]+"="+c["state"] for c in t["children"]))')
-for child in store http reaper deployments health-watchdog; do
+for child in store ssh-agent http reaper deployments health-watchdog; do
   [[ " $states " == *" $child=running "* ]] || fail "right after systemctl start, $child is not running: $states"
 done
 status_text=$(prop StatusText)

@@ -115,7 +115,9 @@ public final class DockerEngine: Sendable {
         return "/v\(try await ping())"
     }
 
-    private func send(path: String, method: HTTPMethod = .GET, versioned: Bool = true) async throws -> (HTTPClientResponse, Data) {
+    /// Sends one request; `body` is sent as JSON. Statuses outside 2xx throw ``DockerError/api(status:message:path:)``.
+    func send(path: String, method: HTTPMethod = .GET, body: Data? = nil, timeout: TimeAmount? = nil,
+              versioned: Bool = true) async throws -> (HTTPClientResponse, Data) {
         guard FileManager.default.fileExists(atPath: socketPath) else {
             throw DockerError.unreachable(socket: socketPath, detail: "no such socket (is dockerd running?)")
         }
@@ -124,15 +126,22 @@ public final class DockerEngine: Sendable {
         var request = HTTPClientRequest(url: "http+unix://\(encodedSocket)\(fullPath)")
         request.method = method
         request.headers.add(name: "Host", value: "docker")
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: body))
+        }
         let response: HTTPClientResponse
-        let body: ByteBuffer
+        let received: ByteBuffer
         do {
-            response = try await client.execute(request, timeout: requestTimeout)
-            body = try await response.body.collect(upTo: 32 * 1024 * 1024)
+            response = try await client.execute(request, timeout: timeout ?? requestTimeout)
+            received = try await response.body.collect(upTo: 32 * 1024 * 1024)
+        } catch is CancellationError {
+            throw CancellationError()
         } catch {
+            if Task.isCancelled { throw CancellationError() }
             throw DockerError.unreachable(socket: socketPath, detail: String(describing: error))
         }
-        let data = Data(body.readableBytesView)
+        let data = Data(received.readableBytesView)
         guard (200..<300).contains(Int(response.status.code)) else {
             let message = (try? JSONDecoder().decode([String: String].self, from: data))?["message"]
                 ?? String(decoding: data.prefix(300), as: UTF8.self)

@@ -1,102 +1,121 @@
 import Foundation
 
-/// Errors of Git operations.
-public enum GitError: Error, Sendable, CustomStringConvertible {
-    /// The branch does not exist on the remote.
-    case branchNotFound(url: String, branch: String)
-    /// A git command failed; the message carries its output's tail.
-    case commandFailed(String)
-
-    public var description: String {
-        switch self {
-        case let .branchNotFound(url, branch): return "branch '\(branch)' not found on remote \(url)"
-        case .commandFailed(let message): return message
-        }
-    }
+/// How the remote is checked (`STEVEDORE_GIT_CHECK`).
+public enum GitCheckMethod: String, Sendable, CaseIterable {
+    /// `git ls-remote` (default): one round trip, no objects.
+    case lsRemote = "ls-remote"
+    /// A shallow fetch of the branch into a throw-away repository.
+    case shallowFetch = "shallow-fetch"
 }
 
-/// Git operations run as local subprocesses (own process group, scrubbed environment,
-/// `GIT_TERMINAL_PROMPT=0` so a private remote fails instead of waiting for a password).
-///
-/// URL and branch are always separate arguments (after `--` where git allows it), never
-/// interpolated into a shell string. Worker containers replace this in a later version;
-/// this stays as the `local` mode.
+/// Git operations of a deployment, run by a ``GitExecutor`` (a worker container or a local
+/// subprocess). URL and branch are always positional arguments of ``GitScript``, never part
+/// of shell text.
 public struct GitClient: Sendable {
-    private let runner: ProcessRunner
-    /// Limit for one git command.
+    /// Runs the operations.
+    public let executor: any GitExecutor
+    /// Limit for one operation (`STEVEDORE_GIT_TIMEOUT`, default 300 s).
     public var timeout: Duration
+    /// How ``remoteHead(url:branch:access:)`` asks the remote.
+    public var checkMethod: GitCheckMethod
 
     /// - Parameters:
-    ///   - runner: runs git (process group, timeout, scrubbed environment).
-    ///   - timeout: limit for one git command; default 300 s.
-    public init(runner: ProcessRunner = ProcessRunner(), timeout: Duration = .seconds(300)) {
-        self.runner = runner
+    ///   - executor: worker containers or local subprocesses.
+    ///   - timeout: limit for one operation; default 300 s.
+    public init(executor: any GitExecutor, timeout: Duration = .seconds(300), checkMethod: GitCheckMethod = .lsRemote) {
+        self.executor = executor
         self.timeout = timeout
+        self.checkMethod = checkMethod
     }
 
-    private var environment: [String: String] {
-        ProcessRunner.childEnvironment(extra: ["GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "/bin/true", "LC_ALL": "C"])
+    private func run(_ operation: GitScript.Operation, checkout: String?, access: GitAccess) async throws -> String {
+        let result = try await executor.run(operation, checkout: checkout, access: access, timeout: timeout)
+        guard result.exitCode == 0 else { throw GitError.classify(result, operation: operation, deployment: access.deployment) }
+        return result.output
     }
 
-    private func git(_ args: [String], in directory: String? = nil) async throws -> String {
-        do {
-            return try await runner.runChecked(["git"] + args, environment: environment, workingDirectory: directory, timeout: timeout).output
-        } catch let error as ProcessError {
-            throw GitError.commandFailed(error.description)
-        }
-    }
-
-    /// The commit `branch` points at on the remote (`git ls-remote`), without touching any
-    /// checkout.
+    /// The commit `branch` points at on the remote, without touching any checkout.
     ///
-    /// - Throws: ``GitError/branchNotFound(url:branch:)``, ``GitError/commandFailed(_:)``.
-    public func remoteHead(url: String, branch: String) async throws -> String {
-        let output = try await git(["ls-remote", "--", url, "refs/heads/\(branch)"])
-        for line in output.split(separator: "\n") {
-            let parts = line.split(separator: "\t")
-            if parts.count == 2, parts[1] == "refs/heads/\(branch)" { return String(parts[0]) }
-        }
-        throw GitError.branchNotFound(url: url, branch: branch)
-    }
-
-    /// The commit checked out in `directory`, or `nil` if it is not a Git checkout.
-    public func localHead(directory: String) async -> String? {
-        guard FileManager.default.fileExists(atPath: directory + "/.git") else { return nil }
-        return try? await git(["rev-parse", "HEAD"], in: directory).trimmingCharacters(in: .whitespacesAndNewlines)
-    }
-
-    /// Makes `directory` a checkout of `branch` of `url` at the remote's current head:
-    /// clones into a temporary sibling and renames it into place when absent; otherwise
-    /// fetches, hard-resets to the fetched commit and removes untracked files.
-    ///
-    /// - Returns: the commit now checked out.
-    /// - Throws: ``GitError``.
-    public func sync(url: String, branch: String, directory: String) async throws -> String {
-        let fm = FileManager.default
-        if !fm.fileExists(atPath: directory + "/.git") {
-            let parent = (directory as NSString).deletingLastPathComponent
-            try? fm.createDirectory(atPath: parent, withIntermediateDirectories: true)
-            let temp = "\(directory).clone-\(getpid())-\(UInt32.random(in: 0 ... .max))"
-            defer { try? fm.removeItem(atPath: temp) }
-            _ = try await git(["clone", "--quiet", "--single-branch", "--branch", branch, "--", url, temp])
-            if fm.fileExists(atPath: directory) { try? fm.removeItem(atPath: directory) }
-            do {
-                try fm.moveItem(atPath: temp, toPath: directory)
-            } catch {
-                throw GitError.commandFailed("cannot move clone into \(directory): \(error)")
+    /// - Throws: ``GitError`` (``GitError/branchNotFound(url:branch:)`` when the branch is absent).
+    public func remoteHead(url: String, branch: String, access: GitAccess) async throws -> String {
+        switch checkMethod {
+        case .lsRemote:
+            let output = try await run(.lsRemote(url: url, branch: branch), checkout: nil, access: access)
+            for line in output.split(separator: "\n") {
+                let parts = line.split(separator: "\t")
+                if parts.count == 2, parts[1] == "refs/heads/\(branch)" { return String(parts[0]) }
             }
-        } else {
-            // A stale lock from a crash would block every later operation.
-            let lock = directory + "/.git/index.lock"
-            if fm.fileExists(atPath: lock) { try? fm.removeItem(atPath: lock) }
-            _ = try await git(["remote", "set-url", "origin", "--", url], in: directory)
-            _ = try await git(["fetch", "--quiet", "--prune", "origin", "--", "+refs/heads/\(branch):refs/remotes/origin/\(branch)"], in: directory)
-            _ = try await git(["reset", "--quiet", "--hard", "refs/remotes/origin/\(branch)"], in: directory)
-            _ = try await git(["clean", "-fdq"], in: directory)
+            throw GitError.branchNotFound(url: url, branch: branch)
+        case .shallowFetch:
+            let operation = GitScript.Operation.shallowFetch(url: url, branch: branch)
+            let result = try await executor.run(operation, checkout: nil, access: access, timeout: timeout)
+            if result.exitCode != 0, result.output.contains("couldn't find remote ref") { throw GitError.branchNotFound(url: url, branch: branch) }
+            guard result.exitCode == 0, let head = GitScript.reportedHead(in: result.output) else {
+                throw GitError.classify(result, operation: operation, deployment: access.deployment)
+            }
+            return head
         }
-        guard let head = await localHead(directory: directory) else {
-            throw GitError.commandFailed("no commit checked out in \(directory) after sync")
+    }
+
+    /// The commit checked out in `directory` (read from `.git`), or `nil` if it is not a checkout.
+    public func localHead(directory: String) -> String? { GitHead.read(directory: directory) }
+
+    /// Clones `branch` of `url` into `directory`, which must not be a checkout yet: the clone
+    /// goes to a temporary sibling (`<directory>.clone-*`) that is renamed into place only
+    /// when complete, so an interrupted clone leaves nothing half-made at `directory`.
+    ///
+    /// - Returns: the commit checked out.
+    /// - Throws: ``GitError``.
+    public func clone(url: String, branch: String, into directory: String, access: GitAccess) async throws -> String {
+        let fm = FileManager.default
+        let temp = "\(directory).clone-\(UInt32.random(in: 0 ... .max))"
+        try? fm.createDirectory(atPath: (directory as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        do {
+            try fm.createDirectory(atPath: temp, withIntermediateDirectories: false)
+        } catch {
+            throw GitError.commandFailed("cannot create \(temp): \(error.localizedDescription)")
+        }
+        defer { try? fm.removeItem(atPath: temp) }
+        _ = try await run(.clone(url: url, branch: branch), checkout: temp, access: access)
+        guard let head = GitHead.read(directory: temp) else { throw GitError.commandFailed("clone of \(url) left no commit checked out") }
+        if fm.fileExists(atPath: directory) { try? fm.removeItem(atPath: directory) }
+        do {
+            try fm.moveItem(atPath: temp, toPath: directory)
+        } catch {
+            throw GitError.commandFailed("cannot move the clone into \(directory): \(error.localizedDescription)")
         }
         return head
+    }
+
+    /// Removes leftovers of an interrupted clone next to `directory` (`<directory>.clone-*`).
+    public static func removeInterruptedClones(of directory: String) {
+        let parent = (directory as NSString).deletingLastPathComponent
+        let prefix = (directory as NSString).lastPathComponent + ".clone-"
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? [] where entry.hasPrefix(prefix) {
+            try? FileManager.default.removeItem(atPath: parent + "/" + entry)
+        }
+    }
+
+    /// Fetches `branch` into the checkout at `directory`, hard-resets to the fetched commit and,
+    /// when `clean`, removes untracked files (`clean -fd`).
+    ///
+    /// - Returns: the commit checked out.
+    /// - Throws: ``GitError``.
+    public func update(url: String, branch: String, directory: String, clean: Bool, access: GitAccess) async throws -> String {
+        let output = try await run(.update(url: url, branch: branch, clean: clean), checkout: directory, access: access)
+        guard let head = GitScript.reportedHead(in: output) ?? GitHead.read(directory: directory) else {
+            throw GitError.commandFailed("update of \(directory) left no commit checked out")
+        }
+        return head
+    }
+
+    /// Puts the checkout back at `commit` (`reset --hard`, `clean -fd` when `clean`), without
+    /// the network: the repair after an interrupted update.
+    ///
+    /// - Returns: the commit checked out.
+    /// - Throws: ``GitError``.
+    public func restore(commit: String, directory: String, clean: Bool, access: GitAccess) async throws -> String {
+        let output = try await run(.restore(commit: commit, clean: clean), checkout: directory, access: access)
+        return GitScript.reportedHead(in: output) ?? commit
     }
 }

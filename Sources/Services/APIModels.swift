@@ -61,6 +61,8 @@ public struct AddRepositoryRequest: Codable, Sendable {
     public var branch: String?
     /// Like `30s`, `5m`; default the daemon's `STEVEDORE_POLL_INTERVAL`.
     public var pollInterval: String?
+    /// `true`: updates keep untracked files (no `git clean -fd`). Default `false`.
+    public var noClean: Bool?
 
     /// A request; `nil` fields take the daemon's defaults.
     public init(name: String, url: String, branch: String? = nil, pollInterval: String? = nil) {

@@ -28,14 +28,24 @@ public struct APIError: Error, Sendable {
         if let http = error as? HTTPError { return APIError(http.status, http.body ?? http.status.reasonPhrase) }
         if let service = error as? ServiceError {
             switch service {
-            case .invalidName, .invalidBranch, .invalidURL, .invalidDuration, .invalidListenAddress, .invalidFlag, .invalidRoot, .invalidSetting:
+            case .invalidName, .invalidBranch, .invalidURL, .invalidDuration, .invalidListenAddress, .invalidFlag, .invalidRoot, .invalidSetting,
+                 .invalidHost:
                 return APIError(.badRequest, service.description)
-            case .unknownDeployment: return APIError(.notFound, service.description)
+            case .unknownDeployment, .noDeployKey: return APIError(.notFound, service.description)
+            case .agentUnavailable: return APIError(.serviceUnavailable, service.description)
+            case .fileWriteFailed: return APIError(.internalServerError, service.description)
             case .deploymentExists, .notSynced: return APIError(.conflict, service.description)
             case .adminKeyMissing, .rootLocked, .databaseKeyMissing: return APIError(.internalServerError, service.description)
             }
         }
         if error is DockerError { return APIError(.serviceUnavailable, String(describing: error)) }
+        if let git = error as? GitError {
+            switch git {
+            case .branchNotFound: return APIError(.notFound, git.description)
+            case .permissionDenied, .hostKeyChanged, .timedOut, .commandFailed: return APIError(.badGateway, git.description)
+            case .workerImageMissing: return APIError(.serviceUnavailable, git.description)
+            }
+        }
         if error is DecodingError { return APIError(.badRequest, "malformed JSON body: \(error)") }
         return APIError(.internalServerError, String(describing: error))
     }
@@ -87,12 +97,7 @@ public struct AdminAPI: Sendable {
             return try json(Array(tree.events.recent.suffix(min(max(limit, 1), 1024))))
         }
         addSupervisorRoutes(to: api)
-        api.get("repos") { _, _ in try json(try await engine.store.deployments()) }
-        api.post("repos") { request, context in
-            let body = try await decodeBody(AddRepositoryRequest.self, request)
-            let record = try await addRepository(body)
-            return try json(record, status: .created)
-        }
+        addRepositoryRoutes(to: api)
         api.get("events") { request, _ in
             let deployment = request.uri.queryParameters.get("deployment")
             let limit = request.uri.queryParameters.get("limit").flatMap(Int.init) ?? 50
@@ -117,23 +122,6 @@ public struct AdminAPI: Sendable {
         return router
     }
 
-    /// Validates and registers a repository, then starts its subtree.
-    func addRepository(_ body: AddRepositoryRequest) async throws -> DeploymentRecord {
-        try Validation.deploymentName(body.name)
-        try Validation.repositoryURL(body.url)
-        let branch = body.branch ?? "main"
-        try Validation.branch(branch)
-        let interval = try body.pollInterval.map {
-            try Validation.durationSeconds($0, name: "poll interval", minimum: 1)
-        } ?? defaultPollIntervalSeconds
-        let record = DeploymentRecord(name: body.name, url: body.url, branch: branch, enabled: true,
-                                      pollIntervalSeconds: interval, createdAt: Date().timeIntervalSince1970)
-        guard try await engine.store.addDeployment(record) else { throw ServiceError.deploymentExists(body.name) }
-        try? await engine.store.recordEvent(deployment: body.name, kind: "repo-add", message: "added \(body.url) (\(branch))")
-        try await tree.addDeployment(body.name)
-        return record
-    }
-
     /// Decodes a JSON body with the API's snake_case coders (Hummingbird's default decoder
     /// would silently drop `poll_interval`).
     func decodeBody<T: Decodable>(_ type: T.Type, _ request: Request) async throws -> T {
@@ -149,7 +137,7 @@ public struct AdminAPI: Sendable {
         DeploymentView(record: record, status: try await engine.store.status(of: record.name), health: await engine.health(record.name))
     }
 
-    private func name(_ context: BasicRequestContext) throws -> String {
+    func name(_ context: BasicRequestContext) throws -> String {
         let name = try context.parameters.require("name")
         try Validation.deploymentName(name)
         return name

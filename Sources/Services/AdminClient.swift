@@ -54,8 +54,17 @@ public struct AdminClient: Sendable {
     /// `GET path`, decoded as `T`.
     ///
     /// - Throws: ``AdminClientError``.
-    public func get<T: Decodable>(_ path: String, as type: T.Type = T.self) async throws -> T {
-        try decode(try await send(.GET, path, body: nil))
+    /// - Parameter long: the request may take as long as an operation (a remote check runs
+    ///   Git), not the 30 s of a plain read.
+    public func get<T: Decodable>(_ path: String, as type: T.Type = T.self, long: Bool = false) async throws -> T {
+        try decode(try await send(.GET, path, body: nil, long: long))
+    }
+
+    /// `DELETE path`, decoded as `T`.
+    ///
+    /// - Throws: ``AdminClientError``.
+    public func delete<T: Decodable>(_ path: String, as type: T.Type = T.self) async throws -> T {
+        try decode(try await send(.DELETE, path, body: nil))
     }
 
     /// `POST path` with `body` as JSON, decoded as `T`.
@@ -67,7 +76,7 @@ public struct AdminClient: Sendable {
     }
 
     /// The raw status and body of a request (for `/healthz`, which answers 503 with a body).
-    public func raw(_ method: HTTPMethod, _ path: String, body: Data? = nil) async throws -> (Int, Data) {
+    public func raw(_ method: HTTPMethod, _ path: String, body: Data? = nil, long: Bool = false) async throws -> (Int, Data) {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = method
         request.headers.add(name: "Authorization", value: "Bearer \(key)")
@@ -76,7 +85,7 @@ public struct AdminClient: Sendable {
             request.body = .bytes(ByteBuffer(bytes: body))
         }
         do {
-            let response = try await client.execute(request, timeout: method == .GET ? .seconds(30) : timeout)
+            let response = try await client.execute(request, timeout: method == .GET && !long ? .seconds(30) : timeout)
             let buffer = try await response.body.collect(upTo: 64 * 1024 * 1024)
             return (Int(response.status.code), Data(buffer.readableBytesView))
         } catch let error as HTTPClientError where error == .connectTimeout || error == .remoteConnectionClosed {
@@ -92,8 +101,8 @@ public struct AdminClient: Sendable {
         }
     }
 
-    private func send(_ method: HTTPMethod, _ path: String, body: Data?) async throws -> Data {
-        let (status, data) = try await raw(method, path, body: body)
+    private func send(_ method: HTTPMethod, _ path: String, body: Data?, long: Bool = false) async throws -> Data {
+        let (status, data) = try await raw(method, path, body: body, long: long)
         guard (200..<300).contains(status) else {
             let message = (try? APICoding.decoder().decode(ErrorResponse.self, from: data))?.error
                 ?? String(decoding: data.prefix(500), as: UTF8.self)

@@ -56,7 +56,26 @@ public struct Daemon {
         }
         let flavor = try await ComposeRunner.detect(preferV1: configuration.preferComposeV1)
         logger.info("Compose detected", metadata: ["compose": "\(flavor)"])
-        let engine = DeploymentEngine(root: root, store: store, docker: docker, compose: ComposeRunner(flavor: flavor), logger: logger)
+        let executor: any GitExecutor
+        switch configuration.gitMode {
+        case .local:
+            executor = LocalGitExecutor()
+        case .worker:
+            let workers = GitWorkerExecutor(docker: docker, image: configuration.gitImage, extraLabels: ["com.stevedore.root": root.path])
+            do {
+                let removed = try await workers.removeLeftovers()
+                if removed > 0 { logger.notice("removed leftover git workers", metadata: ["count": "\(removed)"]) }
+            } catch {
+                logger.warning("cannot look for leftover git workers", metadata: ["error": "\(error)"])
+            }
+            executor = workers
+        }
+        logger.info("git mode", metadata: ["mode": "\(configuration.gitMode.rawValue)", "image": "\(configuration.gitImage)",
+                                          "runtime_dir": "\(configuration.runtimeDirectory)"])
+        let git = GitClient(executor: executor, timeout: .seconds(configuration.gitTimeoutSeconds), checkMethod: configuration.gitCheckMethod)
+        let agents = SSHAgents(runtimeDirectory: configuration.runtimeDirectory)
+        let engine = DeploymentEngine(root: root, store: store, docker: docker, compose: ComposeRunner(flavor: flavor), git: git,
+                                      agents: agents, logger: logger)
         let faults = FaultInjector(enabled: configuration.faultInjection, logger: logger)
         if faults.isEnabled {
             logger.warning("fault injection is ON (STEVEDORE_FAULT_INJECTION / --fault-injection): for drills and tests only")

@@ -1,3 +1,4 @@
+import Docker
 /// The daemon's settings, read from the environment (docs/OPERATIONS.md lists them).
 public struct DaemonConfiguration: Sendable {
     /// State root (`STEVEDORE_ROOT`, default `/opt/stevedore`).
@@ -28,6 +29,19 @@ public struct DaemonConfiguration: Sendable {
     public var logLevel: String
     /// `STEVEDORE_COMPOSE=v1` prefers `docker-compose` over `docker compose`.
     public var preferComposeV1: Bool
+    /// Where Git runs (`STEVEDORE_GIT_MODE`): `worker` (default: a short-lived container per
+    /// operation) or `local` (a local `git` subprocess).
+    public var gitMode: GitMode
+    /// Image of the git worker containers (`STEVEDORE_GIT_IMAGE`, default `alpine/git:latest`).
+    public var gitImage: String
+    /// Limit for one Git operation in seconds (`STEVEDORE_GIT_TIMEOUT`, default 300, minimum 5).
+    public var gitTimeoutSeconds: Int
+    /// How the remote is checked (`STEVEDORE_GIT_CHECK`): `ls-remote` (default) or `shallow-fetch`.
+    public var gitCheckMethod: GitCheckMethod
+    /// Runtime directory: agent sockets live in `<dir>/agents` (`STEVEDORE_RUNTIME_DIR`; default
+    /// systemd's `$RUNTIME_DIRECTORY`, else `/run/stevedore`). Must be a path the Docker
+    /// engine sees too (worker containers mount the agent directory from it).
+    public var runtimeDirectory: String
     /// Full environment, for the database key lookup.
     public var environment: [String: String]
 
@@ -41,7 +55,8 @@ public struct DaemonConfiguration: Sendable {
     /// a typo in one does not break `stevedore status`.
     public static let daemonOnlyVariables = [
         "STEVEDORE_POLL_INTERVAL", "STEVEDORE_RECONCILE_INTERVAL", "STEVEDORE_LIVENESS_DEADLINE", "STEVEDORE_FAULT_INJECTION",
-        "STEVEDORE_UNHEALTHY_EXIT_AFTER", "STEVEDORE_LOG_LEVEL",
+        "STEVEDORE_UNHEALTHY_EXIT_AFTER", "STEVEDORE_LOG_LEVEL", "STEVEDORE_GIT_MODE", "STEVEDORE_GIT_IMAGE", "STEVEDORE_GIT_TIMEOUT",
+        "STEVEDORE_GIT_CHECK", "STEVEDORE_RUNTIME_DIR",
     ]
 
     /// The configuration as a client (CLI, `doctor`) needs it: state root and listen address;
@@ -80,6 +95,29 @@ public struct DaemonConfiguration: Sendable {
             throw ServiceError.invalidSetting(name: "STEVEDORE_COMPOSE", value: compose, allowed: "v1, v2 or auto (empty)")
         }
         preferComposeV1 = compose == "v1"
+        let mode = environment["STEVEDORE_GIT_MODE"].flatMap { $0.isEmpty ? nil : $0 } ?? GitMode.worker.rawValue
+        guard let gitMode = GitMode(rawValue: mode) else {
+            throw ServiceError.invalidSetting(name: "STEVEDORE_GIT_MODE", value: mode,
+                                              allowed: "worker (git in a container per operation, the default) or local (git on the host)")
+        }
+        self.gitMode = gitMode
+        gitImage = environment["STEVEDORE_GIT_IMAGE"].flatMap { $0.isEmpty ? nil : $0 } ?? GitWorkerExecutor.defaultImage
+        guard !gitImage.hasPrefix("-"), !gitImage.contains(where: { $0.isWhitespace || $0.isNewline }) else {
+            throw ServiceError.invalidSetting(name: "STEVEDORE_GIT_IMAGE", value: gitImage, allowed: "an image reference such as alpine/git:latest")
+        }
+        gitTimeoutSeconds = try seconds("STEVEDORE_GIT_TIMEOUT", default: 300, minimum: 5)
+        let check = environment["STEVEDORE_GIT_CHECK"].flatMap { $0.isEmpty ? nil : $0 } ?? GitCheckMethod.lsRemote.rawValue
+        guard let method = GitCheckMethod(rawValue: check) else {
+            throw ServiceError.invalidSetting(name: "STEVEDORE_GIT_CHECK", value: check, allowed: "ls-remote (default) or shallow-fetch")
+        }
+        gitCheckMethod = method
+        let runtime = environment["STEVEDORE_RUNTIME_DIR"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? environment["RUNTIME_DIRECTORY"].flatMap { $0.isEmpty ? nil : String($0.split(separator: ":").first ?? "") }
+            ?? "/run/stevedore"
+        guard runtime.hasPrefix("/") else {
+            throw ServiceError.invalidSetting(name: "STEVEDORE_RUNTIME_DIR", value: runtime, allowed: "an absolute path, e.g. /run/stevedore")
+        }
+        runtimeDirectory = runtime
     }
 
     /// The workers' liveness deadline and heartbeat interval.

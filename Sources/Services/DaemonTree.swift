@@ -7,6 +7,7 @@ import Supervision
 /// ```
 /// root                 one_for_one, 5 restarts / 30 s
 /// ├── store            permanent worker
+/// ├── ssh-agent        permanent worker: one agent socket per deployment, keys in memory only
 /// ├── http             permanent worker
 /// ├── reaper           permanent worker (child subreaper, reaps orphans)
 /// ├── deployments      supervisor, one_for_one, 10 / 60 s, children added at run time
@@ -73,7 +74,7 @@ public final class DaemonTree: Sendable {
                           clock: clock, logger: logger, events: events)
     }
 
-    /// Adds the root's children in start order: `store`, `http`, `reaper`, `deployments` (with one
+    /// Adds the root's children in start order: `store`, `ssh-agent`, `http`, `reaper`, `deployments` (with one
     /// subtree per registered deployment), `health-watchdog` (last: its start means the tree
     /// is up, and it sends `READY=1`). Call once, before running ``root``.
     ///
@@ -83,6 +84,9 @@ public final class DaemonTree: Sendable {
                           notifier: SystemdNotifier = .disabled, unhealthyExitAfter: Duration? = nil) async throws {
         engineBox.engine = engine
         try await root.startChild(faults.wrap(StoreWorker.spec(store: engine.store, timing: timing, logger: logger)))
+        if let agents = engine.agents {
+            try await root.startChild(faults.wrap(SSHAgentWorker.spec(agents: agents, store: engine.store, timing: timing, logger: logger)))
+        }
         try await root.startChild(faults.wrap(HTTPWorker.spec(api: api, host: host, port: port, timing: timing, logger: logger)))
         try await root.startChild(faults.wrap(OrphanReaper.spec(
             interval: min(.seconds(2), timing.heartbeatInterval), liveness: timing.livenessDeadline)))
@@ -108,6 +112,26 @@ public final class DaemonTree: Sendable {
     public func addDeployment(_ name: String) async throws {
         guard let engine = engineBox.engine else { return }
         try await deployments.startChild(deploymentSpec(name, engine: engine))
+    }
+
+    /// Stops a deployment's subtree and deletes it from `deployments` (before its removal).
+    ///
+    /// - Returns: `false` if there was no such subtree.
+    /// - Throws: `SupervisorError.stuck` if a child ignores its shutdown.
+    @discardableResult
+    public func removeDeployment(_ name: String) async throws -> Bool {
+        do {
+            try await deployments.terminateChild(name)
+            try await deployments.deleteChild(name)
+            return true
+        } catch SupervisorError.notFound {
+            return false
+        }
+    }
+
+    /// Whether the root's child `id` is running now.
+    public func isRunning(_ id: String) async -> Bool {
+        await root.status().find(path: id)?.state == .running
     }
 
     /// Whether the tree is up and `READY=1` was sent (or would have been, without systemd).

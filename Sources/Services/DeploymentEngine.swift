@@ -15,19 +15,22 @@ public final class DeploymentEngine: Sendable {
     public let docker: DockerEngine
     /// Runs `compose up`/`down`.
     public let compose: ComposeRunner
-    /// Runs `git ls-remote`, clone and fetch.
+    /// Runs the Git operations (worker containers or local subprocesses).
     public let git: GitClient
-    private let locks = DeploymentLocks()
-    private let logger: Logger
+    /// The deployments' agent sockets; `nil` when no agent runs (SSH URLs then fail clearly).
+    public let agents: SSHAgents?
+    let locks = DeploymentLocks()
+    let logger: Logger
 
     /// Wires the engine; nothing runs until a method is called.
     public init(root: StateRoot, store: StateStore, docker: DockerEngine, compose: ComposeRunner,
-                git: GitClient = GitClient(), logger: Logger = Logger(label: "stevedore.engine")) {
+                git: GitClient, agents: SSHAgents? = nil, logger: Logger = Logger(label: "stevedore.engine")) {
         self.root = root
         self.store = store
         self.docker = docker
         self.compose = compose
         self.git = git
+        self.agents = agents
         self.logger = logger
     }
 
@@ -48,7 +51,7 @@ public final class DeploymentEngine: Sendable {
     public func checkRemote(_ name: String) async throws -> String {
         let record = try await deployment(name)
         do {
-            let commit = try await git.remoteHead(url: record.url, branch: record.branch)
+            let commit = try await git.remoteHead(url: record.url, branch: record.branch, access: try await access(record))
             try await store.recordCheck(name, remoteCommit: commit)
             return commit
         } catch {
@@ -69,7 +72,7 @@ public final class DeploymentEngine: Sendable {
     private func syncLocked(_ record: DeploymentRecord) async throws -> String {
         do {
             try root.createDeploymentDirectories(record.name)
-            let commit = try await git.sync(url: record.url, branch: record.branch, directory: root.repo(record.name))
+            let commit = try await syncCheckout(record)
             try await store.recordSync(record.name, commit: commit)
             try? await store.recordEvent(deployment: record.name, kind: "sync", message: "synced \(commit.prefix(12))")
             logger.info("synced", metadata: ["deployment": "\(record.name)", "commit": "\(commit)"])
@@ -96,8 +99,8 @@ public final class DeploymentEngine: Sendable {
 
     private func upLocked(_ record: DeploymentRecord) async throws -> String {
         let name = record.name
-        guard let commit = await git.localHead(directory: root.repo(name)) else { throw ServiceError.notSynced(name) }
         do {
+            let commit = try await preparedCheckout(record)
             let project = try await composeProject(name)
             try await compose.up(project)
             try await store.recordDeploy(name, commit: commit)
@@ -152,7 +155,7 @@ public final class DeploymentEngine: Sendable {
             guard let current = try await self.store.deployment(named: name), current.enabled else { return .disabled }
             // Already synced (an earlier `up` failed): retry only the deploy.
             let synced = try await self.store.status(of: name).syncedCommit
-            let checkedOut = await self.git.localHead(directory: self.root.repo(name))
+            let checkedOut = self.git.localHead(directory: self.root.repo(name))
             if synced != remote || checkedOut != remote {
                 _ = try await self.syncLocked(current)
             }

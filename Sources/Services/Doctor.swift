@@ -90,6 +90,8 @@ public enum Doctor {
             checks.append(Check(name: "compose", ok: false, detail: "\(error)",
                                 fix: "install the Compose v2 plugin (`docker compose`) or docker-compose v1"))
         }
+        // 5b. Git: the mode, and in worker mode whether the image is here.
+        checks.append(await gitCheck(configuration: configuration, docker: docker))
         // 6. Daemon.
         checks.append(await daemonCheck(configuration: configuration))
         // 7-8. systemd and the watchdog.
@@ -149,6 +151,31 @@ public enum Doctor {
         } catch {
             return Check(name: name, ok: false, detail: "\(root.database): \(error)",
                          fix: "use the key this database was created with (\(root.databaseKey), STEVEDORE_DB_KEY or STEVEDORE_DB_KEY_FILE)")
+        }
+    }
+
+    /// `git`: the mode (`STEVEDORE_GIT_MODE`); worker mode needs the image on the engine (the
+    /// daemon would pull it, which fails offline), local mode needs `git` and `ssh` on the host.
+    static func gitCheck(configuration: DaemonConfiguration, docker: DockerEngine) async -> Check {
+        switch configuration.gitMode {
+        case .worker:
+            let image = configuration.gitImage
+            do {
+                if try await docker.imageExists(image) {
+                    return Check(name: "git", ok: true, detail: "mode worker, image \(image) present")
+                }
+                return Check(name: "git", ok: false, detail: "mode worker, image \(image) not on this host",
+                             fix: "`docker pull \(image)` (or scripts/build-git-image.sh and STEVEDORE_GIT_IMAGE=stevedore/git:latest), or STEVEDORE_GIT_MODE=local")
+            } catch {
+                return Check(name: "git", ok: false, detail: "mode worker, cannot ask the engine for \(image): \(error)",
+                             fix: "start dockerd, or set STEVEDORE_GIT_MODE=local")
+            }
+        case .local:
+            let path = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
+            let missing = ["git", "ssh"].filter { tool in !path.contains { FileManager.default.isExecutableFile(atPath: "\($0)/\(tool)") } }
+            return Check(name: "git", ok: missing.isEmpty,
+                         detail: "mode local" + (missing.isEmpty ? " (git and ssh on the host)" : ": \(missing.joined(separator: " and ")) not found in PATH"),
+                         fix: missing.isEmpty ? nil : "apt-get install git openssh-client, or use the worker mode")
         }
     }
 

@@ -36,6 +36,7 @@ public enum PollerWorker {
                 }
                 context.heartbeat()
                 let wait = failures == 0 ? interval : min(interval, 5 << min(failures - 1, 10))
+                if failures > 0 { context.setStatus("next try in \(wait) s (failure \(failures) in a row)") }
                 try await context.sleep(for: .seconds(wait), heartbeatEvery: timing.heartbeatInterval)
             }
         }

@@ -28,9 +28,25 @@ public enum ServiceError: Error, Sendable, Equatable, CustomStringConvertible {
     case rootLocked(root: String, pid: Int32?)
     /// The database exists but its key file does not (a generated key would not open it).
     case databaseKeyMissing(database: String, keyFile: String)
+    /// The `ssh-agent` child does not serve this deployment's socket right now.
+    case agentUnavailable(String)
+    /// A host name that is empty or contains spaces or commas.
+    case invalidHost(String)
+    /// A file could not be written (the previous content is unchanged).
+    case fileWriteFailed(path: String, reason: String)
+    /// The deployment has no deploy key (added before keys existed).
+    case noDeployKey(String)
 
     public var description: String {
         switch self {
+        case .agentUnavailable(let name):
+            return "the ssh-agent subsystem is not serving '\(name)' right now, so its deploy key cannot be used; see `stevedore supervisor status` (start it with `stevedore supervisor start ssh-agent` if an operator stopped it)"
+        case .invalidHost(let host):
+            return "invalid host '\(host)': give the host name as it appears in the repository URL, e.g. github.com or 127.0.0.1"
+        case let .fileWriteFailed(path, reason):
+            return "cannot write \(path): \(reason) (the previous content is unchanged)"
+        case .noDeployKey(let name):
+            return "deployment '\(name)' has no deploy key; remove and add it again to get one"
         case .invalidName(let name):
             return "invalid deployment name '\(name)': use 1-63 characters, lower-case letters, digits, '-' and '_', starting with a letter or digit (^[a-z0-9][a-z0-9_-]{0,62}$)"
         case .invalidBranch(let branch):

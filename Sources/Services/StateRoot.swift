@@ -27,6 +27,12 @@ public struct StateRoot: Sendable {
     public func data(_ name: String) -> String { deployment(name) + "/data" }
     /// `deployments/<name>/logs` (`STEVEDORE_LOGS`).
     public func logs(_ name: String) -> String { deployment(name) + "/logs" }
+    /// `deployments/<name>/ssh` (0700): `known_hosts` (trusted on first use) and
+    /// `deploy_key.pub`. Never a private key.
+    public func ssh(_ name: String) -> String { deployment(name) + "/ssh" }
+    /// `deployments/<name>/sync-in-progress`: present while an update of the checkout runs
+    /// (and after one that did not finish); holds the commit to restore.
+    public func syncMarker(_ name: String) -> String { deployment(name) + "/sync-in-progress" }
 
     /// Creates `system/` (0700), `shared/` and `deployments/`.
     ///

@@ -12,15 +12,20 @@ public struct DeploymentRecord: Sendable, Equatable, Codable {
     public var pollIntervalSeconds: Int
     /// Unix time (seconds) of registration.
     public var createdAt: Double
+    /// Whether an update removes untracked files from the checkout (`git clean -fd`); `false`
+    /// after `repo add --no-clean`.
+    public var clean: Bool
 
     /// A record with the given fields (see the properties).
-    public init(name: String, url: String, branch: String, enabled: Bool = true, pollIntervalSeconds: Int, createdAt: Double) {
+    public init(name: String, url: String, branch: String, enabled: Bool = true, pollIntervalSeconds: Int, createdAt: Double,
+                clean: Bool = true) {
         self.name = name
         self.url = url
         self.branch = branch
         self.enabled = enabled
         self.pollIntervalSeconds = pollIntervalSeconds
         self.createdAt = createdAt
+        self.clean = clean
     }
 }
 
@@ -61,4 +66,27 @@ public struct EventRecord: Sendable, Equatable, Codable {
     public var kind: String
     /// Human-readable text.
     public var message: String
+}
+
+/// A deployment's SSH deploy key as stored: the private part is the 32-byte Ed25519 seed
+/// (RFC 8032), which exists only in the encrypted database and in the agent's memory.
+public struct DeployKeyRecord: Sendable, Equatable {
+    /// The deployment it belongs to.
+    public var deployment: String
+    /// `ssh-ed25519`.
+    public var keyType: String
+    /// The private seed (32 bytes). Never logged, never written to a file, never sent.
+    public var privateSeed: [UInt8]
+    /// The OpenSSH public key line (`ssh-ed25519 AAAA… stevedore:<name>`).
+    public var publicKey: String
+    /// Unix time (seconds) of creation.
+    public var createdAt: Double
+
+    public init(deployment: String, keyType: String, privateSeed: [UInt8], publicKey: String, createdAt: Double) {
+        self.deployment = deployment
+        self.keyType = keyType
+        self.privateSeed = privateSeed
+        self.publicKey = publicKey
+        self.createdAt = createdAt
+    }
 }

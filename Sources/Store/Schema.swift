@@ -35,5 +35,17 @@ enum Schema {
         );
         CREATE INDEX events_by_deployment ON events(deployment, id);
         """,
+        // 2: per-deployment SSH deploy keys (the Ed25519 seed: the private key's only copy
+        // outside the agent's memory) and the `clean -fd` choice of `repo add --no-clean`.
+        """
+        CREATE TABLE deploy_keys (
+            deployment TEXT PRIMARY KEY REFERENCES deployments(name) ON DELETE CASCADE,
+            key_type TEXT NOT NULL,
+            private_seed BLOB NOT NULL,
+            public_key TEXT NOT NULL,
+            created_at REAL NOT NULL
+        );
+        ALTER TABLE deployments ADD COLUMN clean INTEGER NOT NULL DEFAULT 1;
+        """,
     ]
 }

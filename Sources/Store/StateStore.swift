@@ -51,35 +51,73 @@ public actor StateStore {
     /// Registers a deployment and an empty status row, atomically.
     ///
     /// - Returns: `false` (and changes nothing) if a deployment of that name exists.
-    public func addDeployment(_ record: DeploymentRecord) throws -> Bool {
+    ///
+    /// - Parameter deployKey: the deployment's deploy key, stored in the same transaction.
+    public func addDeployment(_ record: DeploymentRecord, deployKey: DeployKeyRecord? = nil) throws -> Bool {
         let db = try db()
         return try db.transaction {
             guard try db.query("SELECT 1 FROM deployments WHERE name = ?", [.text(record.name)]).isEmpty else { return false }
             try db.run(
-                "INSERT INTO deployments (name, url, branch, enabled, poll_interval_seconds, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO deployments (name, url, branch, enabled, poll_interval_seconds, created_at, clean) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [.text(record.name), .text(record.url), .text(record.branch), .integer(record.enabled ? 1 : 0),
-                 .integer(Int64(record.pollIntervalSeconds)), .real(record.createdAt)])
+                 .integer(Int64(record.pollIntervalSeconds)), .real(record.createdAt), .integer(record.clean ? 1 : 0)])
             try db.run("INSERT INTO deployment_status (name) VALUES (?)", [.text(record.name)])
+            if let key = deployKey {
+                try db.run("INSERT INTO deploy_keys (deployment, key_type, private_seed, public_key, created_at) VALUES (?, ?, ?, ?, ?)",
+                           [.text(record.name), .text(key.keyType), .blob(key.privateSeed), .text(key.publicKey), .real(key.createdAt)])
+            }
             return true
         }
     }
 
+    /// The deploy key of `deployment`, if it has one.
+    public func deployKey(of deployment: String) throws -> DeployKeyRecord? {
+        try db().query("SELECT deployment, key_type, private_seed, public_key, created_at FROM deploy_keys WHERE deployment = ?",
+                       [.text(deployment)]).first.map(Self.deployKey(from:))
+    }
+
+    /// Every deploy key, by deployment name (the agent loads them at start).
+    public func deployKeys() throws -> [DeployKeyRecord] {
+        try db().query("SELECT deployment, key_type, private_seed, public_key, created_at FROM deploy_keys ORDER BY deployment")
+            .map(Self.deployKey(from:))
+    }
+
+    /// Stores (or replaces) the deploy key of an existing deployment.
+    ///
+    /// - Returns: `false` if there is no such deployment.
+    @discardableResult
+    public func setDeployKey(_ key: DeployKeyRecord) throws -> Bool {
+        let db = try db()
+        return try db.transaction {
+            guard try db.query("SELECT 1 FROM deployments WHERE name = ?", [.text(key.deployment)]).first != nil else { return false }
+            try db.run("DELETE FROM deploy_keys WHERE deployment = ?", [.text(key.deployment)])
+            try db.run("INSERT INTO deploy_keys (deployment, key_type, private_seed, public_key, created_at) VALUES (?, ?, ?, ?, ?)",
+                       [.text(key.deployment), .text(key.keyType), .blob(key.privateSeed), .text(key.publicKey), .real(key.createdAt)])
+            return true
+        }
+    }
+
+    private static func deployKey(from row: Row) -> DeployKeyRecord {
+        DeployKeyRecord(deployment: row.string(0) ?? "", keyType: row.string(1) ?? "", privateSeed: row.bytes(2) ?? [],
+                        publicKey: row.string(3) ?? "", createdAt: row.double(4) ?? 0)
+    }
+
     /// All deployments, by name.
     public func deployments() throws -> [DeploymentRecord] {
-        try db().query("SELECT name, url, branch, enabled, poll_interval_seconds, created_at FROM deployments ORDER BY name")
+        try db().query("SELECT name, url, branch, enabled, poll_interval_seconds, created_at, clean FROM deployments ORDER BY name")
             .map(Self.deployment(from:))
     }
 
     /// The deployment called `name`, if registered.
     public func deployment(named name: String) throws -> DeploymentRecord? {
-        try db().query("SELECT name, url, branch, enabled, poll_interval_seconds, created_at FROM deployments WHERE name = ?", [.text(name)])
+        try db().query("SELECT name, url, branch, enabled, poll_interval_seconds, created_at, clean FROM deployments WHERE name = ?", [.text(name)])
             .first.map(Self.deployment(from:))
     }
 
     private static func deployment(from row: Row) -> DeploymentRecord {
         DeploymentRecord(
             name: row.string(0) ?? "", url: row.string(1) ?? "", branch: row.string(2) ?? "",
-            enabled: row.bool(3), pollIntervalSeconds: row.int(4) ?? 300, createdAt: row.double(5) ?? 0)
+            enabled: row.bool(3), pollIntervalSeconds: row.int(4) ?? 300, createdAt: row.double(5) ?? 0, clean: row.bool(6))
     }
 
     /// Sets the `enabled` flag (`deploy down` clears it, `deploy up` sets it).
@@ -90,7 +128,7 @@ public actor StateStore {
         try db().run("UPDATE deployments SET enabled = ? WHERE name = ?", [.integer(enabled ? 1 : 0), .text(name)]) > 0
     }
 
-    /// Deletes a deployment with its status and parameters.
+    /// Deletes a deployment with its status, parameters and deploy key, in one transaction.
     ///
     /// - Returns: `false` if there was no such deployment.
     @discardableResult
@@ -98,6 +136,7 @@ public actor StateStore {
         let db = try db()
         return try db.transaction {
             try db.run("DELETE FROM parameters WHERE deployment = ?", [.text(name)])
+            try db.run("DELETE FROM deploy_keys WHERE deployment = ?", [.text(name)])
             try db.run("DELETE FROM deployment_status WHERE name = ?", [.text(name)])
             return try db.run("DELETE FROM deployments WHERE name = ?", [.text(name)]) > 0
         }

@@ -61,6 +61,15 @@ public struct Row: Sendable {
     }
 
     /// Column `i` as a flag: non-zero integer is `true`, NULL is `false`.
+    /// Column `i` as bytes (text as its UTF-8); `nil` for NULL.
+    public func bytes(_ i: Int) -> [UInt8]? {
+        switch values[i] {
+        case .blob(let b): return b
+        case .text(let s): return Array(s.utf8)
+        case .null, .integer, .real: return nil
+        }
+    }
+
     public func bool(_ i: Int) -> Bool { (int64(i) ?? 0) != 0 }
 }
 

@@ -1,16 +1,22 @@
 import ArgumentParser
+import Docker
 import Services
 import Store
 
 /// `stevedore repo …`: register and list repositories.
 struct RepoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "repo", abstract: "Register and list Git repositories (deployments).",
-        subcommands: [Add.self, List.self])
+        commandName: "repo", abstract: "Register, list and remove Git repositories (deployments) and their deploy keys.",
+        subcommands: [Add.self, List.self, Key.self, Remove.self, ForgetHost.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Register a repository; the daemon syncs and deploys it on its first poll.")
+            abstract: "Register a repository with a new deploy key; the daemon syncs and deploys it on its first poll.",
+            discussion: """
+                Prints the deployment's SSH deploy key (ed25519; the private half exists only in the \
+                encrypted database and the daemon's memory). Add it to the repository as a read-only \
+                deploy key; for GitHub URLs the settings page and a `gh api` command are printed.
+                """)
 
         @OptionGroup var options: ClientOptions
         @OptionGroup var deployment: DeploymentNameArgument
@@ -18,6 +24,7 @@ struct RepoCommand: AsyncParsableCommand {
         @Option(help: "Branch to follow.") var branch = "main"
         @Option(help: "Seconds between remote checks, e.g. 30s or 5m (default: the daemon's STEVEDORE_POLL_INTERVAL).")
         var pollInterval: String?
+        @Flag(help: "Keep untracked files in the checkout on update (no `git clean -fd`).") var noClean = false
         @Flag(help: "Print JSON.") var json = false
 
         func validate() throws {
@@ -31,11 +38,86 @@ struct RepoCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let request = AddRepositoryRequest(name: deployment.name, url: url, branch: branch, pollInterval: pollInterval)
-            let record: DeploymentRecord = try await options.client().post("/api/repos", body: request)
-            if json { return try printJSON(record) }
+            var request = AddRepositoryRequest(name: deployment.name, url: url, branch: branch, pollInterval: pollInterval)
+            request.noClean = noClean
+            let response: AddRepositoryResponse = try await options.client().post("/api/repos", body: request)
+            if json { return try printJSON(response) }
+            let record = response.deployment
             print("added \(record.name): \(record.url) (branch \(record.branch), polled every \(record.pollIntervalSeconds) s)")
+            print("")
+            RepoCommand.printKeyHelp(response.deployKey, url: record.url)
+            print("")
             print("the daemon syncs and deploys it now; follow with `stevedore status \(record.name)`")
+        }
+    }
+
+    /// Prints a deploy key and where to add it.
+    static func printKeyHelp(_ key: DeployKeyResponse, url: String) {
+        print("deploy key (add it to the repository as a read-only deploy key):")
+        print("  \(key.publicKey)")
+        if let github = key.github {
+            print("GitHub: add it at \(github.settingsURL) (leave \"Allow write access\" unticked), or run:")
+            print("  \(github.ghCommand)")
+        } else if GitURL.usesSSH(url) {
+            print("add it to the Git server's deploy keys (or the account's authorized_keys) for \(url)")
+        } else {
+            print("(\(url) is not an SSH URL, so the key is not used unless you switch to one)")
+        }
+    }
+
+    struct Key: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print a deployment's public deploy key and where to add it.")
+
+        @OptionGroup var options: ClientOptions
+        @OptionGroup var deployment: DeploymentNameArgument
+        @Flag(help: "Print JSON.") var json = false
+        @Flag(help: "Print only the public key line.") var quiet = false
+
+        func run() async throws {
+            let key: DeployKeyResponse = try await options.client().get("/api/repos/\(deployment.name)/key")
+            if json { return try printJSON(key) }
+            if quiet { return print(key.publicKey) }
+            let record: DeploymentRecord? = (try? await options.client().get("/api/repos") as [DeploymentRecord])?.first { $0.name == deployment.name }
+            RepoCommand.printKeyHelp(key, url: record?.url ?? "")
+        }
+    }
+
+    struct Remove: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Remove a deployment: stop its subtree, bring its containers down, delete its key, parameters and checkout.",
+            discussion: "Its data/ and logs/ directories are kept; delete them by hand if you no longer need them.")
+
+        @OptionGroup var options: ClientOptions
+        @OptionGroup var deployment: DeploymentNameArgument
+        @Flag(help: "Leave the deployment's containers running (they are no longer managed).") var keepContainers = false
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let response: RemoveRepositoryResponse = try await options.client().delete(
+                "/api/repos/\(deployment.name)?keep_containers=\(keepContainers ? "1" : "0")")
+            if json { return try printJSON(response) }
+            print("removed \(response.deployment): containers \(response.containers); deploy key, parameters and checkout deleted")
+            if !response.kept.isEmpty { print("kept: \(response.kept.joined(separator: ", "))") }
+        }
+    }
+
+    struct ForgetHost: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "forget-host",
+            abstract: "Forget the SSH host key trusted for HOST, so the next connection trusts its current key.",
+            discussion: "Use it after the server's host key changed on purpose (check the new fingerprint with the server's owner first).")
+
+        @OptionGroup var options: ClientOptions
+        @OptionGroup var deployment: DeploymentNameArgument
+        @Argument(help: "The host as in the repository URL, e.g. github.com.") var host: String
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let response: ForgetHostResponse = try await options.client().post(
+                "/api/repos/\(deployment.name)/forget-host", body: ForgetHostRequest(host: host))
+            if json { return try printJSON(response) }
+            print(response.removed == 0 ? "\(host) was not trusted for \(deployment.name); nothing to forget"
+                : "forgot \(response.removed) key line(s) of \(host) for \(deployment.name); the next connection trusts its current key")
         }
     }
 

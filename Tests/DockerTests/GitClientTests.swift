@@ -37,41 +37,127 @@ struct GitFixture {
     func remove() { try? FileManager.default.removeItem(atPath: dir) }
 }
 
-@Suite struct GitClientTests {
-    @Test func remoteHeadAndSyncFollowTheBranch() async throws {
-        let fixture = try GitFixture()
-        defer { fixture.remove() }
-        let git = GitClient()
-        let first = try await git.remoteHead(url: fixture.bare, branch: "main")
-        let checkout = fixture.dir + "/checkout"
-        #expect(try await git.sync(url: fixture.bare, branch: "main", directory: checkout) == first)
-        #expect(FileManager.default.fileExists(atPath: checkout + "/a.txt"))
-
-        let second = try fixture.commit("b.txt", "two")
-        #expect(try await git.remoteHead(url: fixture.bare, branch: "main") == second)
-        // Untracked files and a stale index.lock from a crash do not stop an update.
-        FileManager.default.createFile(atPath: checkout + "/junk", contents: Data())
-        FileManager.default.createFile(atPath: checkout + "/.git/index.lock", contents: Data())
-        #expect(try await git.sync(url: fixture.bare, branch: "main", directory: checkout) == second)
-        #expect(!FileManager.default.fileExists(atPath: checkout + "/junk"))
-        #expect(await git.localHead(directory: checkout) == second)
-    }
-
-    @Test func missingBranchIsNamed() async throws {
-        let fixture = try GitFixture()
-        defer { fixture.remove() }
-        await #expect(throws: GitError.branchNotFound(url: fixture.bare, branch: "nope")) {
-            try await GitClient().remoteHead(url: fixture.bare, branch: "nope")
-        }
-    }
-
-    @Test func unreachableRemoteFailsWithoutPrompting() async throws {
-        await #expect(throws: GitError.self) {
-            try await GitClient().remoteHead(url: "/nonexistent/repo.git", branch: "main")
+/// Both executors: the local subprocess and a worker container of the locally built image
+/// (scripts/build-git-image.sh; `STEVEDORE_GIT_IMAGE` overrides).
+enum Executors {
+    static let image = ProcessInfo.processInfo.environment["STEVEDORE_GIT_IMAGE"] ?? "stevedore/git:latest"
+    static func make(_ mode: GitMode) -> any GitExecutor {
+        switch mode {
+        case .local: LocalGitExecutor()
+        case .worker: GitWorkerExecutor(docker: DockerEngine(), image: image, extraLabels: ["com.stevedore.test": "git-client"])
         }
     }
 }
 
-extension GitError: Equatable {
-    public static func == (a: GitError, b: GitError) -> Bool { a.description == b.description }
+@Suite struct GitClientTests {
+    func access(_ fixture: GitFixture) throws -> GitAccess {
+        let ssh = fixture.dir + "/ssh"
+        try FileManager.default.createDirectory(atPath: ssh, withIntermediateDirectories: true)
+        return GitAccess(deployment: "gitclient", agentDirectory: nil, sshDirectory: ssh)
+    }
+
+    @Test(arguments: GitMode.allCases)
+    func remoteHeadCloneAndUpdateFollowTheBranch(mode: GitMode) async throws {
+        let fixture = try GitFixture()
+        defer { fixture.remove() }
+        let git = GitClient(executor: Executors.make(mode), timeout: .seconds(120))
+        let access = try access(fixture)
+        let first = try await git.remoteHead(url: fixture.bare, branch: "main", access: access)
+        let checkout = fixture.dir + "/checkout"
+        #expect(try await git.clone(url: fixture.bare, branch: "main", into: checkout, access: access) == first)
+        #expect(FileManager.default.fileExists(atPath: checkout + "/a.txt"))
+        #expect(git.localHead(directory: checkout) == first)
+        // No temporary clone directory is left next to the checkout.
+        let siblings = try FileManager.default.contentsOfDirectory(atPath: fixture.dir)
+        #expect(!siblings.contains { $0.hasPrefix("checkout.clone-") }, "\(siblings)")
+
+        let second = try fixture.commit("b.txt", "two")
+        #expect(try await git.remoteHead(url: fixture.bare, branch: "main", access: access) == second)
+        #expect(git.localHead(directory: checkout) == first, "a check must not touch the checkout")
+        // Untracked files go with clean, stay without it.
+        FileManager.default.createFile(atPath: checkout + "/junk", contents: Data())
+        #expect(try await git.update(url: fixture.bare, branch: "main", directory: checkout, clean: false, access: access) == second)
+        #expect(FileManager.default.fileExists(atPath: checkout + "/junk"))
+        let third = try fixture.commit("c.txt", "three")
+        #expect(try await git.update(url: fixture.bare, branch: "main", directory: checkout, clean: true, access: access) == third)
+        #expect(!FileManager.default.fileExists(atPath: checkout + "/junk"))
+        #expect(git.localHead(directory: checkout) == third)
+        // Restore goes back without the network; the file of the later commit is gone.
+        #expect(try await git.restore(commit: first, directory: checkout, clean: true, access: access) == first)
+        #expect(!FileManager.default.fileExists(atPath: checkout + "/c.txt"))
+        #expect(git.localHead(directory: checkout) == first)
+    }
+
+    @Test(arguments: GitMode.allCases)
+    func shallowFetchCheckSeesTheSameCommit(mode: GitMode) async throws {
+        let fixture = try GitFixture()
+        defer { fixture.remove() }
+        let head = try fixture.commit("b.txt", "two")
+        let git = GitClient(executor: Executors.make(mode), timeout: .seconds(120), checkMethod: .shallowFetch)
+        #expect(try await git.remoteHead(url: "file://" + fixture.bare, branch: "main", access: try access(fixture)) == head)
+    }
+
+    @Test(arguments: GitMode.allCases)
+    func missingBranchIsNamed(mode: GitMode) async throws {
+        let fixture = try GitFixture()
+        defer { fixture.remove() }
+        let git = GitClient(executor: Executors.make(mode), timeout: .seconds(120))
+        let access = try access(fixture)
+        await #expect(throws: GitError.branchNotFound(url: fixture.bare, branch: "nope")) {
+            try await git.remoteHead(url: fixture.bare, branch: "nope", access: access)
+        }
+        await #expect(throws: GitError.branchNotFound(url: fixture.bare, branch: "nope")) {
+            try await git.clone(url: fixture.bare, branch: "nope", into: fixture.dir + "/c", access: access)
+        }
+        #expect(!FileManager.default.fileExists(atPath: fixture.dir + "/c"))
+    }
+
+    @Test(arguments: GitMode.allCases)
+    func hostileArgumentsStayArguments(mode: GitMode) async throws {
+        let fixture = try GitFixture()
+        defer { fixture.remove() }
+        let git = GitClient(executor: Executors.make(mode), timeout: .seconds(120))
+        let marker = fixture.dir + "/pwned"
+        // A branch and URL full of shell syntax reach git as plain arguments.
+        await #expect(throws: GitError.self) {
+            try await git.remoteHead(url: "/nonexistent/repo.git; touch \(marker)", branch: "$(touch \(marker))", access: try access(fixture))
+        }
+        #expect(!FileManager.default.fileExists(atPath: marker))
+    }
+
+    @Test func workerTimeoutKillsAndRemovesTheContainer() async throws {
+        let fixture = try GitFixture()
+        defer { fixture.remove() }
+        // A "remote" whose ssh command never answers: GIT_SSH_COMMAND is ours, so use a URL
+        // that makes git wait on a listening socket that never speaks.
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(listener) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) == 0 && getsockname(listener, $0, &length) == 0 }
+        }
+        listen(listener, 8)
+        let port = UInt16(bigEndian: address.sin_port)
+        let executor = GitWorkerExecutor(docker: DockerEngine(), image: Executors.image, extraLabels: ["com.stevedore.test": "timeout-\(port)"])
+        let git = GitClient(executor: executor, timeout: .seconds(3))
+        await #expect(throws: GitError.timedOut(operation: "ls-remote", seconds: 3)) {
+            try await git.remoteHead(url: "ssh://git@127.0.0.1:\(port)/repo.git", branch: "main", access: try access(fixture))
+        }
+        let left = try await DockerEngine().containers(labels: ["com.stevedore.test=timeout-\(port)"])
+        #expect(left.isEmpty, "worker containers left after the timeout: \(left.map(\.names))")
+    }
+
+    @Test func headIsReadFromPackedRefsToo() async throws {
+        let fixture = try GitFixture()
+        defer { fixture.remove() }
+        let head = try fixture.commit("b.txt", "two")
+        #expect(GitHead.read(directory: fixture.work) == head)
+        try fixture.sh("cd \(fixture.work) && git pack-refs --all")
+        #expect(!FileManager.default.fileExists(atPath: fixture.work + "/.git/refs/heads/main"))
+        #expect(GitHead.read(directory: fixture.work) == head)
+        #expect(GitHead.read(directory: fixture.dir) == nil)
+    }
 }

@@ -21,7 +21,8 @@ final class Scenario {
         (try? String(contentsOfFile: root + "/system/admin.key", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
     }
 
-    init(composeV1: Bool = false) throws {
+    /// - Parameter extra: more daemon/CLI environment (e.g. `STEVEDORE_GIT_TIMEOUT`).
+    init(composeV1: Bool = false, environment extra: [String: String] = [:]) throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("stevedore-e2e-\(UUID().uuidString.prefix(8))").path
         name = "e2e-" + UUID().uuidString.prefix(8).lowercased()
         apiPort = try freePort()
@@ -31,7 +32,11 @@ final class Scenario {
         env["STEVEDORE_LISTEN_ADDR"] = "127.0.0.1:\(apiPort)"
         env["STEVEDORE_POLL_INTERVAL"] = "2s"
         env["STEVEDORE_RECONCILE_INTERVAL"] = "2s"
+        // Git runs in worker containers of the locally built image (scripts/build-git-image.sh).
+        env["STEVEDORE_GIT_IMAGE"] = env["STEVEDORE_GIT_IMAGE"] ?? "stevedore/git:latest"
+        env["STEVEDORE_RUNTIME_DIR"] = dir + "/run"
         if composeV1 { env["STEVEDORE_COMPOSE"] = "v1" }
+        env.merge(extra) { _, new in new }
         environment = env
         try FileManager.default.createDirectory(atPath: source + "/www", withIntermediateDirectories: true)
         try """

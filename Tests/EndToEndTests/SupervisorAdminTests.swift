@@ -77,7 +77,7 @@ struct SupervisorAdminTests {
         #expect(valid.contains(poller) && valid.contains("store") && valid.contains("health-watchdog"))
         let cliMissing = try scenario.cli("supervisor", "restart", "nope")
         #expect(cliMissing.status == 1)
-        #expect(cliMissing.stderr.contains("valid paths: store, http"))
+        #expect(cliMissing.stderr.contains("valid paths: store, ssh-agent, http"))
         // Unknown action.
         #expect(try await post(scenario, "/api/supervisor/explode", #"{"path": "store"}"#).0 == 404)
 

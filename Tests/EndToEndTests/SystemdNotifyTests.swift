@@ -87,16 +87,18 @@ struct SystemdNotifyTests {
         let launched = ContinuousClock.now
         let daemon = try Self.startDaemon(scenario, notifySocket: socket.path, extra: [
             "WATCHDOG_USEC": "1000000", "STEVEDORE_LIVENESS_DEADLINE": "4s", "STEVEDORE_FAULT_INJECTION": "1",
-            "GIT_CONFIG_GLOBAL": scenario.dir + "/gitconfig",
+            // Local git mode: git is then a child process of the daemon (in worker mode it runs
+            // in a container, whose environment the daemon writes explicitly).
+            "GIT_CONFIG_GLOBAL": scenario.dir + "/gitconfig", "STEVEDORE_GIT_MODE": "local",
         ])
         defer { if daemon.isRunning { daemon.terminate(); daemon.waitUntilExit() } }
 
         try await waitUntil("READY=1", limit: .seconds(120)) { await recorder.readyCount > 0 }
         // READY means the tree is up: the API answers and every root child runs.
         let states = try await Self.rootChildStates(scenario)
-        #expect(states == ["store": "running", "http": "running", "reaper": "running", "deployments": "running", "health-watchdog": "running"],
+        #expect(states == ["store": "running", "ssh-agent": "running", "http": "running", "reaper": "running", "deployments": "running", "health-watchdog": "running"],
                 "at READY: \(states)")
-        #expect(await recorder.statuses.first?.hasPrefix("ok: 5/5 subsystems running") == true)
+        #expect(await recorder.statuses.first?.hasPrefix("ok: 6/6 subsystems running") == true)
 
         // Cadence: pings keep coming, and never faster than one per WATCHDOG_USEC/2 since the
         // daemon was launched (arrival times would measure our reader, not the sender).

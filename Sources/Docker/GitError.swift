@@ -1,0 +1,55 @@
+/// Errors of Git operations, each naming what failed and what the operator can do.
+public enum GitError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The branch does not exist on the remote.
+    case branchNotFound(url: String, branch: String)
+    /// The server refused the deployment's key (`Permission denied (publickey)`).
+    case permissionDenied(deployment: String, url: String)
+    /// The host's key differs from the one trusted on first use.
+    case hostKeyChanged(deployment: String, host: String)
+    /// The operation did not finish in time; its worker was killed and removed.
+    case timedOut(operation: String, seconds: Int)
+    /// The worker image is not on this host and could not be pulled.
+    case workerImageMissing(image: String, detail: String)
+    /// Any other failure; the message carries the output's tail.
+    case commandFailed(String)
+
+    public var description: String {
+        switch self {
+        case let .branchNotFound(url, branch):
+            return "branch '\(branch)' not found on remote \(url)"
+        case let .permissionDenied(deployment, url):
+            return "permission denied by \(url): the deploy key of '\(deployment)' is not authorised there. Add it as a read-only deploy key (`stevedore repo key \(deployment)` prints it and how)"
+        case let .hostKeyChanged(deployment, host):
+            return "the SSH host key of \(host) has changed since it was first trusted for '\(deployment)' (possible man-in-the-middle). If the change is expected, run `stevedore repo forget-host \(deployment) \(host)`; the next connection trusts the new key"
+        case let .timedOut(operation, seconds):
+            return "git \(operation) timed out after \(seconds) s; the worker was stopped (raise STEVEDORE_GIT_TIMEOUT for slow remotes)"
+        case let .workerImageMissing(image, detail):
+            return "git worker image \(image) is not available (\(detail)): load or pull it (`docker pull \(image)`), choose another with STEVEDORE_GIT_IMAGE, or set STEVEDORE_GIT_MODE=local to run git on the host"
+        case .commandFailed(let message):
+            return message
+        }
+    }
+
+    /// Reads a failed run's output: permission denied, changed host key and missing branch
+    /// get their own cases (matching OpenSSH's and git's messages); anything else is
+    /// ``commandFailed(_:)`` with the output's tail.
+    public static func classify(_ result: GitRunResult, operation: GitScript.Operation, deployment: String) -> GitError {
+        let output = result.output
+        let url = operation.url ?? ""
+        if output.contains("REMOTE HOST IDENTIFICATION HAS CHANGED") || output.contains("Host key verification failed") {
+            return .hostKeyChanged(deployment: deployment, host: GitURL.host(url) ?? url)
+        }
+        if output.contains("Permission denied (publickey") {
+            return .permissionDenied(deployment: deployment, url: url)
+        }
+        if case let .clone(_, branch) = operation, output.contains("Remote branch \(branch) not found") {
+            return .branchNotFound(url: url, branch: branch)
+        }
+        if case let .update(_, branch, _) = operation, output.contains("couldn't find remote ref") {
+            return .branchNotFound(url: url, branch: branch)
+        }
+        let tail = output.split(separator: "\n").suffix(15).joined(separator: "\n")
+        let how = result.exitCode.map { "exit status \($0)" } ?? "killed by a signal"
+        return .commandFailed("git \(operation.arguments[0]) failed (\(how)): \(tail)")
+    }
+}

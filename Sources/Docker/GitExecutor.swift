@@ -1,0 +1,68 @@
+import Foundation
+
+/// How one run of ``GitScript`` ended.
+public struct GitRunResult: Sendable {
+    /// Exit status of the script (`nil`: ended by a signal).
+    public var exitCode: Int?
+    /// Standard output followed by standard error (local mode: interleaved), at most 256 KiB each.
+    public var output: String
+
+    public init(exitCode: Int?, output: String) {
+        self.exitCode = exitCode
+        self.output = output
+    }
+}
+
+/// Runs ``GitScript`` operations for a deployment: in a worker container
+/// (``GitWorkerExecutor``, the default) or as a local subprocess (``LocalGitExecutor``,
+/// `STEVEDORE_GIT_MODE=local`).
+public protocol GitExecutor: Sendable {
+    /// `worker` or `local`, for status and `doctor`.
+    var mode: GitMode { get }
+
+    /// Runs one operation.
+    ///
+    /// - Parameters:
+    ///   - checkout: host path of the working tree the operation works on (for `clone`, an
+    ///     empty directory); `nil` for remote-only operations.
+    ///   - timeout: wall-clock limit; the worker (container or process group) is killed and
+    ///     removed when it passes.
+    /// - Returns: the exit status and output, whatever the status.
+    /// - Throws: ``GitError/timedOut(operation:seconds:)``, ``GitError/workerImageMissing(image:detail:)``,
+    ///   `DockerError`, `CancellationError` (the worker is removed first).
+    func run(_ operation: GitScript.Operation, checkout: String?, access: GitAccess, timeout: Duration) async throws -> GitRunResult
+}
+
+/// Where Git runs (`STEVEDORE_GIT_MODE`).
+public enum GitMode: String, Sendable, CaseIterable {
+    /// A short-lived container per operation (default).
+    case worker
+    /// A local `git` subprocess in its own process group: for hosts without the worker image.
+    case local
+}
+
+/// Runs ``GitScript`` as a local `/bin/sh` (own process group, scrubbed environment, the same
+/// agent socket and ssh files as a worker would get).
+public struct LocalGitExecutor: GitExecutor {
+    private let runner: ProcessRunner
+
+    public init(runner: ProcessRunner = ProcessRunner(killGracePeriod: .seconds(2))) { self.runner = runner }
+
+    public var mode: GitMode { .local }
+
+    public func run(_ operation: GitScript.Operation, checkout: String?, access: GitAccess, timeout: Duration) async throws -> GitRunResult {
+        let environment = ProcessRunner.childEnvironment(extra: [
+            "CHECKOUT": checkout ?? "/nonexistent",
+            "SSH_AUTH_SOCK": access.agentDirectory.map { $0 + "/" + GitAccess.agentSocketName } ?? "",
+            "GIT_SSH_COMMAND": GitAccess.sshCommand(sshDirectory: access.sshDirectory),
+            "GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "/bin/true", "SSH_ASKPASS": "/bin/true", "LC_ALL": "C",
+        ])
+        let command = ["/bin/sh", "-c", GitScript.text, GitScript.name] + operation.arguments
+        do {
+            let result = try await runner.run(command, environment: environment, timeout: timeout)
+            return GitRunResult(exitCode: result.exitCode.map(Int.init), output: result.output)
+        } catch ProcessError.timedOut(_, let limit, _) {
+            throw GitError.timedOut(operation: operation.arguments[0], seconds: Int(limit.components.seconds))
+        }
+    }
+}

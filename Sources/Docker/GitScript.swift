@@ -1,0 +1,96 @@
+/// The one shell script every Git operation runs, in a worker container or (local mode) as a
+/// local `/bin/sh`. The script text is constant; URL, branch and commit arrive as positional
+/// arguments (`"$1"`, `"$2"`) and are never interpolated into shell text. Paths come from the
+/// environment: `CHECKOUT` (the working tree).
+///
+/// Every operation that changes the checkout ends by printing `stevedore-head <commit>`.
+public enum GitScript {
+    /// An operation of the script and its arguments.
+    public enum Operation: Sendable, Equatable {
+        /// `git ls-remote URL refs/heads/BRANCH`.
+        case lsRemote(url: String, branch: String)
+        /// A shallow fetch of the branch into a throw-away repository (`fetch --depth 1`),
+        /// printing the fetched commit: the alternative remote check.
+        case shallowFetch(url: String, branch: String)
+        /// `git clone --single-branch --branch BRANCH URL $CHECKOUT` (an empty directory).
+        case clone(url: String, branch: String)
+        /// fetch, `reset --hard` to the fetched commit, `clean -fd` when `clean`.
+        case update(url: String, branch: String, clean: Bool)
+        /// `reset --hard COMMIT` (+ `clean -fd` when `clean`): puts back the recorded commit
+        /// after an interrupted update. No network.
+        case restore(commit: String, clean: Bool)
+
+        /// The script's argument vector.
+        public var arguments: [String] {
+            switch self {
+            case let .lsRemote(url, branch): ["ls-remote", url, branch]
+            case let .shallowFetch(url, branch): ["shallow-fetch", url, branch]
+            case let .clone(url, branch): ["clone", url, branch]
+            case let .update(url, branch, clean): ["update", url, branch, clean ? "clean" : "no-clean"]
+            case let .restore(commit, clean): ["restore", commit, clean ? "clean" : "no-clean"]
+            }
+        }
+
+        /// The remote URL the operation talks to, if any.
+        public var url: String? {
+            switch self {
+            case .lsRemote(let url, _), .shallowFetch(let url, _), .clone(let url, _), .update(let url, _, _): url
+            case .restore: nil
+            }
+        }
+
+        /// Whether the operation writes to the checkout.
+        public var changesCheckout: Bool {
+            switch self {
+            case .lsRemote, .shallowFetch: false
+            case .clone, .update, .restore: true
+            }
+        }
+    }
+
+    /// `$0` of the script (shows in `ps` and in error messages).
+    public static let name = "stevedore-git"
+
+    /// The script. `safe.directory=*`: the checkout may be owned by another uid than the
+    /// worker's; `--no-tags`: only the branch is needed.
+    public static let text = #"""
+    set -eu
+    op=$1; shift
+    g() { git -c safe.directory='*' -c advice.detachedHead=false -c core.askPass=true -c credential.helper= "$@"; }
+    head() { echo "stevedore-head $(g -C "$CHECKOUT" rev-parse HEAD)"; }
+    case "$op" in
+      ls-remote)
+        exec git -c core.askPass=true ls-remote -- "$1" "refs/heads/$2" ;;
+      shallow-fetch)
+        tmp=$(mktemp -d)
+        g init -q "$tmp"
+        g -C "$tmp" fetch --quiet --no-tags --depth 1 -- "$1" "refs/heads/$2"
+        echo "stevedore-head $(g -C "$tmp" rev-parse FETCH_HEAD)"
+        rm -rf "$tmp" ;;
+      clone)
+        g clone --quiet --no-tags --single-branch --branch "$2" -- "$1" "$CHECKOUT"
+        head ;;
+      update)
+        g -C "$CHECKOUT" remote set-url origin -- "$1"
+        g -C "$CHECKOUT" fetch --quiet --prune --no-tags origin -- "+refs/heads/$2:refs/remotes/origin/$2"
+        g -C "$CHECKOUT" reset --quiet --hard "refs/remotes/origin/$2"
+        if [ "$3" = clean ]; then g -C "$CHECKOUT" clean -fdq; fi
+        head ;;
+      restore)
+        g -C "$CHECKOUT" reset --quiet --hard "$1"
+        if [ "$2" = clean ]; then g -C "$CHECKOUT" clean -fdq; fi
+        head ;;
+      *)
+        echo "stevedore-git: unknown operation '$op'" >&2; exit 64 ;;
+    esac
+    """#
+
+    /// The commit from a `stevedore-head <commit>` line of `output`, if any.
+    public static func reportedHead(in output: String) -> String? {
+        for line in output.split(separator: "\n").reversed() where line.hasPrefix("stevedore-head ") {
+            let commit = line.dropFirst("stevedore-head ".count).trimmingCharacters(in: .whitespaces)
+            if !commit.isEmpty { return commit }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,42 @@
+import Docker
+import Foundation
+
+extension DeploymentEngine {
+    /// Removes a deployment (its subtree must already be stopped, ``DaemonTree/removeDeployment(_:)``):
+    /// brings its containers down unless `keepContainers`, then deletes its record, status,
+    /// parameters and deploy key in one transaction, closes its agent socket and deletes its
+    /// checkout and ssh files. `data/` and `logs/` are kept (user data is never deleted
+    /// implicitly). If `compose down` fails nothing is deleted and the error is thrown.
+    ///
+    /// - Throws: ``ServiceError/unknownDeployment(_:)``, `ProcessError` of `compose down`.
+    public func remove(_ name: String, keepContainers: Bool) async throws -> RemoveRepositoryResponse {
+        _ = try await deployment(name)
+        return try await locks.withLock(name) {
+            if !keepContainers {
+                if let project = try? await self.composeProject(name) {
+                    try await self.compose.down(project)
+                } else {
+                    try await self.compose.down(projectName: Self.projectName(name))
+                }
+            }
+            try await self.store.removeDeployment(name)
+            await self.agents?.stop(name)
+            var deleted: [String] = []
+            let fm = FileManager.default
+            GitClient.removeInterruptedClones(of: self.root.repo(name))
+            for path in [self.root.repo(name), self.root.ssh(name), self.root.syncMarker(name)] where fm.fileExists(atPath: path) {
+                do {
+                    try fm.removeItem(atPath: path)
+                    deleted.append(path)
+                } catch {
+                    self.logger.warning("cannot delete", metadata: ["path": "\(path)", "error": "\(error)"])
+                }
+            }
+            let kept = [self.root.data(name), self.root.logs(name)].filter { fm.fileExists(atPath: $0) }
+            try? await self.store.recordEvent(deployment: nil, kind: "repo-remove",
+                                              message: "removed \(name) (containers \(keepContainers ? "kept" : "removed"))")
+            self.logger.notice("deployment removed", metadata: ["deployment": "\(name)", "containers": "\(keepContainers ? "kept" : "removed")"])
+            return RemoveRepositoryResponse(deployment: name, containers: keepContainers ? "kept" : "removed", deleted: deleted, kept: kept)
+        }
+    }
+}

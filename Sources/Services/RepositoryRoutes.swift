@@ -1,0 +1,88 @@
+import Docker
+import Foundation
+import Hummingbird
+import Store
+
+/// Repository routes (docs/API.md): `GET/POST /api/repos`, `GET /api/repos/NAME/key`,
+/// `DELETE /api/repos/NAME`, `POST /api/repos/NAME/forget-host`,
+/// `GET /api/deployments/NAME/check`.
+extension AdminAPI {
+    func addRepositoryRoutes(to api: RouterGroup<BasicRequestContext>) {
+        api.get("repos") { _, _ in try json(try await engine.store.deployments()) }
+        api.post("repos") { request, _ in
+            let body = try await decodeBody(AddRepositoryRequest.self, request)
+            return try json(try await addRepository(body), status: .created)
+        }
+        api.get("repos/:name/key") { _, context in
+            try json(try await deployKey(try self.name(context)))
+        }
+        api.delete("repos/:name") { request, context in
+            let name = try self.name(context)
+            let keep = try Validation.flag(request.uri.queryParameters.get("keep_containers").map { String($0) }, name: "keep_containers")
+            return try json(try await removeRepository(name, keepContainers: keep))
+        }
+        api.post("repos/:name/forget-host") { request, context in
+            let name = try self.name(context)
+            let body = try await decodeBody(ForgetHostRequest.self, request)
+            let removed = try await engine.forgetHost(name, host: body.host)
+            return try json(ForgetHostResponse(deployment: name, host: body.host, removed: removed))
+        }
+        api.get("deployments/:name/check") { _, context in
+            try json(try await engine.check(try self.name(context)))
+        }
+    }
+
+    /// Validates and registers a repository with a new Ed25519 deploy key (stored in the same
+    /// transaction), serves its agent socket and starts its subtree.
+    func addRepository(_ body: AddRepositoryRequest) async throws -> AddRepositoryResponse {
+        try Validation.deploymentName(body.name)
+        try Validation.repositoryURL(body.url)
+        let branch = body.branch ?? "main"
+        try Validation.branch(branch)
+        let interval = try body.pollInterval.map {
+            try Validation.durationSeconds($0, name: "poll interval", minimum: 1)
+        } ?? defaultPollIntervalSeconds
+        let record = DeploymentRecord(name: body.name, url: body.url, branch: branch, enabled: true,
+                                      pollIntervalSeconds: interval, createdAt: Date().timeIntervalSince1970,
+                                      clean: !(body.noClean ?? false))
+        let key = DeployKey.generate()
+        let publicKey = key.openSSHPublicKey(comment: "stevedore:\(body.name)")
+        let keyRecord = DeployKeyRecord(deployment: body.name, keyType: DeployKey.keyType, privateSeed: key.seed,
+                                        publicKey: publicKey, createdAt: record.createdAt)
+        guard try await engine.store.addDeployment(record, deployKey: keyRecord) else { throw ServiceError.deploymentExists(body.name) }
+        try? await engine.store.recordEvent(deployment: body.name, kind: "repo-add", message: "added \(body.url) (\(branch))")
+        if let agents = engine.agents, await tree.isRunning(SSHAgentWorker.id) {
+            do {
+                try await agents.serve(body.name, key: key)
+            } catch {
+                logger.warning("agent socket not served yet; the ssh-agent child retries", metadata: ["deployment": "\(body.name)", "error": "\(error)"])
+            }
+        }
+        try await tree.addDeployment(body.name)
+        return AddRepositoryResponse(deployment: record, deployKey: DeployKeyResponse(
+            deployment: body.name, publicKey: publicKey, github: GitHubHints.hint(url: body.url, name: body.name, publicKey: publicKey)))
+    }
+
+    /// The public half of a deployment's deploy key, with GitHub hints.
+    ///
+    /// - Throws: ``ServiceError/unknownDeployment(_:)``, ``ServiceError/noDeployKey(_:)``.
+    func deployKey(_ name: String) async throws -> DeployKeyResponse {
+        let record = try await engine.deployment(name)
+        guard let key = try await engine.store.deployKey(of: name) else { throw ServiceError.noDeployKey(name) }
+        return DeployKeyResponse(deployment: name, publicKey: key.publicKey,
+                                 github: GitHubHints.hint(url: record.url, name: name, publicKey: key.publicKey))
+    }
+
+    /// Stops the deployment's subtree, then removes it (``DeploymentEngine/remove(_:keepContainers:)``).
+    /// If the removal fails, the subtree is started again.
+    func removeRepository(_ name: String, keepContainers: Bool) async throws -> RemoveRepositoryResponse {
+        _ = try await engine.deployment(name)
+        try await tree.removeDeployment(name)
+        do {
+            return try await engine.remove(name, keepContainers: keepContainers)
+        } catch {
+            if (try? await engine.store.deployment(named: name)) != nil { try? await tree.addDeployment(name) }
+            throw error
+        }
+    }
+}

@@ -1,0 +1,43 @@
+import Logging
+import Store
+import Supervision
+
+/// The `ssh-agent` child: serves every deployment's agent socket (``SSHAgents``) from the
+/// keys in the encrypted store, and re-reads the store every few seconds so sockets follow
+/// `repo add`/`repo remove` even if a direct notification was missed. When it stops (or is
+/// restarted) every socket closes and every key leaves its memory; the next start serves them
+/// again. It runs in-process: its work is a few hundred bytes per request on SwiftNIO's event
+/// loops, and a fault in it (a thrown error, a hang) is repaired by its supervisor like any
+/// other worker's.
+public enum SSHAgentWorker {
+    /// The child's id.
+    public static let id = "ssh-agent"
+
+    /// The child spec (permanent worker).
+    public static func spec(agents: SSHAgents, store: StateStore, timing: WorkerTiming = WorkerTiming(), logger: Logger) -> ChildSpec {
+        .worker(id, liveness: timing.livenessDeadline) { context in
+            do {
+                var reported = ""
+                while !Task.isCancelled {
+                    let records = try await store.deployKeys()
+                    let failures = await agents.reconcile(with: records)
+                    for (name, error) in failures {
+                        logger.error("cannot serve the agent socket", metadata: ["deployment": "\(name)", "error": "\(error)"])
+                    }
+                    context.setDegraded(failures.isEmpty ? nil : "cannot serve: " + failures.map { "\($0.0) (\($0.1))" }.joined(separator: "; "))
+                    let status = "\(await agents.served.count) socket(s) in \(agents.directory)"
+                    if status != reported {
+                        context.setStatus(status)
+                        reported = status
+                    }
+                    context.heartbeat()
+                    try await Task.sleep(for: min(.seconds(5), timing.heartbeatInterval))
+                }
+            } catch {
+                await agents.stopAll()
+                throw error
+            }
+            await agents.stopAll()
+        }
+    }
+}
