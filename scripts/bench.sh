@@ -6,6 +6,8 @@
 #                                  the new version answering (poll interval 2 s); real engine
 #   scripts/bench.sh supervision   restart latencies: 10,000 in-process crashes, and 200
 #                                  SIGKILLs of a process-isolated C child until its READY=1
+#   scripts/bench.sh git           cost of one check of an unchanged remote over SSH (ls-remote
+#                                  vs shallow fetch; worker container vs local), agent memory
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,7 +20,10 @@ if [ "${1:-}" = "supervision" ]; then
   "$(swift build -c release --show-bin-path)/SupervisionBenchmarks" "$child/notify-child"
   exit 0
 fi
-[ $# -eq 0 ] || { echo "usage: scripts/bench.sh [supervision]" >&2; exit 2; }
+if [ "${1:-}" = "git" ]; then
+  exec bash scripts/bench-git.sh
+fi
+[ $# -eq 0 ] || { echo "usage: scripts/bench.sh [supervision|git]" >&2; exit 2; }
 bash scripts/setup.sh >/dev/null
 swift build --product stevedore >/dev/null 2>&1 || { echo "build failed: run swift build" >&2; exit 1; }
 bin="$(swift build --show-bin-path)/stevedore"

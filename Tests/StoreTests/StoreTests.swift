@@ -171,3 +171,32 @@ func randomKey() -> [UInt8] { (0..<32).map { _ in UInt8.random(in: 0...255) } }
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["secret"])
     }
 }
+
+@Suite struct DeployKeyStoreTests {
+    @Test func keyIsStoredWithItsDeploymentAndGoesWithIt() async throws {
+        let dir = TempDir()
+        let key = randomKey()
+        let path = dir.path + "/stevedore.db"
+        let seed = randomKey()
+        let record = DeploymentRecord(name: "app", url: "git@github.com:o/r.git", branch: "main", pollIntervalSeconds: 60, createdAt: 1, clean: false)
+        let deployKey = DeployKeyRecord(deployment: "app", keyType: "ssh-ed25519", privateSeed: seed, publicKey: "ssh-ed25519 AAAA stevedore:app", createdAt: 1)
+        do {
+            let store = try StateStore(path: path, key: key)
+            #expect(try await store.addDeployment(record, deployKey: deployKey))
+            // A duplicate name changes nothing, the key included.
+            var other = deployKey
+            other.privateSeed = randomKey()
+            #expect(try await store.addDeployment(record, deployKey: other) == false)
+        }
+        let store = try StateStore(path: path, key: key)
+        #expect(try await store.deployKey(of: "app") == deployKey)
+        #expect(try await store.deployKeys().map(\.deployment) == ["app"])
+        #expect(try await store.deployment(named: "app")?.clean == false)
+        // The seed is not in the file in the clear (SQLCipher encrypts every page).
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        #expect(bytes.range(of: Data(seed)) == nil)
+        #expect(try await store.removeDeployment("app"))
+        #expect(try await store.deployKey(of: "app") == nil)
+        #expect(try await store.deployKeys().isEmpty)
+    }
+}

@@ -1,0 +1,42 @@
+import Testing
+@testable import Services
+
+@Suite struct GitHubHintsTests {
+    @Test(arguments: [
+        "git@github.com:o/r.git", "git@github.com:o/r", "ssh://git@github.com/o/r", "ssh://git@github.com/o/r.git",
+        "https://github.com/o/r", "https://github.com/o/r.git", "https://github.com/o/r/",
+    ])
+    func githubURLsGiveTheRepository(url: String) {
+        #expect(GitHubHints.repository(url) == "o/r")
+    }
+
+    @Test(arguments: ["git@gitlab.com:o/r.git", "https://github.com/o", "https://github.com/o/r/tree/main", "/srv/r.git",
+                      "ssh://git@github.com.evil.example/o/r", "https://notgithub.com/o/r"])
+    func otherURLsGiveNone(url: String) {
+        #expect(GitHubHints.repository(url) == nil)
+    }
+
+    @Test func hintUsesTypedReadOnlyField() throws {
+        let hint = try #require(GitHubHints.hint(url: "git@github.com:me/app.git", name: "app", publicKey: "ssh-ed25519 AAAAC3 stevedore:app"))
+        #expect(hint.settingsURL == "https://github.com/me/app/settings/keys/new")
+        #expect(hint.ghCommand == "gh api -X POST repos/me/app/keys -f title=stevedore:app -f key='ssh-ed25519 AAAAC3 stevedore:app' -F read_only=true")
+        #expect(!hint.ghCommand.contains("-f read_only"))
+    }
+
+    @Test func gitSettingsAreValidated() throws {
+        let defaults = try DaemonConfiguration(environment: [:])
+        #expect(defaults.gitMode == .worker)
+        #expect(defaults.gitImage == "alpine/git:latest")
+        #expect(defaults.gitTimeoutSeconds == 300)
+        #expect(defaults.runtimeDirectory == "/run/stevedore")
+        #expect(try DaemonConfiguration(environment: ["RUNTIME_DIRECTORY": "/run/stevedore"]).runtimeDirectory == "/run/stevedore")
+        #expect(try DaemonConfiguration(environment: ["STEVEDORE_GIT_MODE": "local"]).gitMode == .local)
+        #expect(throws: ServiceError.self) { try DaemonConfiguration(environment: ["STEVEDORE_GIT_MODE": "docker"]) }
+        #expect(throws: ServiceError.self) { try DaemonConfiguration(environment: ["STEVEDORE_GIT_TIMEOUT": "1s"]) }
+        #expect(throws: ServiceError.self) { try DaemonConfiguration(environment: ["STEVEDORE_GIT_CHECK": "fetch"]) }
+        #expect(throws: ServiceError.self) { try DaemonConfiguration(environment: ["STEVEDORE_RUNTIME_DIR": "run"]) }
+        #expect(throws: ServiceError.self) { try DaemonConfiguration(environment: ["STEVEDORE_GIT_IMAGE": "--privileged"]) }
+        // Clients ignore daemon-only settings, so a typo there does not break `stevedore status`.
+        #expect(try DaemonConfiguration.forClient(environment: ["STEVEDORE_GIT_MODE": "docker"]).gitMode == .worker)
+    }
+}
