@@ -21,6 +21,20 @@ public struct Daemon {
         self.logger = logger
     }
 
+    /// Gives every deployment registered before deploy keys existed (schema 1) a key of its
+    /// own, so that `repo key` and SSH URLs work for it too.
+    static func ensureDeployKeys(store: StateStore, logger: Logger) async throws {
+        let keyed = Set(try await store.deployKeys().map(\.deployment))
+        for record in try await store.deployments() where !keyed.contains(record.name) {
+            let key = DeployKey.generate()
+            let publicKey = key.openSSHPublicKey(comment: "stevedore:\(record.name)")
+            try await store.setDeployKey(DeployKeyRecord(deployment: record.name, keyType: DeployKey.keyType, privateSeed: key.seed,
+                                                         publicKey: publicKey, createdAt: Date().timeIntervalSince1970))
+            logger.notice("generated a deploy key for a deployment that had none; see `stevedore repo key \(record.name)`",
+                          metadata: ["deployment": "\(record.name)"])
+        }
+    }
+
     /// Runs the daemon.
     ///
     /// - Throws: ``ServiceError/rootLocked(root:pid:)`` if another daemon runs on the root,
@@ -73,6 +87,7 @@ public struct Daemon {
         logger.info("git mode", metadata: ["mode": "\(configuration.gitMode.rawValue)", "image": "\(configuration.gitImage)",
                                           "runtime_dir": "\(configuration.runtimeDirectory)"])
         let git = GitClient(executor: executor, timeout: .seconds(configuration.gitTimeoutSeconds), checkMethod: configuration.gitCheckMethod)
+        try await Self.ensureDeployKeys(store: store, logger: logger)
         let agents = SSHAgents(runtimeDirectory: configuration.runtimeDirectory)
         let engine = DeploymentEngine(root: root, store: store, docker: docker, compose: ComposeRunner(flavor: flavor), git: git,
                                       agents: agents, logger: logger)
