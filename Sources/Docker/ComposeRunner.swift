@@ -31,6 +31,12 @@ public struct ComposeFlavor: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String { "\(command.joined(separator: " ")) \(version)" }
+
+    /// A flavor with a known command and version (detection: ``ComposeRunner/detect(preferV1:)``).
+    public init(command: [String], version: String) {
+        self.command = command
+        self.version = version
+    }
 }
 
 /// One deployment as Compose sees it.

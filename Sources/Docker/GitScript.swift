@@ -62,11 +62,11 @@ public enum GitScript {
       ls-remote)
         exec git -c core.askPass=true ls-remote -- "$1" "refs/heads/$2" ;;
       shallow-fetch)
-        tmp=$(mktemp -d)
+        tmp=$(mktemp -d "${TMPDIR:-/tmp}/stevedore-git.XXXXXX")
+        trap 'rm -rf "$tmp"' EXIT
         g init -q "$tmp"
         g -C "$tmp" fetch --quiet --no-tags --depth 1 -- "$1" "refs/heads/$2"
-        echo "stevedore-head $(g -C "$tmp" rev-parse FETCH_HEAD)"
-        rm -rf "$tmp" ;;
+        echo "stevedore-head $(g -C "$tmp" rev-parse FETCH_HEAD)" ;;
       clone)
         g clone --quiet --no-tags --single-branch --branch "$2" -- "$1" "$CHECKOUT"
         head ;;

@@ -73,6 +73,8 @@ public struct Daemon {
         let executor: any GitExecutor
         switch configuration.gitMode {
         case .local:
+            let killed = LocalGitExecutor.killLeftovers(root: root.path)
+            if !killed.isEmpty { logger.notice("killed leftover local git runs", metadata: ["process_groups": "\(killed)"]) }
             executor = LocalGitExecutor()
         case .worker:
             let workers = GitWorkerExecutor(docker: docker, image: configuration.gitImage, extraLabels: ["com.stevedore.root": root.path])

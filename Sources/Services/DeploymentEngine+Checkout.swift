@@ -29,7 +29,7 @@ extension DeploymentEngine {
             if await agents.isServing(name) {
                 agentDirectory = agents.agentDirectory(for: name)
             } else if GitURL.usesSSH(record.url) {
-                throw ServiceError.agentUnavailable(name)
+                throw ServiceError.agentUnavailable(name, reason: await agents.failure(name))
             }
         }
         return GitAccess(deployment: name, agentDirectory: agentDirectory, sshDirectory: sshDirectory)

@@ -5,8 +5,8 @@ extension DeploymentEngine {
     /// Removes a deployment (its subtree must already be stopped, ``DaemonTree/removeDeployment(_:)``):
     /// brings its containers down unless `keepContainers`, then deletes its record, status,
     /// parameters and deploy key in one transaction, closes its agent socket and deletes its
-    /// checkout and ssh files. `data/` and `logs/` are kept (user data is never deleted
-    /// implicitly). If `compose down` fails nothing is deleted and the error is thrown.
+    /// checkout and ssh files. `data/` and `logs/` are kept unless empty (user data is never
+    /// deleted implicitly). If `compose down` fails nothing is deleted and the error is thrown.
     ///
     /// - Throws: ``ServiceError/unknownDeployment(_:)``, `ProcessError` of `compose down`.
     public func remove(_ name: String, keepContainers: Bool) async throws -> RemoveRepositoryResponse {
@@ -31,6 +31,12 @@ extension DeploymentEngine {
                 } catch {
                     self.logger.warning("cannot delete", metadata: ["path": "\(path)", "error": "\(error)"])
                 }
+            }
+            // Empty data/logs directories (and then the deployment's directory) go too; anything
+            // with content stays.
+            for path in [self.root.data(name), self.root.logs(name), self.root.deployment(name)]
+            where (try? fm.contentsOfDirectory(atPath: path))?.isEmpty == true {
+                try? fm.removeItem(atPath: path)
             }
             let kept = [self.root.data(name), self.root.logs(name)].filter { fm.fileExists(atPath: $0) }
             try? await self.store.recordEvent(deployment: nil, kind: "repo-remove",

@@ -34,6 +34,13 @@ public final class DeploymentEngine: Sendable {
         self.logger = logger
     }
 
+    /// Records `error` as the deployment's last error, unless the work was cancelled (a
+    /// shutdown or a supervisor restart is not a fault of the deployment).
+    func recordFailure(_ name: String, _ what: String, _ error: any Error) async {
+        if error is CancellationError || Task.isCancelled { return }
+        try? await store.recordError(name, "\(what): \(error)")
+    }
+
     /// Compose project name of a deployment: `stevedore-<name>`.
     public static func projectName(_ name: String) -> String { "stevedore-\(name)" }
 
@@ -55,7 +62,7 @@ public final class DeploymentEngine: Sendable {
             try await store.recordCheck(name, remoteCommit: commit)
             return commit
         } catch {
-            try? await store.recordError(name, "check: \(error)")
+            await recordFailure(name, "check", error)
             throw error
         }
     }
@@ -78,7 +85,7 @@ public final class DeploymentEngine: Sendable {
             logger.info("synced", metadata: ["deployment": "\(record.name)", "commit": "\(commit)"])
             return commit
         } catch {
-            try? await store.recordError(record.name, "sync: \(error)")
+            await recordFailure(record.name, "sync", error)
             throw error
         }
     }
@@ -108,7 +115,7 @@ public final class DeploymentEngine: Sendable {
             logger.info("deployed", metadata: ["deployment": "\(name)", "commit": "\(commit)"])
             return commit
         } catch {
-            try? await store.recordError(name, "deploy: \(error)")
+            await recordFailure(name, "deploy", error)
             throw error
         }
     }

@@ -7,12 +7,13 @@ public enum GitHubHints {
     /// `https://github.com/o/r(.git)`; `nil` for anything else.
     public static func repository(_ url: String) -> String? {
         var path: Substring
-        if url.hasPrefix("git@github.com:") {
+        // Host names are case-insensitive (RFC 4343); the path keeps its case.
+        if url.lowercased().hasPrefix("git@github.com:") {
             path = url.dropFirst("git@github.com:".count)
         } else if let range = url.range(of: "://") {
             var rest = url[range.upperBound...]
             if let at = rest.firstIndex(of: "@"), let slash = rest.firstIndex(of: "/"), at < slash { rest = rest[rest.index(after: at)...] }
-            for host in ["github.com/", "www.github.com/", "github.com:22/"] where rest.hasPrefix(host) {
+            for host in ["github.com/", "www.github.com/", "github.com:22/"] where rest.lowercased().hasPrefix(host) {
                 path = rest.dropFirst(host.count)
                 return clean(path)
             }
@@ -22,6 +23,9 @@ public enum GitHubHints {
         }
         return clean(path)
     }
+
+    /// Whether `url` reaches GitHub over HTTPS (where a deploy key is not used).
+    static func isHTTPS(_ url: String) -> Bool { url.lowercased().hasPrefix("https://") || url.lowercased().hasPrefix("http://") }
 
     private static func clean(_ path: Substring) -> String? {
         var path = path
@@ -40,6 +44,7 @@ public enum GitHubHints {
         guard let repository = repository(url) else { return nil }
         let title = "stevedore:\(name)"
         let command = "gh api -X POST repos/\(repository)/keys -f title=\(GitAccess.shellQuoted(title)) -f key=\(GitAccess.shellQuoted(publicKey)) -F read_only=true"
-        return GitHubDeployKeyHint(repository: repository, settingsURL: "https://github.com/\(repository)/settings/keys/new", ghCommand: command)
+        return GitHubDeployKeyHint(repository: repository, settingsURL: "https://github.com/\(repository)/settings/keys/new", ghCommand: command,
+                                   sshURL: isHTTPS(url) ? "git@github.com:\(repository).git" : nil)
     }
 }

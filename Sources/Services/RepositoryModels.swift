@@ -24,6 +24,14 @@ public struct GitHubDeployKeyHint: Codable, Sendable, Equatable {
     /// (`-F`: a typed field, so `read_only` is the boolean `true`; `-f` would send the string
     /// "true" and GitHub would make the key writable).
     public var ghCommand: String
+    /// For an `https://` URL: the SSH URL to use instead (a deploy key works over SSH only).
+    public var sshURL: String?
+
+    // Spelled so that the API coders' snake_case conversion round-trips (`settings_url` ↔
+    // `settingsUrl`); `settingsURL` would encode fine but never decode.
+    enum CodingKeys: String, CodingKey {
+        case repository, settingsURL = "settingsUrl", ghCommand, sshURL = "sshUrl"
+    }
 }
 
 /// `POST /api/repos`: the registered deployment and its deploy key.

@@ -45,6 +45,11 @@ extension AdminAPI {
         let record = DeploymentRecord(name: body.name, url: body.url, branch: branch, enabled: true,
                                       pollIntervalSeconds: interval, createdAt: Date().timeIntervalSince1970,
                                       clean: !(body.noClean ?? false))
+        if let agents = engine.agents, agents.socketPath(for: body.name).utf8.count > SSHAgents.maximumSocketPathBytes {
+            throw ServiceError.invalidSetting(
+                name: "deployment name", value: body.name,
+                allowed: "a shorter name: its agent socket \(agents.socketPath(for: body.name)) would exceed the \(SSHAgents.maximumSocketPathBytes)-byte limit of unix socket paths (or a shorter STEVEDORE_RUNTIME_DIR)")
+        }
         let key = DeployKey.generate()
         let publicKey = key.openSSHPublicKey(comment: "stevedore:\(body.name)")
         let keyRecord = DeployKeyRecord(deployment: body.name, keyType: DeployKey.keyType, privateSeed: key.seed,

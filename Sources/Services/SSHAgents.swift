@@ -11,6 +11,16 @@ public actor SSHAgents {
     /// `<runtime dir>/agents`.
     public nonisolated let directory: String
     private var servers: [String: SSHAgentServer] = [:]
+    private var failures: [String: String] = [:]
+
+    /// Longest socket path a `sockaddr_un` holds (108 bytes with the terminating NUL).
+    public static let maximumSocketPathBytes = 107
+
+    /// The socket path of `name`.
+    public nonisolated func socketPath(for name: String) -> String { agentDirectory(for: name) + "/" + GitAccess.agentSocketName }
+
+    /// Why `name`'s socket could not be served last time, if it could not.
+    public func failure(_ name: String) -> String? { failures[name] }
     private let keys = KeyTable()
 
     /// Keys by deployment, read by the socket handlers on NIO's threads.
@@ -44,7 +54,7 @@ public actor SSHAgents {
         chmod(directory, 0o700)
         let keys = self.keys
         let comment = "stevedore:\(name)"
-        servers[name] = try await SSHAgentServer.start(path: agentDirectory(for: name) + "/" + GitAccess.agentSocketName) {
+        servers[name] = try await SSHAgentServer.start(path: socketPath(for: name)) {
             keys.withLock { $0[name] }.map { [(key: $0, comment: comment)] } ?? []
         }
     }
@@ -72,8 +82,10 @@ public actor SSHAgents {
         for record in records {
             do {
                 try await serve(record.deployment, key: try DeployKey(seed: record.privateSeed))
+                self.failures[record.deployment] = nil
             } catch {
                 failures.append((record.deployment, error))
+                self.failures[record.deployment] = String(describing: error)
             }
         }
         return failures

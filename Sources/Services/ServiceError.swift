@@ -28,8 +28,9 @@ public enum ServiceError: Error, Sendable, Equatable, CustomStringConvertible {
     case rootLocked(root: String, pid: Int32?)
     /// The database exists but its key file does not (a generated key would not open it).
     case databaseKeyMissing(database: String, keyFile: String)
-    /// The `ssh-agent` child does not serve this deployment's socket right now.
-    case agentUnavailable(String)
+    /// The `ssh-agent` child does not serve this deployment's socket right now (with the
+    /// reason, when its start failed).
+    case agentUnavailable(String, reason: String?)
     /// A host name that is empty or contains spaces or commas.
     case invalidHost(String)
     /// A file could not be written (the previous content is unchanged).
@@ -39,7 +40,9 @@ public enum ServiceError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .agentUnavailable(let name):
+        case let .agentUnavailable(name, reason?):
+            return "the ssh-agent subsystem cannot serve '\(name)': \(reason)"
+        case .agentUnavailable(let name, nil):
             return "the ssh-agent subsystem is not serving '\(name)' right now, so its deploy key cannot be used; see `stevedore supervisor status` (start it with `stevedore supervisor start ssh-agent` if an operator stopped it)"
         case .invalidHost(let host):
             return "invalid host '\(host)': give the host name as it appears in the repository URL, e.g. github.com or 127.0.0.1"
@@ -52,7 +55,7 @@ public enum ServiceError: Error, Sendable, Equatable, CustomStringConvertible {
         case .invalidBranch(let branch):
             return "invalid branch '\(branch)': a branch name may not be empty, start with '-' or '/', end with '/', '.' or '.lock', or contain spaces, '..', '//', '@{', '~', '^', ':', '?', '*', '[', '\\' or control characters"
         case .invalidURL(let url):
-            return "invalid repository URL '\(url)': give a Git URL (https://…, ssh://…, git@host:path, file://…) or an absolute path, without spaces or control characters and not starting with '-'"
+            return "invalid repository URL '\(url)': give a Git URL (https://…, ssh://…, git@host:path, file:///absolute/path) or an absolute path (without ':'), without spaces or control characters, not starting with '-', and not a `transport::address` form"
         case let .invalidDuration(name, value, allowed):
             return "invalid \(name) '\(value)': \(allowed)"
         case .invalidListenAddress(let value):

@@ -38,6 +38,19 @@ public enum Validation {
         let isURL = url.contains("://")
         let isSCPLike = url.firstIndex(of: ":").map { colon in !url[..<colon].contains("/") } ?? false
         guard isURL || isSCPLike || url.hasPrefix("/") else { throw ServiceError.invalidURL(url) }
+        // git's `<transport>::<address>` forms (remote helpers such as `fd::`, `ext::`) run
+        // programs or read descriptors instead of reaching a server.
+        if let range = url.range(of: "::"), url[..<range.lowerBound].allSatisfy({ $0.isLetter || $0.isNumber || "+.-".contains($0) }),
+           !url.hasPrefix("["), !url[..<range.lowerBound].isEmpty {
+            throw ServiceError.invalidURL(url)
+        }
+        // A local repository is mounted into the git worker: an absolute path without ':'
+        // (Docker's bind syntax separates with ':').
+        if url.hasPrefix("file://") {
+            let path = url.dropFirst("file://".count)
+            guard path.hasPrefix("/"), !path.contains(":") else { throw ServiceError.invalidURL(url) }
+        }
+        if url.hasPrefix("/"), url.contains(":") { throw ServiceError.invalidURL(url) }
     }
 
     /// Parses a duration: a whole number with an optional unit `s`, `m` or `h` (`90`, `30s`,

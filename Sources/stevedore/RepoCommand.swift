@@ -58,6 +58,10 @@ struct RepoCommand: AsyncParsableCommand {
         if let github = key.github {
             print("GitHub: add it at \(github.settingsURL) (leave \"Allow write access\" unticked), or run:")
             print("  \(github.ghCommand)")
+            if let ssh = github.sshURL {
+                print("note: \(url) is HTTPS, where a deploy key is not used; for a private repository")
+                print("  register it with the SSH URL instead: stevedore repo remove \(key.deployment) && stevedore repo add \(key.deployment) \(ssh)")
+            }
         } else if GitURL.usesSSH(url) {
             print("add it to the Git server's deploy keys (or the account's authorized_keys) for \(url)")
         } else {
@@ -97,6 +101,9 @@ struct RepoCommand: AsyncParsableCommand {
                 "/api/repos/\(deployment.name)?keep_containers=\(keepContainers ? "1" : "0")")
             if json { return try printJSON(response) }
             print("removed \(response.deployment): containers \(response.containers); deploy key, parameters and checkout deleted")
+            if keepContainers {
+                print("the containers are no longer managed; remove them later with `docker compose -p stevedore-\(response.deployment) down`")
+            }
             if !response.kept.isEmpty { print("kept: \(response.kept.joined(separator: ", "))") }
         }
     }

@@ -97,6 +97,19 @@ enum Executors {
         #expect(try await git.remoteHead(url: "file://" + fixture.bare, branch: "main", access: try access(fixture)) == head)
     }
 
+    /// A failed shallow-fetch check left its temporary repository behind (local mode).
+    @Test func failedShallowFetchLeavesNoTemporaryRepository() async throws {
+        let fixture = try GitFixture()
+        defer { fixture.remove() }
+        let tmp = fixture.dir + "/tmp"
+        try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
+        let git = GitClient(executor: LocalGitExecutor(extraEnvironment: ["TMPDIR": tmp]), timeout: .seconds(60), checkMethod: .shallowFetch)
+        await #expect(throws: GitError.branchNotFound(url: fixture.bare, branch: "nope")) {
+            try await git.remoteHead(url: fixture.bare, branch: "nope", access: try access(fixture))
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: tmp).isEmpty)
+    }
+
     @Test(arguments: GitMode.allCases)
     func missingBranchIsNamed(mode: GitMode) async throws {
         let fixture = try GitFixture()
@@ -159,5 +172,30 @@ enum Executors {
         #expect(!FileManager.default.fileExists(atPath: fixture.work + "/.git/refs/heads/main"))
         #expect(GitHead.read(directory: fixture.work) == head)
         #expect(GitHead.read(directory: fixture.dir) == nil)
+    }
+}
+
+/// A daemon killed with SIGKILL left its local git runs behind; the next start kills them.
+@Suite struct LocalLeftoverTests {
+    @Test func leftoverLocalRunsOfThisRootAreKilled() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("leftover-\(UUID().uuidString.prefix(8))").path
+        func spawn(root: String) throws -> Process {
+            let process = Process()
+            // Foundation starts the child in a process group of its own, as ProcessRunner does.
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "sleep 300; true", GitScript.name, "ls-remote"]
+            process.environment = ["GIT_SSH_COMMAND": GitAccess.sshCommand(sshDirectory: root + "/deployments/app/ssh"), "PATH": "/usr/bin:/bin"]
+            try process.run()
+            return process
+        }
+        let ours = try spawn(root: root)
+        let other = try spawn(root: root + "-other")
+        defer { if other.isRunning { other.terminate() } }
+        #expect(getpgid(ours.processIdentifier) != getpgrp())
+        let killed = LocalGitExecutor.killLeftovers(root: root)
+        #expect(killed == [ours.processIdentifier])
+        ours.waitUntilExit()
+        #expect(ours.terminationReason == .uncaughtSignal)
+        #expect(other.isRunning, "a run of another state root must not be touched")
     }
 }

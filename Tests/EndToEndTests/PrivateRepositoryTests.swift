@@ -143,6 +143,13 @@ import Testing
         #expect(await httpGet(scenario.apiURL + "/healthz")?.0 == 200)
         #expect(try scenario.node("ssh-agent")?["restarts_total"] as? Int == 0)
 
+        // A name whose agent socket path would not fit a sockaddr_un is refused at `repo add`.
+        let long = String(repeating: "l", count: 63)
+        let tooLong = try scenario.cli("repo", "add", long, "ssh://git@127.0.0.1:1/l.git")
+        #expect(tooLong.status != 0)
+        #expect(tooLong.stderr.contains("107-byte limit"), "\(tooLong.stderr)")
+        #expect(try scenario.cli("repo", "key", long).status != 0)
+
         // remove: the subtree, the socket, the key and the checkout go; --keep-containers is honoured.
         let removed = try scenario.cli("repo", "remove", b, "--json")
         #expect(removed.status == 0, "\(removed.stderr)")
