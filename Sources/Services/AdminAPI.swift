@@ -29,9 +29,9 @@ public struct APIError: Error, Sendable {
         if let service = error as? ServiceError {
             switch service {
             case .invalidName, .invalidBranch, .invalidURL, .invalidDuration, .invalidListenAddress, .invalidFlag, .invalidRoot, .invalidSetting,
-                 .invalidHost:
+                 .invalidHost, .invalidParameterName, .invalidParameterValue:
                 return APIError(.badRequest, service.description)
-            case .unknownDeployment, .noDeployKey: return APIError(.notFound, service.description)
+            case .unknownDeployment, .noDeployKey, .unknownParameter: return APIError(.notFound, service.description)
             case .agentUnavailable: return APIError(.serviceUnavailable, service.description)
             case .fileWriteFailed: return APIError(.internalServerError, service.description)
             case .deploymentExists, .notSynced: return APIError(.conflict, service.description)
@@ -98,6 +98,7 @@ public struct AdminAPI: Sendable {
         }
         addSupervisorRoutes(to: api)
         addRepositoryRoutes(to: api)
+        addParameterRoutes(to: api)
         api.get("events") { request, _ in
             let deployment = request.uri.queryParameters.get("deployment")
             let limit = request.uri.queryParameters.get("limit").flatMap(Int.init) ?? 50

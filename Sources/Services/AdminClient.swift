@@ -60,6 +60,13 @@ public struct AdminClient: Sendable {
         try decode(try await send(.GET, path, body: nil, long: long))
     }
 
+    /// `PUT path` with `body` as JSON, decoded as `T`.
+    ///
+    /// - Throws: ``AdminClientError``.
+    public func put<T: Decodable>(_ path: String, body: some Encodable, as type: T.Type = T.self) async throws -> T {
+        try decode(try await send(.PUT, path, body: try APICoding.encoder().encode(body)))
+    }
+
     /// `DELETE path`, decoded as `T`.
     ///
     /// - Throws: ``AdminClientError``.

@@ -37,6 +37,12 @@ public enum ServiceError: Error, Sendable, Equatable, CustomStringConvertible {
     case fileWriteFailed(path: String, reason: String)
     /// The deployment has no deploy key (added before keys existed).
     case noDeployKey(String)
+    /// A parameter name outside `^[A-Za-z_][A-Za-z0-9_]*$` or in the reserved `STEVEDORE_` namespace.
+    case invalidParameterName(String)
+    /// A parameter value that is too large or cannot be put in an environment.
+    case invalidParameterValue(key: String, reason: String)
+    /// The deployment has no parameter of that name.
+    case unknownParameter(deployment: String, key: String)
 
     public var description: String {
         switch self {
@@ -48,6 +54,12 @@ public enum ServiceError: Error, Sendable, Equatable, CustomStringConvertible {
             return "invalid host '\(host)': give the host name as it appears in the repository URL, e.g. github.com or 127.0.0.1"
         case let .fileWriteFailed(path, reason):
             return "cannot write \(path): \(reason) (the previous content is unchanged)"
+        case .invalidParameterName(let name):
+            return "invalid parameter name '\(name)': use 1-128 letters, digits and '_', not starting with a digit (^[A-Za-z_][A-Za-z0-9_]*$); names starting with STEVEDORE_ are reserved"
+        case let .invalidParameterValue(key, reason):
+            return "invalid value for parameter \(key): \(reason)"
+        case let .unknownParameter(deployment, key):
+            return "deployment '\(deployment)' has no parameter \(key) (see `stevedore param list \(deployment)`)"
         case .noDeployKey(let name):
             return "deployment '\(name)' has no deploy key; remove and add it again to get one"
         case .invalidName(let name):

@@ -14,6 +14,34 @@ public enum Validation {
         }
     }
 
+    /// Largest parameter value accepted, in bytes.
+    public static let maximumParameterBytes = 64 * 1024
+
+    /// Checks a parameter name against `^[A-Za-z_][A-Za-z0-9_]*$` (a shell/Compose variable
+    /// name), at most 128 characters, not in the reserved `STEVEDORE_` namespace (Stevedore sets
+    /// those itself and they would silently win).
+    ///
+    /// - Throws: ``ServiceError/invalidParameterName(_:)``.
+    public static func parameterName(_ name: String) throws {
+        let bytes = Array(name.utf8)
+        func isAlpha(_ c: UInt8) -> Bool { (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c == UInt8(ascii: "_") }
+        guard (1...128).contains(bytes.count), isAlpha(bytes[0]),
+              bytes.allSatisfy({ isAlpha($0) || ($0 >= 0x30 && $0 <= 0x39) }),
+              !name.hasPrefix("STEVEDORE_")
+        else { throw ServiceError.invalidParameterName(name) }
+    }
+
+    /// Checks a parameter value: at most ``maximumParameterBytes`` bytes, no NUL (the process
+    /// environment cannot carry it).
+    ///
+    /// - Throws: ``ServiceError/invalidParameterValue(key:reason:)``.
+    public static func parameterValue(_ value: String, key: String) throws {
+        if value.utf8.count > maximumParameterBytes {
+            throw ServiceError.invalidParameterValue(key: key, reason: "\(value.utf8.count) bytes; at most \(maximumParameterBytes) are allowed")
+        }
+        if value.utf8.contains(0) { throw ServiceError.invalidParameterValue(key: key, reason: "it contains a NUL byte, which no environment can carry") }
+    }
+
     /// Checks a branch name by the rules of git-check-ref-format(1) that matter here.
     ///
     /// - Throws: ``ServiceError/invalidBranch(_:)``.

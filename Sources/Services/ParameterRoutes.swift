@@ -1,0 +1,51 @@
+import Foundation
+import Hummingbird
+
+/// Parameter routes (docs/API.md): `GET /api/deployments/NAME/params`,
+/// `GET|PUT|DELETE /api/deployments/NAME/params/KEY`. Changing one never redeploys: the answer
+/// says to run `deploy up`.
+extension AdminAPI {
+    func addParameterRoutes(to api: RouterGroup<BasicRequestContext>) {
+        api.get("deployments/:name/params") { _, context in
+            let name = try self.name(context)
+            _ = try await engine.deployment(name)
+            return try json(ParameterListResponse(deployment: name, keys: try await engine.store.parameters(of: name).keys.sorted()))
+        }
+        api.get("deployments/:name/params/:key") { _, context in
+            let (name, key) = try parameterPath(context)
+            _ = try await engine.deployment(name)
+            guard let value = try await engine.store.parameters(of: name)[key] else {
+                throw ServiceError.unknownParameter(deployment: name, key: key)
+            }
+            return try json(ParameterValueResponse(deployment: name, key: key, value: value))
+        }
+        api.put("deployments/:name/params/:key") { request, context in
+            let (name, key) = try parameterPath(context)
+            let body = try await decodeBody(SetParameterRequest.self, request)
+            try Validation.parameterValue(body.value, key: key)
+            let previous = try await engine.store.parameters(of: name)[key]
+            guard try await engine.store.setParameter(name, key: key, value: body.value) else { throw ServiceError.unknownDeployment(name) }
+            let changed = previous != body.value
+            if changed { try? await engine.store.recordEvent(deployment: name, kind: "param", message: "set \(key)") }
+            return try json(ParameterChangeResponse(deployment: name, key: key, action: "set", changed: changed, hint: Self.applyHint(name, changed)))
+        }
+        api.delete("deployments/:name/params/:key") { _, context in
+            let (name, key) = try parameterPath(context)
+            _ = try await engine.deployment(name)
+            guard try await engine.store.unsetParameter(name, key: key) else { throw ServiceError.unknownParameter(deployment: name, key: key) }
+            try? await engine.store.recordEvent(deployment: name, kind: "param", message: "unset \(key)")
+            return try json(ParameterChangeResponse(deployment: name, key: key, action: "unset", changed: true, hint: Self.applyHint(name, true)))
+        }
+    }
+
+    private func parameterPath(_ context: BasicRequestContext) throws -> (String, String) {
+        let key = try context.parameters.require("key")
+        try Validation.parameterName(key)
+        return (try name(context), key)
+    }
+
+    static func applyHint(_ name: String, _ changed: Bool) -> String {
+        changed ? "not applied yet: run `stevedore deploy up \(name)` to recreate the containers with it"
+            : "unchanged; nothing to apply"
+    }
+}
