@@ -36,8 +36,11 @@ public struct GitClient: Sendable {
 
     /// The commit `branch` points at on the remote, without touching any checkout.
     ///
+    /// - Parameter scratch: for a shallow-fetch check, the directory the throw-away repository
+    ///   is made in (removed before and after, so a killed check leaves nothing behind for
+    ///   long); default a new directory under the temporary directory.
     /// - Throws: ``GitError`` (``GitError/branchNotFound(url:branch:)`` when the branch is absent).
-    public func remoteHead(url: String, branch: String, access: GitAccess) async throws -> String {
+    public func remoteHead(url: String, branch: String, access: GitAccess, scratch: String? = nil) async throws -> String {
         switch checkMethod {
         case .lsRemote:
             let output = try await run(.lsRemote(url: url, branch: branch), checkout: nil, access: access)
@@ -48,7 +51,16 @@ public struct GitClient: Sendable {
             throw GitError.branchNotFound(url: url, branch: branch)
         case .shallowFetch:
             let operation = GitScript.Operation.shallowFetch(url: url, branch: branch)
-            let result = try await executor.run(operation, checkout: nil, access: access, timeout: timeout)
+            let fm = FileManager.default
+            let directory = scratch ?? fm.temporaryDirectory.appendingPathComponent("stevedore-git.\(UInt32.random(in: 0 ... .max))").path
+            try? fm.removeItem(atPath: directory)
+            do {
+                try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            } catch {
+                throw GitError.commandFailed("cannot create \(directory): \(error.localizedDescription)")
+            }
+            defer { try? fm.removeItem(atPath: directory) }
+            let result = try await executor.run(operation, checkout: directory, access: access, timeout: timeout)
             if result.exitCode != 0, result.output.contains("couldn't find remote ref") { throw GitError.branchNotFound(url: url, branch: branch) }
             guard result.exitCode == 0, let head = GitScript.reportedHead(in: result.output) else {
                 throw GitError.classify(result, operation: operation, deployment: access.deployment)

@@ -22,7 +22,7 @@ public enum GitError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .hostKeyChanged(deployment, host):
             return "the SSH host key of \(host) has changed since it was first trusted for '\(deployment)' (possible man-in-the-middle). If the change is expected, run `stevedore repo forget-host \(deployment) \(host)`; the next connection trusts the new key"
         case let .timedOut(operation, seconds):
-            return "git \(operation) timed out after \(seconds) s; the worker was stopped (raise STEVEDORE_GIT_TIMEOUT for slow remotes)"
+            return "git \(operation) timed out after \(seconds) s and was stopped (raise STEVEDORE_GIT_TIMEOUT for slow remotes)"
         case let .workerImageMissing(image, detail):
             return "git worker image \(image) is not available (\(detail)): load or pull it (`docker pull \(image)`), choose another with STEVEDORE_GIT_IMAGE, or set STEVEDORE_GIT_MODE=local to run git on the host"
         case .commandFailed(let message):

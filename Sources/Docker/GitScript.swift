@@ -9,8 +9,9 @@ public enum GitScript {
     public enum Operation: Sendable, Equatable {
         /// `git ls-remote URL refs/heads/BRANCH`.
         case lsRemote(url: String, branch: String)
-        /// A shallow fetch of the branch into a throw-away repository (`fetch --depth 1`),
-        /// printing the fetched commit: the alternative remote check.
+        /// A shallow fetch of the branch into a throw-away repository made in `$CHECKOUT` (an
+        /// empty scratch directory the caller removes), printing the fetched commit: the
+        /// alternative remote check.
         case shallowFetch(url: String, branch: String)
         /// `git clone --single-branch --branch BRANCH URL $CHECKOUT` (an empty directory).
         case clone(url: String, branch: String)
@@ -62,11 +63,9 @@ public enum GitScript {
       ls-remote)
         exec git -c core.askPass=true ls-remote -- "$1" "refs/heads/$2" ;;
       shallow-fetch)
-        tmp=$(mktemp -d "${TMPDIR:-/tmp}/stevedore-git.XXXXXX")
-        trap 'rm -rf "$tmp"' EXIT
-        g init -q "$tmp"
-        g -C "$tmp" fetch --quiet --no-tags --depth 1 -- "$1" "refs/heads/$2"
-        echo "stevedore-head $(g -C "$tmp" rev-parse FETCH_HEAD)" ;;
+        g init -q "$CHECKOUT"
+        g -C "$CHECKOUT" fetch --quiet --no-tags --depth 1 -- "$1" "refs/heads/$2"
+        echo "stevedore-head $(g -C "$CHECKOUT" rev-parse FETCH_HEAD)" ;;
       clone)
         g clone --quiet --no-tags --single-branch --branch "$2" -- "$1" "$CHECKOUT"
         head ;;

@@ -58,8 +58,11 @@ public final class DeploymentEngine: Sendable {
     public func checkRemote(_ name: String) async throws -> String {
         let record = try await deployment(name)
         do {
-            let commit = try await git.remoteHead(url: record.url, branch: record.branch, access: try await access(record))
+            let commit = try await git.remoteHead(url: record.url, branch: record.branch, access: try await access(record),
+                                                  scratch: root.deployment(name) + "/probe")
             try await store.recordCheck(name, remoteCommit: commit)
+            // A check that works again ends an earlier check's error (sync and deploy clear their own).
+            if try await store.status(of: name).lastError?.hasPrefix("check: ") == true { try await store.recordError(name, nil) }
             return commit
         } catch {
             await recordFailure(name, "check", error)

@@ -13,7 +13,7 @@ public enum GitHubHints {
         } else if let range = url.range(of: "://") {
             var rest = url[range.upperBound...]
             if let at = rest.firstIndex(of: "@"), let slash = rest.firstIndex(of: "/"), at < slash { rest = rest[rest.index(after: at)...] }
-            for host in ["github.com/", "www.github.com/", "github.com:22/"] where rest.lowercased().hasPrefix(host) {
+            for host in ["github.com/", "www.github.com/", "github.com:22/", "ssh.github.com:443/"] where rest.lowercased().hasPrefix(host) {
                 path = rest.dropFirst(host.count)
                 return clean(path)
             }

@@ -13,8 +13,9 @@ public actor SSHAgents {
     private var servers: [String: SSHAgentServer] = [:]
     private var failures: [String: String] = [:]
 
-    /// Longest socket path a `sockaddr_un` holds (108 bytes with the terminating NUL).
-    public static let maximumSocketPathBytes = 107
+    /// Longest socket path accepted: SwiftNIO's `SocketAddress(unixDomainSocketPath:)` refuses
+    /// more than 103 bytes (a `sockaddr_un` holds 108 with the NUL; NIO keeps a margin).
+    public static let maximumSocketPathBytes = 103
 
     /// The socket path of `name`.
     public nonisolated func socketPath(for name: String) -> String { agentDirectory(for: name) + "/" + GitAccess.agentSocketName }

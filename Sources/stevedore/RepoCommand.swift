@@ -45,23 +45,25 @@ struct RepoCommand: AsyncParsableCommand {
             let record = response.deployment
             print("added \(record.name): \(record.url) (branch \(record.branch), polled every \(record.pollIntervalSeconds) s)")
             print("")
-            RepoCommand.printKeyHelp(response.deployKey, url: record.url)
+            RepoCommand.printKeyHelp(response.deployKey, url: record.url, branch: record.branch == "main" ? nil : record.branch)
             print("")
             print("the daemon syncs and deploys it now; follow with `stevedore status \(record.name)`")
         }
     }
 
     /// Prints a deploy key and where to add it.
-    static func printKeyHelp(_ key: DeployKeyResponse, url: String) {
+    static func printKeyHelp(_ key: DeployKeyResponse, url: String, branch: String? = nil) {
+        if let ssh = key.github?.sshURL {
+            print("note: \(url) is HTTPS, where a deploy key is not used. For a private repository register the SSH URL")
+            print("  instead: stevedore repo remove \(key.deployment) && stevedore repo add \(key.deployment) \(ssh)\(branch.map { " --branch \($0)" } ?? "")")
+            print("  (the new registration prints a new key); for a public repository nothing needs to be done.")
+            return
+        }
         print("deploy key (add it to the repository as a read-only deploy key):")
         print("  \(key.publicKey)")
         if let github = key.github {
             print("GitHub: add it at \(github.settingsURL) (leave \"Allow write access\" unticked), or run:")
             print("  \(github.ghCommand)")
-            if let ssh = github.sshURL {
-                print("note: \(url) is HTTPS, where a deploy key is not used; for a private repository")
-                print("  register it with the SSH URL instead: stevedore repo remove \(key.deployment) && stevedore repo add \(key.deployment) \(ssh)")
-            }
         } else if GitURL.usesSSH(url) {
             print("add it to the Git server's deploy keys (or the account's authorized_keys) for \(url)")
         } else {

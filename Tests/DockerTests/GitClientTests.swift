@@ -97,17 +97,34 @@ enum Executors {
         #expect(try await git.remoteHead(url: "file://" + fixture.bare, branch: "main", access: try access(fixture)) == head)
     }
 
-    /// A failed shallow-fetch check left its temporary repository behind (local mode).
-    @Test func failedShallowFetchLeavesNoTemporaryRepository() async throws {
+    /// A failed or timed-out shallow-fetch check left its temporary repository behind (local
+    /// mode: the script's own cleanup never ran when it was killed).
+    @Test func shallowFetchScratchIsRemovedOnFailureAndTimeout() async throws {
         let fixture = try GitFixture()
         defer { fixture.remove() }
-        let tmp = fixture.dir + "/tmp"
-        try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
-        let git = GitClient(executor: LocalGitExecutor(extraEnvironment: ["TMPDIR": tmp]), timeout: .seconds(60), checkMethod: .shallowFetch)
+        let scratch = fixture.dir + "/probe"
+        let git = GitClient(executor: LocalGitExecutor(), timeout: .seconds(60), checkMethod: .shallowFetch)
         await #expect(throws: GitError.branchNotFound(url: fixture.bare, branch: "nope")) {
-            try await git.remoteHead(url: fixture.bare, branch: "nope", access: try access(fixture))
+            try await git.remoteHead(url: fixture.bare, branch: "nope", access: try access(fixture), scratch: scratch)
         }
-        #expect(try FileManager.default.contentsOfDirectory(atPath: tmp).isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: scratch))
+        // A remote that never answers: the run is killed at the timeout, the scratch goes too.
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(listener) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) == 0 && getsockname(listener, $0, &length) == 0 }
+        }
+        listen(listener, 8)
+        let slow = GitClient(executor: LocalGitExecutor(), timeout: .seconds(2), checkMethod: .shallowFetch)
+        await #expect(throws: GitError.self) {
+            try await slow.remoteHead(url: "ssh://git@127.0.0.1:\(UInt16(bigEndian: address.sin_port))/r.git", branch: "main",
+                                      access: try access(fixture), scratch: scratch)
+        }
+        #expect(!FileManager.default.fileExists(atPath: scratch))
     }
 
     @Test(arguments: GitMode.allCases)

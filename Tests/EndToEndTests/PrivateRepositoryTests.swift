@@ -147,7 +147,7 @@ import Testing
         let long = String(repeating: "l", count: 63)
         let tooLong = try scenario.cli("repo", "add", long, "ssh://git@127.0.0.1:1/l.git")
         #expect(tooLong.status != 0)
-        #expect(tooLong.stderr.contains("107-byte limit"), "\(tooLong.stderr)")
+        #expect(tooLong.stderr.contains("103-byte limit"), "\(tooLong.stderr)")
         #expect(try scenario.cli("repo", "key", long).status != 0)
 
         // remove: the subtree, the socket, the key and the checkout go; --keep-containers is honoured.

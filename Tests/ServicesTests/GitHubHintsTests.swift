@@ -4,7 +4,7 @@ import Testing
 @Suite struct GitHubHintsTests {
     @Test(arguments: [
         "git@github.com:o/r.git", "git@github.com:o/r", "ssh://git@github.com/o/r", "ssh://git@github.com/o/r.git",
-        "https://github.com/o/r", "https://github.com/o/r.git", "https://github.com/o/r/",
+        "https://github.com/o/r", "https://github.com/o/r.git", "https://github.com/o/r/", "ssh://git@ssh.github.com:443/o/r.git",
     ])
     func githubURLsGiveTheRepository(url: String) {
         #expect(GitHubHints.repository(url) == "o/r")

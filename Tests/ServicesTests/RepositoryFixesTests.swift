@@ -54,6 +54,36 @@ import Testing
     }
 }
 
+extension RepositoryFixesTests {
+    /// A check error stayed in `status` after later checks worked (only sync/deploy cleared it).
+    @Test func aWorkingCheckClearsAnEarlierCheckError() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("recheck-\(UUID().uuidString.prefix(8))").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let store = try StateStore(path: dir + "/db", key: (0..<32).map { _ in UInt8.random(in: 0...255) })
+        _ = try await store.addDeployment(DeploymentRecord(name: "app", url: "/srv/app.git", branch: "main", pollIntervalSeconds: 60, createdAt: 0))
+        let executor = ScriptedExecutor()
+        let engine = DeploymentEngine(root: StateRoot(path: dir), store: store, docker: DockerEngine(socketPath: dir + "/none.sock"),
+                                      compose: ComposeRunner(flavor: ComposeFlavor(command: ["docker", "compose"], version: "2")),
+                                      git: GitClient(executor: executor))
+        await #expect(throws: GitError.self) { try await engine.checkRemote("app") }
+        #expect(try await store.status(of: "app").lastError?.hasPrefix("check: ") == true)
+        #expect(try await engine.checkRemote("app") == String(repeating: "a", count: 40))
+        #expect(try await store.status(of: "app").lastError == nil)
+    }
+}
+
+/// Fails its first run, then answers `ls-remote` with a fixed commit.
+final class ScriptedExecutor: GitExecutor, @unchecked Sendable {
+    private var runs = 0
+    var mode: GitMode { .local }
+    func run(_ operation: GitScript.Operation, checkout: String?, access: GitAccess, timeout: Duration) async throws -> GitRunResult {
+        runs += 1
+        if runs == 1 { return GitRunResult(exitCode: 128, output: "fatal: unable to access") }
+        return GitRunResult(exitCode: 0, output: String(repeating: "a", count: 40) + "\trefs/heads/main\n")
+    }
+}
+
 /// A git executor whose operations never finish (until cancelled).
 struct NeverEndingExecutor: GitExecutor {
     var mode: GitMode { .local }
