@@ -200,14 +200,18 @@ enum Executors {
             let process = Process()
             // Foundation starts the child in a process group of its own, as ProcessRunner does.
             process.executableURL = URL(fileURLWithPath: "/bin/sh")
-            process.arguments = ["-c", "sleep 300; true", GitScript.name, "ls-remote"]
+            process.arguments = ["-c", "sleep 120; true", GitScript.name, "ls-remote"]
             process.environment = ["GIT_SSH_COMMAND": GitAccess.sshCommand(sshDirectory: root + "/deployments/app/ssh"), "PATH": "/usr/bin:/bin"]
+            // Not the test runner's output: a `sleep` left running would hold it open.
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
             try process.run()
             return process
         }
         let ours = try spawn(root: root)
         let other = try spawn(root: root + "-other")
-        defer { if other.isRunning { other.terminate() } }
+        // The whole group: the shell's `sleep` child too.
+        defer { kill(-other.processIdentifier, SIGKILL); other.waitUntilExit() }
         #expect(getpgid(ours.processIdentifier) != getpgrp())
         let killed = LocalGitExecutor.killLeftovers(root: root)
         #expect(killed == [ours.processIdentifier])
