@@ -109,19 +109,11 @@ enum Executors {
         }
         #expect(!FileManager.default.fileExists(atPath: scratch))
         // A remote that never answers: the run is killed at the timeout, the scratch goes too.
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(listener) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) == 0 && getsockname(listener, $0, &length) == 0 }
-        }
-        listen(listener, 8)
+        let silent = try SilentListener()
+        defer { silent.close() }
         let slow = GitClient(executor: LocalGitExecutor(), timeout: .seconds(2), checkMethod: .shallowFetch)
         await #expect(throws: GitError.self) {
-            try await slow.remoteHead(url: "ssh://git@127.0.0.1:\(UInt16(bigEndian: address.sin_port))/r.git", branch: "main",
+            try await slow.remoteHead(url: "ssh://git@127.0.0.1:\(silent.port)/r.git", branch: "main",
                                       access: try access(fixture), scratch: scratch)
         }
         #expect(!FileManager.default.fileExists(atPath: scratch))
@@ -160,17 +152,9 @@ enum Executors {
         defer { fixture.remove() }
         // A "remote" whose ssh command never answers: GIT_SSH_COMMAND is ours, so use a URL
         // that makes git wait on a listening socket that never speaks.
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(listener) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) == 0 && getsockname(listener, $0, &length) == 0 }
-        }
-        listen(listener, 8)
-        let port = UInt16(bigEndian: address.sin_port)
+        let silent = try SilentListener()
+        defer { silent.close() }
+        let port = silent.port
         let executor = GitWorkerExecutor(docker: DockerEngine(), image: Executors.image, extraLabels: ["com.stevedore.test": "timeout-\(port)"])
         let git = GitClient(executor: executor, timeout: .seconds(3))
         await #expect(throws: GitError.timedOut(operation: "ls-remote", seconds: 3)) {
@@ -219,4 +203,27 @@ enum Executors {
         #expect(ours.terminationReason == .uncaughtSignal)
         #expect(other.isRunning, "a run of another state root must not be touched")
     }
+}
+
+/// A TCP listener on 127.0.0.1 that accepts connections (in the kernel's backlog) and never
+/// says a word: a remote that hangs.
+struct SilentListener {
+    let fd: Int32
+    let port: UInt16
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        self.fd = fd
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard bound, listen(fd, 8) == 0 else { throw GitError.commandFailed("cannot listen on 127.0.0.1") }
+        port = UInt16(bigEndian: address.sin_port)
+    }
+
+    func close() { _ = Glibc.close(fd) }
 }

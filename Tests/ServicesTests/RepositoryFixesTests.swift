@@ -38,14 +38,8 @@ import Testing
 
     /// A check cancelled by a shutdown was recorded as the deployment's last error.
     @Test func cancelledCheckIsNotRecordedAsAnError() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cancel-\(UUID().uuidString.prefix(8))").path
+        let (dir, store, engine) = try await engineWithOneDeployment(NeverEndingExecutor())
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let store = try StateStore(path: dir + "/db", key: (0..<32).map { _ in UInt8.random(in: 0...255) })
-        _ = try await store.addDeployment(DeploymentRecord(name: "app", url: "/srv/app.git", branch: "main", pollIntervalSeconds: 60, createdAt: 0))
-        let engine = DeploymentEngine(root: StateRoot(path: dir), store: store, docker: DockerEngine(socketPath: dir + "/none.sock"),
-                                      compose: ComposeRunner(flavor: ComposeFlavor(command: ["docker", "compose"], version: "2")),
-                                      git: GitClient(executor: NeverEndingExecutor()))
         let check = Task { try await engine.checkRemote("app") }
         try await Task.sleep(for: .milliseconds(50))
         check.cancel()
@@ -57,15 +51,8 @@ import Testing
 extension RepositoryFixesTests {
     /// A check error stayed in `status` after later checks worked (only sync/deploy cleared it).
     @Test func aWorkingCheckClearsAnEarlierCheckError() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("recheck-\(UUID().uuidString.prefix(8))").path
+        let (dir, store, engine) = try await engineWithOneDeployment(ScriptedExecutor())
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let store = try StateStore(path: dir + "/db", key: (0..<32).map { _ in UInt8.random(in: 0...255) })
-        _ = try await store.addDeployment(DeploymentRecord(name: "app", url: "/srv/app.git", branch: "main", pollIntervalSeconds: 60, createdAt: 0))
-        let executor = ScriptedExecutor()
-        let engine = DeploymentEngine(root: StateRoot(path: dir), store: store, docker: DockerEngine(socketPath: dir + "/none.sock"),
-                                      compose: ComposeRunner(flavor: ComposeFlavor(command: ["docker", "compose"], version: "2")),
-                                      git: GitClient(executor: executor))
         await #expect(throws: GitError.self) { try await engine.checkRemote("app") }
         #expect(try await store.status(of: "app").lastError?.hasPrefix("check: ") == true)
         #expect(try await engine.checkRemote("app") == String(repeating: "a", count: 40))
@@ -90,4 +77,17 @@ struct NeverEndingExecutor: GitExecutor {
     func run(_ operation: GitScript.Operation, checkout: String?, access: GitAccess, timeout: Duration) async throws -> GitRunResult {
         while true { try await Task.sleep(for: .seconds(3600)) }
     }
+}
+
+/// An engine on a temporary state root with a real encrypted store holding deployment `app`
+/// (a local-path URL), git run by `executor`, and no Docker engine.
+func engineWithOneDeployment(_ executor: any GitExecutor) async throws -> (String, StateStore, DeploymentEngine) {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("engine-\(UUID().uuidString.prefix(8))").path
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    let store = try StateStore(path: dir + "/db", key: (0..<32).map { _ in UInt8.random(in: 0...255) })
+    _ = try await store.addDeployment(DeploymentRecord(name: "app", url: "/srv/app.git", branch: "main", pollIntervalSeconds: 60, createdAt: 0))
+    let engine = DeploymentEngine(root: StateRoot(path: dir), store: store, docker: DockerEngine(socketPath: dir + "/none.sock"),
+                                  compose: ComposeRunner(flavor: ComposeFlavor(command: ["docker", "compose"], version: "2")),
+                                  git: GitClient(executor: executor))
+    return (dir, store, engine)
 }
