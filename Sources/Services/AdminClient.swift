@@ -67,6 +67,13 @@ public struct AdminClient: Sendable {
         try decode(try await send(.PUT, path, body: try APICoding.encoder().encode(body)))
     }
 
+    /// `PATCH path` with `body` as JSON, decoded as `T`.
+    ///
+    /// - Throws: ``AdminClientError``.
+    public func patch<T: Decodable>(_ path: String, body: some Encodable, as type: T.Type = T.self) async throws -> T {
+        try decode(try await send(.PATCH, path, body: try APICoding.encoder().encode(body)))
+    }
+
     /// `DELETE path`, decoded as `T`.
     ///
     /// - Throws: ``AdminClientError``.

@@ -90,3 +90,11 @@ public struct ForgetHostResponse: Codable, Sendable {
     /// `known_hosts` lines removed (0: the host was not trusted yet).
     public var removed: Int
 }
+
+/// `PATCH /api/repos/NAME` body: the settings to change (absent ones stay).
+public struct UpdateRepositoryRequest: Codable, Sendable {
+    /// Like `30s`, `5m`, `1h` or a number of seconds; at least 10 s.
+    public var pollInterval: String?
+
+    public init(pollInterval: String? = nil) { self.pollInterval = pollInterval }
+}

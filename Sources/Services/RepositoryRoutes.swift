@@ -13,6 +13,11 @@ extension AdminAPI {
             let body = try await decodeBody(AddRepositoryRequest.self, request)
             return try json(try await addRepository(body), status: .created)
         }
+        api.patch("repos/:name") { request, context in
+            let name = try self.name(context)
+            let body = try await decodeBody(UpdateRepositoryRequest.self, request)
+            return try json(try await updateRepository(name, body))
+        }
         api.get("repos/:name/key") { _, context in
             try json(try await deployKey(try self.name(context)))
         }
@@ -40,7 +45,7 @@ extension AdminAPI {
         let branch = body.branch ?? "main"
         try Validation.branch(branch)
         let interval = try body.pollInterval.map {
-            try Validation.durationSeconds($0, name: "poll interval", minimum: 1)
+            try Validation.durationSeconds($0, name: "poll interval", minimum: Self.minimumPollIntervalSeconds)
         } ?? defaultPollIntervalSeconds
         let record = DeploymentRecord(name: body.name, url: body.url, branch: branch, enabled: true,
                                       pollIntervalSeconds: interval, createdAt: Date().timeIntervalSince1970,
@@ -66,6 +71,25 @@ extension AdminAPI {
         try await tree.addDeployment(body.name)
         return AddRepositoryResponse(deployment: record, deployKey: DeployKeyResponse(
             deployment: body.name, publicKey: publicKey, github: GitHubHints.hint(url: body.url, name: body.name, publicKey: publicKey)))
+    }
+
+    /// Least poll interval of one deployment, in seconds (a check costs about a second of a
+    /// worker container; see `scripts/bench.sh git`).
+    static let minimumPollIntervalSeconds = 10
+
+    /// Changes a deployment's settings. A new poll interval takes effect at once: the
+    /// deployment's poller is restarted (so it checks now, then at the new interval).
+    ///
+    /// - Throws: ``ServiceError/unknownDeployment(_:)``, ``ServiceError/invalidDuration(name:value:allowed:)``.
+    func updateRepository(_ name: String, _ body: UpdateRepositoryRequest) async throws -> DeploymentRecord {
+        _ = try await engine.deployment(name)
+        if let text = body.pollInterval {
+            let seconds = try Validation.durationSeconds(text, name: "poll interval", minimum: Self.minimumPollIntervalSeconds)
+            try await engine.store.setPollInterval(name, seconds: seconds)
+            try? await engine.store.recordEvent(deployment: name, kind: "repo-set", message: "poll interval \(seconds) s")
+            try? await tree.root.restart(path: "deployments/\(name)/poller", by: "repo set")
+        }
+        return try await engine.deployment(name)
     }
 
     /// The public half of a deployment's deploy key, with GitHub hints.

@@ -128,6 +128,14 @@ public actor StateStore {
         try db().run("UPDATE deployments SET enabled = ? WHERE name = ?", [.integer(enabled ? 1 : 0), .text(name)]) > 0
     }
 
+    /// Sets the seconds between remote checks of `name`.
+    ///
+    /// - Returns: `false` if there is no such deployment.
+    @discardableResult
+    public func setPollInterval(_ name: String, seconds: Int) throws -> Bool {
+        try db().run("UPDATE deployments SET poll_interval_seconds = ? WHERE name = ?", [.integer(Int64(seconds)), .text(name)]) > 0
+    }
+
     /// Deletes a deployment with its status, parameters and deploy key, in one transaction.
     ///
     /// - Returns: `false` if there was no such deployment.

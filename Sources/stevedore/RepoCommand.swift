@@ -7,7 +7,7 @@ import Store
 struct RepoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "repo", abstract: "Register, list and remove Git repositories (deployments) and their deploy keys.",
-        subcommands: [Add.self, List.self, Key.self, Remove.self, ForgetHost.self])
+        subcommands: [Add.self, List.self, Set.self, Key.self, Remove.self, ForgetHost.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -22,7 +22,7 @@ struct RepoCommand: AsyncParsableCommand {
         @OptionGroup var deployment: DeploymentNameArgument
         @Argument(help: "Git URL (https://…, ssh://…, git@host:path, file://… or a local path).") var url: String
         @Option(help: "Branch to follow.") var branch = "main"
-        @Option(help: "Seconds between remote checks, e.g. 30s or 5m (default: the daemon's STEVEDORE_POLL_INTERVAL).")
+        @Option(help: "Time between remote checks, e.g. 30s or 5m; at least 10s (default: the daemon's STEVEDORE_POLL_INTERVAL, 5m).")
         var pollInterval: String?
         @Flag(help: "Keep untracked files in the checkout on update (no `git clean -fd`).") var noClean = false
         @Flag(help: "Print JSON.") var json = false
@@ -31,7 +31,7 @@ struct RepoCommand: AsyncParsableCommand {
             do {
                 try Validation.repositoryURL(url)
                 try Validation.branch(branch)
-                if let pollInterval { _ = try Validation.durationSeconds(pollInterval, name: "--poll-interval", minimum: 1) }
+                if let pollInterval { _ = try Validation.durationSeconds(pollInterval, name: "--poll-interval", minimum: 10) }
             } catch {
                 throw ValidationError(String(describing: error))
             }
@@ -68,6 +68,31 @@ struct RepoCommand: AsyncParsableCommand {
             print("add it to the Git server's deploy keys (or the account's authorized_keys) for \(url)")
         } else {
             print("(\(url) is not an SSH URL, so the key is not used unless you switch to one)")
+        }
+    }
+
+    struct Set: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Change a deployment's settings (now: the poll interval).")
+
+        @OptionGroup var options: ClientOptions
+        @OptionGroup var deployment: DeploymentNameArgument
+        @Option(help: "Time between remote checks, e.g. 30s, 5m or 1h; at least 10s. Takes effect at once.") var pollInterval: String?
+        @Flag(help: "Print JSON.") var json = false
+
+        func validate() throws {
+            guard let pollInterval else { throw ValidationError("nothing to change: give --poll-interval") }
+            do {
+                _ = try Validation.durationSeconds(pollInterval, name: "--poll-interval", minimum: 10)
+            } catch {
+                throw ValidationError(String(describing: error))
+            }
+        }
+
+        func run() async throws {
+            let record: DeploymentRecord = try await options.client().patch(
+                "/api/repos/\(deployment.name)", body: UpdateRepositoryRequest(pollInterval: pollInterval))
+            if json { return try printJSON(record) }
+            print("\(record.name): polled every \(record.pollIntervalSeconds) s from now on (checking once now)")
         }
     }
 

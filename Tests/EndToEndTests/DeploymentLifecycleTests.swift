@@ -108,7 +108,7 @@ import Testing
         let s = try Scenario(composeV1: true)
         defer { s.tearDown() }
         try await s.startDaemon()
-        #expect(try s.cli("repo", "add", s.name, s.remote, "--poll-interval", "2s").status == 0)
+        #expect(try s.cli("repo", "add", s.name, s.remote).status == 0)  // the daemon default: 2 s here
         try await waitUntil("app answers via docker-compose v1") { await httpGet(s.appURL)?.1 == "version 1\n" }
         #expect(s.daemonLog().contains("compose=docker-compose 1."))
         #expect(try s.cli("deploy", "down", s.name).status == 0)
