@@ -30,6 +30,7 @@ public struct ContainerCreateRequest: Encodable, Sendable {
         /// Runs an init (tini) as PID 1 so zombies are reaped and signals forwarded.
         public var initProcess: Bool
 
+        /// Host settings of a worker: host network, at most 256 processes, an init as PID 1 by default.
         public init(binds: [String], networkMode: String = "host", pidsLimit: Int? = 256, initProcess: Bool = true) {
             self.binds = binds
             self.networkMode = networkMode
@@ -42,6 +43,7 @@ public struct ContainerCreateRequest: Encodable, Sendable {
         }
     }
 
+    /// A create request with the given fields (see the properties).
     public init(image: String, entrypoint: [String]?, cmd: [String], env: [String], labels: [String: String],
                 workingDir: String?, hostConfig: HostConfig) {
         self.image = image

@@ -11,13 +11,16 @@ public struct DockerLogStream: Sendable {
 
     /// One frame's stream and payload.
     public struct Frame: Sendable, Equatable {
+        /// stdout or stderr (stdin never appears in a log).
         public var stream: Stream
+        /// The frame's bytes (a part of the output, not necessarily whole lines).
         public var payload: [UInt8]
     }
 
     private var buffer: [UInt8] = []
     private var start = 0
 
+    /// An empty stream.
     public init() {}
 
     /// Adds received bytes.

@@ -10,6 +10,7 @@ public struct GitAccess: Sendable, Equatable {
     /// only: it makes ssh offer exactly that agent key).
     public var sshDirectory: String
 
+    /// Access for `deployment` (see the properties; paths are host paths).
     public init(deployment: String, agentDirectory: String?, sshDirectory: String) {
         self.deployment = deployment
         self.agentDirectory = agentDirectory

@@ -7,6 +7,7 @@ public struct GitRunResult: Sendable {
     /// Standard output followed by standard error (local mode: interleaved), at most 256 KiB each.
     public var output: String
 
+    /// A result with the given status and output.
     public init(exitCode: Int?, output: String) {
         self.exitCode = exitCode
         self.output = output
@@ -53,8 +54,11 @@ public struct LocalGitExecutor: GitExecutor {
         self.extraEnvironment = extraEnvironment
     }
 
+    /// Always ``GitMode/local``.
     public var mode: GitMode { .local }
 
+    /// Runs `/bin/sh -c <GitScript> stevedore-git <arguments>` (``GitExecutor/run(_:checkout:access:timeout:)``);
+    /// on timeout the process group gets SIGTERM, then SIGKILL.
     public func run(_ operation: GitScript.Operation, checkout: String?, access: GitAccess, timeout: Duration) async throws -> GitRunResult {
         let environment = ProcessRunner.childEnvironment(extra: [
             "CHECKOUT": checkout ?? "/nonexistent",

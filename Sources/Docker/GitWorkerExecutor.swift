@@ -26,12 +26,14 @@ public final class GitWorkerExecutor: GitExecutor {
     /// Default image: `alpine/git:latest`.
     public static let defaultImage = "alpine/git:latest"
 
+    /// An executor creating workers from `image` on `docker`; nothing is created until ``run(_:checkout:access:timeout:)``.
     public init(docker: DockerEngine, image: String = GitWorkerExecutor.defaultImage, extraLabels: [String: String] = [:]) {
         self.docker = docker
         self.image = image
         self.extraLabels = extraLabels
     }
 
+    /// Always ``GitMode/worker``.
     public var mode: GitMode { .worker }
 
     /// Labels of every worker of this executor.
@@ -59,6 +61,8 @@ public final class GitWorkerExecutor: GitExecutor {
         imageChecked.withLock { $0 = true }
     }
 
+    /// Creates, starts and waits for one worker (``GitExecutor/run(_:checkout:access:timeout:)``); the
+    /// container is removed in every case, after its output (stdout, then stderr) is read.
     public func run(_ operation: GitScript.Operation, checkout: String?, access: GitAccess, timeout: Duration) async throws -> GitRunResult {
         try await ensureImage()
         var binds = ["\(access.sshDirectory):/stevedore/ssh"]

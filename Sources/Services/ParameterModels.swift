@@ -7,12 +7,15 @@ public struct SetParameterRequest: Codable, Sendable {
     /// The value (UTF-8, at most 64 KiB, no NUL).
     public var value: String
 
+    /// A body setting `value`.
     public init(value: String) { self.value = value }
 }
 
 /// Answer of setting or unsetting a parameter.
 public struct ParameterChangeResponse: Codable, Sendable {
+    /// The deployment.
     public var deployment: String
+    /// The parameter name.
     public var key: String
     /// `set` or `unset`.
     public var action: String
@@ -24,6 +27,7 @@ public struct ParameterChangeResponse: Codable, Sendable {
 
 /// `GET /api/deployments/NAME/params`: the names only (values are secrets; ask one by name).
 public struct ParameterListResponse: Codable, Sendable {
+    /// The deployment.
     public var deployment: String
     /// Sorted names.
     public var keys: [String]
@@ -31,7 +35,10 @@ public struct ParameterListResponse: Codable, Sendable {
 
 /// `GET /api/deployments/NAME/params/KEY`.
 public struct ParameterValueResponse: Codable, Sendable {
+    /// The deployment.
     public var deployment: String
+    /// The parameter name.
     public var key: String
+    /// Its value.
     public var value: String
 }

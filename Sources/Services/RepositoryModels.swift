@@ -80,12 +80,15 @@ public struct ForgetHostRequest: Codable, Sendable {
     /// The host whose trusted key is dropped.
     public var host: String
 
+    /// A body naming `host`.
     public init(host: String) { self.host = host }
 }
 
 /// `POST /api/repos/NAME/forget-host` answer.
 public struct ForgetHostResponse: Codable, Sendable {
+    /// The deployment.
     public var deployment: String
+    /// The host whose keys were dropped.
     public var host: String
     /// `known_hosts` lines removed (0: the host was not trusted yet).
     public var removed: Int
@@ -96,5 +99,6 @@ public struct UpdateRepositoryRequest: Codable, Sendable {
     /// Like `30s`, `5m`, `1h` or a number of seconds; at least 10 s.
     public var pollInterval: String?
 
+    /// A body changing the given settings.
     public init(pollInterval: String? = nil) { self.pollInterval = pollInterval }
 }

@@ -82,6 +82,7 @@ public struct DeployKeyRecord: Sendable, Equatable {
     /// Unix time (seconds) of creation.
     public var createdAt: Double
 
+    /// A record with the given fields (see the properties).
     public init(deployment: String, keyType: String, privateSeed: [UInt8], publicKey: String, createdAt: Double) {
         self.deployment = deployment
         self.keyType = keyType
