@@ -164,12 +164,14 @@ extension DockerEngine {
         }
     }
 
+    /// `text` percent-encoded for a path segment (image references keep `:`, `/` and `@`).
     static func pathEscaped(_ text: String) -> String {
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~:/@")
         return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
     }
 
+    /// `text` percent-encoded for a query value (RFC 3986 unreserved characters stay).
     static func queryEscaped(_ text: String) -> String {
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~")

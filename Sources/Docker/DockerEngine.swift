@@ -84,10 +84,7 @@ public final class DockerEngine: Sendable {
     /// - Throws: ``DockerError``.
     public func containers(labels: [String]) async throws -> [ContainerSummary] {
         let filters = try JSONEncoder().encode(["label": labels])
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~")
-        let query = String(decoding: filters, as: UTF8.self).addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
-        let (_, body) = try await send(path: "/containers/json?all=1&filters=\(query)")
+        let (_, body) = try await send(path: "/containers/json?all=1&filters=\(Self.queryEscaped(String(decoding: filters, as: UTF8.self)))")
         return try JSONDecoder().decode([ContainerSummary].self, from: body)
     }
 

@@ -8,8 +8,9 @@ extension DeploymentEngine {
     /// What the deployment's Git operations may use: its agent directory (when an agent serves
     /// it) and its ssh directory, created on demand with `deploy_key.pub` and `known_hosts`.
     ///
-    /// - Throws: ``ServiceError/agentUnavailable(_:)`` for an SSH URL while the `ssh-agent`
-    ///   child does not serve the deployment (restarting, or stopped by an operator).
+    /// - Throws: ``ServiceError/agentUnavailable(_:reason:)`` for an SSH URL while the `ssh-agent`
+    ///   child does not serve the deployment (restarting, stopped by an operator, or unable to
+    ///   bind its socket), file errors of the ssh directory.
     func access(_ record: DeploymentRecord) async throws -> GitAccess {
         let name = record.name
         let sshDirectory = root.ssh(name)
@@ -113,8 +114,8 @@ extension DeploymentEngine {
     /// connection trusts the host's current key (trust on first use again).
     ///
     /// - Returns: how many lines were removed.
-    /// - Throws: ``ServiceError/unknownDeployment(_:)``, ``ServiceError/invalidURL(_:)`` for an
-    ///   empty host, file errors.
+    /// - Throws: ``ServiceError/unknownDeployment(_:)``, ``ServiceError/invalidHost(_:)`` for an
+    ///   empty host or one with spaces or commas, ``ServiceError/fileWriteFailed(path:reason:)``.
     public func forgetHost(_ name: String, host: String) async throws -> Int {
         _ = try await deployment(name)
         guard !host.isEmpty, !host.contains(where: { $0.isWhitespace || $0 == "," }) else { throw ServiceError.invalidHost(host) }

@@ -40,8 +40,8 @@ import Testing
     @Test func cancelledCheckIsNotRecordedAsAnError() async throws {
         let (dir, store, engine) = try await engineWithOneDeployment(NeverEndingExecutor())
         defer { try? FileManager.default.removeItem(atPath: dir) }
+        // Cancelled whenever it gets there: the executor's wait ends in CancellationError either way.
         let check = Task { try await engine.checkRemote("app") }
-        try await Task.sleep(for: .milliseconds(50))
         check.cancel()
         _ = try? await check.value
         #expect(try await store.status(of: "app").lastError == nil)
