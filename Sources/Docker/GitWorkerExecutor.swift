@@ -83,12 +83,16 @@ public final class GitWorkerExecutor: GitExecutor {
         let name = "stevedore-git-\(access.deployment)-\(UInt32.random(in: 0 ... .max))"
         let id: String
         do {
-            id = try await docker.createContainer(request, name: name)
+            // Not cancellable: a create cancelled in flight may still complete in the engine,
+            // and without its id the container would stay behind. It takes milliseconds.
+            let docker = docker
+            id = try await Task.detached { try await docker.createContainer(request, name: name) }.value
         } catch DockerError.api(let status, let message, _) where status == 404 {
             imageChecked.withLock { $0 = false }
             throw GitError.workerImageMissing(image: image, detail: message)
         }
         do {
+            try Task.checkCancellation()
             try await docker.start(container: id)
             let exitCode = try await withThrowingTaskGroup(of: Int?.self) { group in
                 group.addTask { try await self.docker.waitForExit(container: id) }
@@ -113,6 +117,8 @@ public final class GitWorkerExecutor: GitExecutor {
         }
     }
 
+    /// Removes the container `id` in a task of its own, so it happens even when the caller is
+    /// cancelled.
     private func removeDetached(_ id: String) async {
         let docker = docker
         await Task.detached { try? await docker.remove(container: id) }.value

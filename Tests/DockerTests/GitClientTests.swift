@@ -164,6 +164,28 @@ enum Executors {
         #expect(left.isEmpty, "worker containers left after the timeout: \(left.map(\.names))")
     }
 
+    /// A worker cancelled while the engine was creating it stayed behind in `created` state
+    /// (its id never arrived). Cancels at many points of the run; none may leave a container.
+    @Test func cancelledWorkersLeaveNoContainer() async throws {
+        let fixture = try GitFixture()
+        defer { fixture.remove() }
+        let label = "cancel-\(UUID().uuidString.prefix(8))"
+        let executor = GitWorkerExecutor(docker: DockerEngine(), image: Executors.image, extraLabels: ["com.stevedore.test": label])
+        try await executor.ensureImage()
+        let git = GitClient(executor: executor, timeout: .seconds(60))
+        let access = try access(fixture)
+        for step in 0..<25 {
+            let run = Task { try await git.remoteHead(url: fixture.bare, branch: "main", access: access) }
+            // Spread the cancellation over create, start and wait (a few ms each here). Timing
+            // only varies where the cancellation lands; the assertion holds for every landing.
+            try await Task.sleep(for: .milliseconds(step * 2))
+            run.cancel()
+            _ = try? await run.value
+        }
+        let left = try await DockerEngine().containers(labels: ["com.stevedore.test=\(label)"])
+        #expect(left.isEmpty, "containers left by cancelled workers: \(left.map(\.names))")
+    }
+
     @Test func headIsReadFromPackedRefsToo() async throws {
         let fixture = try GitFixture()
         defer { fixture.remove() }
