@@ -122,6 +122,21 @@ public struct ComposeRunner: Sendable {
                                     timeout: timeout, onLine: onLine)
     }
 
+    /// `config`: the resolved configuration (YAML) with the project's environment, exactly as
+    /// `up` would interpolate it. Standard output goes to a temporary file (the whole of it,
+    /// without the warnings Compose prints on standard error); the command line is still a
+    /// vector (`sh -c 'exec "$@" >FILE'`).
+    ///
+    /// - Throws: ``ProcessError`` (e.g. a `${VAR:?message}` without a value, a syntax error).
+    public func config(_ project: ComposeProject) async throws -> String {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("stevedore-config-\(UUID().uuidString).yaml").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        _ = try await runner.runChecked(["/bin/sh", "-c", "out=$1; shift; exec \"$@\" >\"$out\"", "sh", file] + base(project) + ["config"],
+                                        environment: environment(project), workingDirectory: project.directory,
+                                        timeout: .seconds(120))
+        return try String(contentsOfFile: file, encoding: .utf8)
+    }
+
     /// `down --remove-orphans` (volumes are kept).
     ///
     /// - Throws: ``ProcessError`` on failure.

@@ -32,9 +32,23 @@ public struct DeploymentView: Codable, Sendable {
     public var lastError: String?
     /// Containers and their health, read from the engine on each request.
     public var health: DeploymentHealth
+    /// `true` after `deploy down` until `deploy up` (the opposite of ``enabled``).
+    public var paused: Bool
+    /// The commit that failed or was rolled back and is not retried until a newer one
+    /// arrives or `deploy up --force`.
+    public var failedCommit: String?
+    /// The newest pipeline run (outcome `nil` while it runs).
+    public var lastRun: RunRecord?
+    /// The pipeline now: `idle`, `running`, `queued` or `running, 1 queued`.
+    public var pipeline: String?
 
     /// Combines the stored record, its status and the live health.
-    public init(record: DeploymentRecord, status: DeploymentStatusRecord, health: DeploymentHealth) {
+    public init(record: DeploymentRecord, status: DeploymentStatusRecord, health: DeploymentHealth,
+                lastRun: RunRecord? = nil, pipeline: String? = nil) {
+        paused = !record.enabled
+        failedCommit = status.failedCommit
+        self.lastRun = lastRun
+        self.pipeline = pipeline
         name = record.name
         url = record.url
         branch = record.branch

@@ -34,7 +34,7 @@ public struct APIError: Error, Sendable {
             case .unknownDeployment, .noDeployKey, .unknownParameter: return APIError(.notFound, service.description)
             case .agentUnavailable: return APIError(.serviceUnavailable, service.description)
             case .fileWriteFailed: return APIError(.internalServerError, service.description)
-            case .deploymentExists, .notSynced: return APIError(.conflict, service.description)
+            case .deploymentExists, .notSynced, .refused, .redeployFailed: return APIError(.conflict, service.description)
             case .adminKeyMissing, .rootLocked, .databaseKeyMissing: return APIError(.internalServerError, service.description)
             }
         }
@@ -58,12 +58,17 @@ public struct AdminAPI: Sendable {
     let tree: DaemonTree
     let adminKey: String
     let defaultPollIntervalSeconds: Int
+    let publicURL: String?
     let logger: Logger
 
     /// - Parameters:
     ///   - adminKey: the bearer key every `/api/` request must present.
     ///   - defaultPollIntervalSeconds: poll interval of repositories added without one.
-    public init(engine: DeploymentEngine, tree: DaemonTree, adminKey: String, defaultPollIntervalSeconds: Int, logger: Logger) {
+    ///   - publicURL: base of the webhook URLs shown by `repo webhook` (`STEVEDORE_PUBLIC_URL`);
+    ///     `nil`: the `Host` the request came to.
+    public init(engine: DeploymentEngine, tree: DaemonTree, adminKey: String, defaultPollIntervalSeconds: Int,
+                publicURL: String? = nil, logger: Logger) {
+        self.publicURL = publicURL
         self.engine = engine
         self.tree = tree
         self.adminKey = adminKey
@@ -99,6 +104,8 @@ public struct AdminAPI: Sendable {
         addSupervisorRoutes(to: api)
         addRepositoryRoutes(to: api)
         addParameterRoutes(to: api)
+        addWebhookRoutes(to: router, api: api)
+        addPipelineRoutes(to: api)
         api.get("events") { request, _ in
             let deployment = request.uri.queryParameters.get("deployment")
             let limit = request.uri.queryParameters.get("limit").flatMap(Int.init) ?? 50
@@ -108,11 +115,6 @@ public struct AdminAPI: Sendable {
             let name = try name(context)
             let commit = try await engine.sync(name)
             return try json(ActionResponse(deployment: name, action: "sync", commit: commit, message: "synced \(commit.prefix(12))"))
-        }
-        api.post("deployments/:name/up") { _, context in
-            let name = try name(context)
-            let commit = try await engine.up(name)
-            return try json(ActionResponse(deployment: name, action: "up", commit: commit, message: "deployed \(commit.prefix(12))"))
         }
         api.post("deployments/:name/down") { _, context in
             let name = try name(context)
@@ -135,7 +137,9 @@ public struct AdminAPI: Sendable {
     }
 
     private func view(_ record: DeploymentRecord) async throws -> DeploymentView {
-        DeploymentView(record: record, status: try await engine.store.status(of: record.name), health: await engine.health(record.name))
+        DeploymentView(record: record, status: try await engine.store.status(of: record.name), health: await engine.health(record.name),
+                       lastRun: try await engine.store.runs(of: record.name, limit: 1).first,
+                       pipeline: await engine.pipelines.state(record.name))
     }
 
     func name(_ context: BasicRequestContext) throws -> String {

@@ -92,7 +92,10 @@ public struct Daemon {
         try await Self.ensureDeployKeys(store: store, logger: logger)
         let agents = SSHAgents(runtimeDirectory: configuration.runtimeDirectory)
         let engine = DeploymentEngine(root: root, store: store, docker: docker, compose: ComposeRunner(flavor: flavor), git: git,
-                                      agents: agents, logger: logger)
+                                      agents: agents, hostRoot: configuration.hostRoot, logger: logger)
+        if try await store.closeInterruptedRuns() > 0 {
+            logger.notice("closed deploy runs left open by the previous daemon as interrupted")
+        }
         let faults = FaultInjector(enabled: configuration.faultInjection, logger: logger)
         if faults.isEnabled {
             logger.warning("fault injection is ON (STEVEDORE_FAULT_INJECTION / --fault-injection): for drills and tests only")
@@ -101,7 +104,8 @@ public struct Daemon {
                               timing: configuration.timing,
                               faults: faults, logger: logger)
         let api = AdminAPI(engine: engine, tree: tree, adminKey: adminKey,
-                           defaultPollIntervalSeconds: configuration.defaultPollIntervalSeconds, logger: logger)
+                           defaultPollIntervalSeconds: configuration.defaultPollIntervalSeconds,
+                           publicURL: configuration.publicURL, logger: logger)
         try await tree.configure(engine: engine, api: api, host: configuration.listenHost, port: configuration.listenPort,
                                  notifier: notifier,
                                  unhealthyExitAfter: configuration.unhealthyExitAfterSeconds > 0 ? .seconds(configuration.unhealthyExitAfterSeconds) : nil)

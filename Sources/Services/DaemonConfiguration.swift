@@ -42,6 +42,13 @@ public struct DaemonConfiguration: Sendable {
     /// systemd's `$RUNTIME_DIRECTORY`, else `/run/stevedore`). Must be a path the Docker
     /// engine sees too (worker containers mount the agent directory from it).
     public var runtimeDirectory: String
+    /// Where the Docker host sees the state root when the daemon runs in a container with the
+    /// root mounted at another path (`STEVEDORE_HOST_ROOT`, absolute; default: the same path).
+    /// `STEVEDORE_DATA`, `STEVEDORE_LOGS` and `STEVEDORE_SHARED` are given to Compose under it.
+    public var hostRoot: String?
+    /// Base URL printed for webhooks (`STEVEDORE_PUBLIC_URL`, e.g. `https://deploy.example.org`;
+    /// default: the `Host` the request came to, over http).
+    public var publicURL: String?
     /// Full environment, for the database key lookup.
     public var environment: [String: String]
 
@@ -56,7 +63,7 @@ public struct DaemonConfiguration: Sendable {
     public static let daemonOnlyVariables = [
         "STEVEDORE_POLL_INTERVAL", "STEVEDORE_RECONCILE_INTERVAL", "STEVEDORE_LIVENESS_DEADLINE", "STEVEDORE_FAULT_INJECTION",
         "STEVEDORE_UNHEALTHY_EXIT_AFTER", "STEVEDORE_LOG_LEVEL", "STEVEDORE_GIT_MODE", "STEVEDORE_GIT_IMAGE", "STEVEDORE_GIT_TIMEOUT",
-        "STEVEDORE_GIT_CHECK", "STEVEDORE_RUNTIME_DIR",
+        "STEVEDORE_GIT_CHECK", "STEVEDORE_RUNTIME_DIR", "STEVEDORE_HOST_ROOT", "STEVEDORE_PUBLIC_URL",
     ]
 
     /// The configuration as a client (CLI, `doctor`) needs it: state root and listen address;
@@ -118,6 +125,22 @@ public struct DaemonConfiguration: Sendable {
             throw ServiceError.invalidSetting(name: "STEVEDORE_RUNTIME_DIR", value: runtime, allowed: "an absolute path, e.g. /run/stevedore")
         }
         runtimeDirectory = runtime
+        hostRoot = environment["STEVEDORE_HOST_ROOT"].flatMap { $0.isEmpty ? nil : $0 }
+        if let hostRoot {
+            guard hostRoot.hasPrefix("/"), !hostRoot.split(separator: "/").contains("..") else {
+                throw ServiceError.invalidSetting(name: "STEVEDORE_HOST_ROOT", value: hostRoot,
+                                                  allowed: "an absolute path without '..': where the Docker host sees the state root")
+            }
+            self.hostRoot = hostRoot.count > 1 && hostRoot.hasSuffix("/") ? String(hostRoot.dropLast()) : hostRoot
+        }
+        publicURL = environment["STEVEDORE_PUBLIC_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        if let publicURL {
+            guard publicURL.hasPrefix("http://") || publicURL.hasPrefix("https://"), !publicURL.contains(where: \.isWhitespace) else {
+                throw ServiceError.invalidSetting(name: "STEVEDORE_PUBLIC_URL", value: publicURL,
+                                                  allowed: "an http:// or https:// URL such as https://deploy.example.org")
+            }
+            self.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
+        }
     }
 
     /// The workers' liveness deadline and heartbeat interval.

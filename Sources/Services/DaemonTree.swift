@@ -12,6 +12,7 @@ import Supervision
 /// ├── reaper           permanent worker (child subreaper, reaps orphans)
 /// ├── deployments      supervisor, one_for_one, 10 / 60 s, children added at run time
 /// │   └── <name>       supervisor, one_for_one, 5 / 60 s
+/// │       ├── pipeline    permanent worker: runs the deploy jobs one at a time
 /// │       ├── poller      permanent worker
 /// │       └── reconciler  permanent worker
 /// └── health-watchdog  permanent worker: READY=1, WATCHDOG=1, STATUS= to systemd
@@ -146,6 +147,7 @@ public final class DaemonTree: Sendable {
             configuration: SupervisorConfiguration(intensity: Self.deploymentIntensity),
             clock: clock, logger: logger, events: events,
             children: [
+                faults.wrap(PipelineWorker.spec(deployment: name, engine: engine, timing: timing, logger: logger)),
                 faults.wrap(PollerWorker.spec(deployment: name, engine: engine, timing: timing, logger: logger)),
                 faults.wrap(ReconcilerWorker.spec(deployment: name, engine: engine, intervalSeconds: reconcileIntervalSeconds,
                                                   timing: timing, logger: logger)),

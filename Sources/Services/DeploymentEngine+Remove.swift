@@ -20,6 +20,7 @@ extension DeploymentEngine {
                 }
             }
             try await self.store.removeDeployment(name)
+            await self.pipelines.remove(name)
             await self.agents?.stop(name)
             var deleted: [String] = []
             let fm = FileManager.default

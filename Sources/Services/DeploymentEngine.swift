@@ -19,12 +19,18 @@ public final class DeploymentEngine: Sendable {
     public let git: GitClient
     /// The deployments' agent sockets; `nil` when no agent runs (SSH URLs then fail clearly).
     public let agents: SSHAgents?
+    /// Where the Docker host sees the state root (`STEVEDORE_HOST_ROOT`), when the daemon runs
+    /// in a container with the root mounted elsewhere; `nil`: the same path.
+    public let hostRoot: String?
+    /// The deploy pipelines' mailboxes (one per deployment).
+    public let pipelines = PipelineQueue()
     let locks = DeploymentLocks()
     let logger: Logger
 
     /// Wires the engine; nothing runs until a method is called.
     public init(root: StateRoot, store: StateStore, docker: DockerEngine, compose: ComposeRunner,
-                git: GitClient, agents: SSHAgents? = nil, logger: Logger = Logger(label: "stevedore.engine")) {
+                git: GitClient, agents: SSHAgents? = nil, hostRoot: String? = nil, logger: Logger = Logger(label: "stevedore.engine")) {
+        self.hostRoot = hostRoot
         self.root = root
         self.store = store
         self.docker = docker
@@ -39,6 +45,13 @@ public final class DeploymentEngine: Sendable {
     func recordFailure(_ name: String, _ what: String, _ error: any Error) async {
         if error is CancellationError || Task.isCancelled { return }
         try? await store.recordError(name, "\(what): \(error)")
+    }
+
+    /// `path` (under the state root) as the Docker host sees it: with ``hostRoot`` set, the
+    /// root's prefix is replaced by it (`/state/deployments/x/data` → `/srv/stevedore/deployments/x/data`).
+    public func hostPath(_ path: String) -> String {
+        guard let hostRoot, path == root.path || path.hasPrefix(root.path + "/") else { return path }
+        return hostRoot + path.dropFirst(root.path.count)
     }
 
     /// Compose project name of a deployment: `stevedore-<name>`.
@@ -93,34 +106,20 @@ public final class DeploymentEngine: Sendable {
         }
     }
 
-    /// Enables the deployment and runs `compose up -d --build --remove-orphans` on its
-    /// checkout.
+    /// An operator's `deploy up`: resumes a paused deployment and runs the pipeline on the
+    /// newest commit (fetch, checks, `compose up`, health gate, rollback on failure), waiting
+    /// for the run that serves the request (a run already going is followed by at most one
+    /// more, which takes every request that arrived meanwhile).
     ///
-    /// - Returns: the commit deployed.
-    /// - Throws: ``ServiceError/unknownDeployment(_:)``, ``ServiceError/notSynced(_:)``,
-    ///   `ComposeError`, `ProcessError` (with the output's tail).
-    public func up(_ name: String) async throws -> String {
-        let record = try await deployment(name)
-        return try await locks.withLock(name) {
-            try await self.store.setEnabled(name, true)
-            return try await self.upLocked(record)
-        }
-    }
-
-    private func upLocked(_ record: DeploymentRecord) async throws -> String {
-        let name = record.name
-        do {
-            let commit = try await preparedCheckout(record)
-            let project = try await composeProject(name)
-            try await compose.up(project)
-            try await store.recordDeploy(name, commit: commit)
-            try? await store.recordEvent(deployment: name, kind: "deploy", message: "deployed \(commit.prefix(12))")
-            logger.info("deployed", metadata: ["deployment": "\(name)", "commit": "\(commit)"])
-            return commit
-        } catch {
-            await recordFailure(name, "deploy", error)
-            throw error
-        }
+    /// - Parameters:
+    ///   - force: retry a commit that failed before.
+    ///   - trigger: `cli` or `api`, recorded in the history.
+    /// - Returns: the run's result; check ``RunResult/isSuccess``.
+    /// - Throws: ``ServiceError/unknownDeployment(_:)``, `CancellationError` if the pipeline
+    ///   stopped.
+    public func up(_ name: String, force: Bool = false, trigger: String = "api") async throws -> RunResult {
+        _ = try await deployment(name)
+        return try await pipelines.submitAndWait(name, RunRequest(trigger: trigger, force: force, explicit: true))
     }
 
     /// Runs `compose down` and then disables the deployment, so that neither the poller nor
@@ -144,49 +143,55 @@ public final class DeploymentEngine: Sendable {
 
     /// What one poll did.
     public enum PollOutcome: Sendable, Equatable {
+        /// Paused by `deploy down`.
         case disabled
+        /// The remote head is what runs.
         case upToDate(String)
-        case deployed(String)
+        /// The remote head is the commit that failed last time: not retried.
+        case failedBefore(String)
+        /// A pipeline run is going or queued: it takes the newest commit itself.
+        case busy
+        /// A run was requested for this new commit.
+        case triggered(String)
     }
 
     /// One poller pass: checks the remote (recorded, so `status` shows when a paused
-    /// deployment falls behind); if its head differs from what is deployed and the
-    /// deployment is enabled, syncs and brings it up.
+    /// deployment falls behind); if its head is new (neither running nor the commit that
+    /// failed last time) and the deployment is enabled, asks the pipeline for a run. Does not
+    /// wait for the run.
     ///
-    /// - Throws: errors of ``checkRemote(_:)``, ``sync(_:)``, ``up(_:)``.
+    /// - Throws: errors of ``checkRemote(_:)``.
     public func poll(_ name: String) async throws -> PollOutcome {
         let record = try await deployment(name)
         let remote = try await checkRemote(name)
         guard record.enabled else { return .disabled }
         let status = try await store.status(of: name)
-        if status.deployedCommit == remote, status.syncedCommit == remote { return .upToDate(remote) }
-        return try await locks.withLock(name) {
-            // Re-read under the lock: an operator may have paused it meanwhile.
-            guard let current = try await self.store.deployment(named: name), current.enabled else { return .disabled }
-            // Already synced (an earlier `up` failed): retry only the deploy.
-            let synced = try await self.store.status(of: name).syncedCommit
-            let checkedOut = self.git.localHead(directory: self.root.repo(name))
-            if synced != remote || checkedOut != remote {
-                _ = try await self.syncLocked(current)
-            }
-            return .deployed(try await self.upLocked(current))
-        }
+        if status.deployedCommit == remote { return .upToDate(remote) }
+        if status.failedCommit == remote { return .failedBefore(remote) }
+        if await pipelines.isBusy(name) { return .busy }
+        await pipelines.submit(name, RunRequest(trigger: "poll"))
+        return .triggered(remote)
     }
 
     /// What one reconciler pass did.
     public enum ReconcileOutcome: Sendable, Equatable {
         /// Paused, or never deployed: nothing to keep up.
         case notApplicable
+        /// Every container runs (or completed its one-shot job).
         case ok
-        /// Containers were missing or stopped; `compose up` was run.
+        /// Stopped containers were started again (the text lists them).
         case restarted(String)
+        /// No containers at all: the pipeline must deploy again (the caller asks it, outside
+        /// the lock).
+        case needsDeploy
     }
 
     /// One reconciler pass, for an enabled, once-deployed deployment:
     /// - stopped containers are started again as they were created (Engine API), so a
     ///   broken commit synced after the last good deploy is never what comes back;
     /// - one-shot containers that exited 0 without a restart policy count as completed;
-    /// - with no containers at all, `compose up` runs on the checkout.
+    /// - with no containers at all, it answers ``ReconcileOutcome/needsDeploy``: the
+    ///   pipeline redeploys (the running commit, or a newer one), see ``redeploy(_:)``.
     ///
     /// Everything happens under the deployment's lock: a deploy in progress has containers
     /// in `created` state that must not trigger a second start.
@@ -206,8 +211,7 @@ public final class DeploymentEngine: Sendable {
             }
             let why: String
             if containers.isEmpty {
-                why = "no containers"
-                _ = try await self.upLocked(current)
+                return .needsDeploy
             } else if !stopped.isEmpty {
                 why = stopped.map { "\($0.name) \($0.state)" }.joined(separator: ", ")
                 for container in stopped {
@@ -222,13 +226,26 @@ public final class DeploymentEngine: Sendable {
         }
     }
 
+    /// The reconciler's redeploy of a deployment without containers: a `reconcile` run of the
+    /// pipeline, waited for.
+    ///
+    /// - Throws: ``ServiceError/redeployFailed(_:)`` when the run did not succeed.
+    public func redeploy(_ name: String) async throws -> RunResult {
+        let result = try await pipelines.submitAndWait(name, RunRequest(trigger: "reconcile"))
+        guard result.isSuccess || result.outcome == RunOutcome.skipped else {
+            throw ServiceError.redeployFailed("\(result.outcome): \(result.reason ?? "")")
+        }
+        return result
+    }
+
     /// Health of the deployment's containers.
     public func health(_ name: String) async -> DeploymentHealth {
         await DeploymentHealth.inspect(project: Self.projectName(name), docker: docker)
     }
 
     /// The Compose project of a synced deployment, with its environment: `STEVEDORE_DEPLOYMENT`,
-    /// `STEVEDORE_DATA`, `STEVEDORE_LOGS`, `STEVEDORE_SHARED` and the deployment's parameters.
+    /// `STEVEDORE_DATA`, `STEVEDORE_LOGS`, `STEVEDORE_SHARED` (host paths: see ``hostPath(_:)``)
+    /// and the deployment's parameters.
     ///
     /// - Throws: `ComposeError.noComposeFile`.
     public func composeProject(_ name: String) async throws -> ComposeProject {
@@ -236,9 +253,9 @@ public final class DeploymentEngine: Sendable {
         let file = try ComposeFile.locate(in: directory)
         var environment = try await store.parameters(of: name)
         environment["STEVEDORE_DEPLOYMENT"] = name
-        environment["STEVEDORE_DATA"] = root.data(name)
-        environment["STEVEDORE_LOGS"] = root.logs(name)
-        environment["STEVEDORE_SHARED"] = root.shared
+        environment["STEVEDORE_DATA"] = hostPath(root.data(name))
+        environment["STEVEDORE_LOGS"] = hostPath(root.logs(name))
+        environment["STEVEDORE_SHARED"] = hostPath(root.shared)
         return ComposeProject(name: Self.projectName(name), directory: directory, file: file, environment: environment)
     }
 }

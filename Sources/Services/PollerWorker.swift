@@ -2,7 +2,8 @@ import Logging
 import Supervision
 
 /// The `deployments/<name>/poller` child: checks the remote branch every poll interval and,
-/// on a new commit, syncs the checkout and runs Compose up (``DeploymentEngine/poll(_:)``).
+/// on a new commit, asks the deployment's pipeline for a run (``DeploymentEngine/poll(_:)``);
+/// it does not wait for the run, so a slow deploy never holds up the next check.
 ///
 /// Failures of the remote, Git or Compose are *degraded*, not failures: the poller reports
 /// the reason, retries after a backoff (5 s doubling up to the poll interval) and keeps
@@ -21,7 +22,10 @@ public enum PollerWorker {
                     switch try await context.heartbeating(every: timing.heartbeatInterval, { try await engine.poll(name) }) {
                     case .disabled: context.setStatus("paused (deploy down)")
                     case .upToDate(let commit): context.setStatus("up to date at \(commit.prefix(12))")
-                    case .deployed(let commit): context.setStatus("deployed \(commit.prefix(12))")
+                    case .failedBefore(let commit):
+                        context.setStatus("remote at \(commit.prefix(12)), which failed before: waiting for a newer commit or `deploy up --force`")
+                    case .busy: context.setStatus("a deploy is running or queued")
+                    case .triggered(let commit): context.setStatus("new commit \(commit.prefix(12)): deploy requested")
                     }
                     context.setDegraded(nil)
                     failures = 0

@@ -3,7 +3,8 @@ import Supervision
 
 /// The `deployments/<name>/reconciler` child: every reconcile interval, brings an enabled,
 /// once-deployed deployment whose containers are gone or stopped back up
-/// (``DeploymentEngine/reconcile(_:)``).
+/// (``DeploymentEngine/reconcile(_:)``; with no containers at all, a `reconcile` run of the
+/// pipeline, ``DeploymentEngine/redeploy(_:)``).
 ///
 /// After a failed attempt it backs off (interval × 2^failures, at most 5 minutes) instead of
 /// hammering; after 3 consecutive failures it reports `degraded`.
@@ -22,6 +23,10 @@ public enum ReconcilerWorker {
                     case .notApplicable: context.setStatus("idle (paused or never deployed)")
                     case .ok: context.setStatus("containers running")
                     case .restarted(let why): context.setStatus("restarted containers (\(why))")
+                    case .needsDeploy:
+                        context.setStatus("no containers: redeploying")
+                        let result = try await context.heartbeating(every: timing.heartbeatInterval, { try await engine.redeploy(name) })
+                        context.setStatus("redeployed (\(result.outcome))")
                     }
                     failures = 0
                     context.setDegraded(nil)

@@ -43,6 +43,10 @@ public enum ServiceError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidParameterValue(key: String, reason: String)
     /// The deployment has no parameter of that name.
     case unknownParameter(deployment: String, key: String)
+    /// The pipeline refused to deploy a commit (e.g. services without `init: true`).
+    case refused(String)
+    /// The reconciler's redeploy did not bring the deployment up (outcome and reason).
+    case redeployFailed(String)
 
     public var description: String {
         switch self {
@@ -60,6 +64,10 @@ public enum ServiceError: Error, Sendable, Equatable, CustomStringConvertible {
             return "invalid value for parameter \(key): \(reason)"
         case let .unknownParameter(deployment, key):
             return "deployment '\(deployment)' has no parameter \(key) (see `stevedore param list \(deployment)`)"
+        case .refused(let why):
+            return why
+        case .redeployFailed(let why):
+            return "redeploy failed: \(why)"
         case .noDeployKey(let name):
             return "deployment '\(name)' has no deploy key; remove and add it again to get one"
         case .invalidName(let name):

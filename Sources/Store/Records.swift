@@ -49,6 +49,9 @@ public struct DeploymentStatusRecord: Sendable, Equatable, Codable {
     public var lastError: String?
     /// When the last error happened.
     public var lastErrorAt: Double?
+    /// A commit whose deploy failed or was rolled back: the pipeline does not try it again
+    /// until a newer commit arrives or an operator forces it (`deploy up --force`).
+    public var failedCommit: String?
 
     /// An empty status (never checked, synced or deployed).
     public init(name: String) { self.name = name }

@@ -47,5 +47,33 @@ enum Schema {
         );
         ALTER TABLE deployments ADD COLUMN clean INTEGER NOT NULL DEFAULT 1;
         """,
+        // 3: the deploy pipeline: one row per run (history), the commit that failed and is
+        // not retried, the last outcome, webhook secrets and the delivery ids already seen.
+        """
+        CREATE TABLE runs (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            deployment TEXT NOT NULL REFERENCES deployments(name) ON DELETE CASCADE,
+            triggers TEXT NOT NULL,
+            target_commit TEXT,
+            previous_commit TEXT,
+            started_at REAL NOT NULL,
+            ended_at REAL,
+            outcome TEXT,
+            reason TEXT
+        );
+        CREATE INDEX runs_by_deployment ON runs(deployment, id);
+        ALTER TABLE deployment_status ADD COLUMN failed_commit TEXT;
+        CREATE TABLE webhook_secrets (
+            deployment TEXT PRIMARY KEY REFERENCES deployments(name) ON DELETE CASCADE,
+            secret TEXT NOT NULL,
+            created_at REAL NOT NULL
+        );
+        CREATE TABLE webhook_deliveries (
+            deployment TEXT NOT NULL REFERENCES deployments(name) ON DELETE CASCADE,
+            delivery_id TEXT NOT NULL,
+            received_at REAL NOT NULL,
+            PRIMARY KEY (deployment, delivery_id)
+        );
+        """,
     ]
 }

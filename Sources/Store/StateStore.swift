@@ -39,12 +39,12 @@ public actor StateStore {
         _ = try db().query("SELECT count(*) FROM deployments")
     }
 
-    private func db() throws -> Connection {
+    func db() throws -> Connection {
         guard let connection else { throw StoreError.io("state database is not open") }
         return connection
     }
 
-    private static var now: Double { Date().timeIntervalSince1970 }
+    static var now: Double { Date().timeIntervalSince1970 }
 
     // MARK: Deployments
 
@@ -145,6 +145,9 @@ public actor StateStore {
         return try db.transaction {
             try db.run("DELETE FROM parameters WHERE deployment = ?", [.text(name)])
             try db.run("DELETE FROM deploy_keys WHERE deployment = ?", [.text(name)])
+            try db.run("DELETE FROM runs WHERE deployment = ?", [.text(name)])
+            try db.run("DELETE FROM webhook_secrets WHERE deployment = ?", [.text(name)])
+            try db.run("DELETE FROM webhook_deliveries WHERE deployment = ?", [.text(name)])
             try db.run("DELETE FROM deployment_status WHERE name = ?", [.text(name)])
             return try db.run("DELETE FROM deployments WHERE name = ?", [.text(name)]) > 0
         }
@@ -157,7 +160,7 @@ public actor StateStore {
         let rows = try db().query(
             """
             SELECT last_checked_at, remote_commit, synced_commit, synced_at, deployed_commit, deployed_at,
-                   last_error, last_error_at FROM deployment_status WHERE name = ?
+                   last_error, last_error_at, failed_commit FROM deployment_status WHERE name = ?
             """, [.text(name)])
         var status = DeploymentStatusRecord(name: name)
         guard let row = rows.first else { return status }
@@ -169,6 +172,7 @@ public actor StateStore {
         status.deployedAt = row.double(5)
         status.lastError = row.string(6)
         status.lastErrorAt = row.double(7)
+        status.failedCommit = row.string(8)
         return status
     }
 

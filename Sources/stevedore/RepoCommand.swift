@@ -7,7 +7,7 @@ import Store
 struct RepoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "repo", abstract: "Register, list and remove Git repositories (deployments) and their deploy keys.",
-        subcommands: [Add.self, List.self, Set.self, Key.self, Remove.self, ForgetHost.self])
+        subcommands: [Add.self, List.self, Set.self, Key.self, Webhook.self, Remove.self, ForgetHost.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -110,6 +110,38 @@ struct RepoCommand: AsyncParsableCommand {
             if quiet { return print(key.publicKey) }
             let record: DeploymentRecord? = (try? await options.client().get("/api/repos") as [DeploymentRecord])?.first { $0.name == deployment.name }
             RepoCommand.printKeyHelp(key, url: record?.url ?? "")
+        }
+    }
+
+    struct Webhook: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the webhook URLs and secret of a deployment (created on first use).",
+            discussion: """
+                Point the Git host's push webhook at the URL for it (content type application/json) with the secret: \
+                GitHub and Gitea/Forgejo sign deliveries with it, GitLab sends it as the secret token. \
+                Pushes to other branches and replayed deliveries are ignored. Set STEVEDORE_PUBLIC_URL on the daemon \
+                if the host reaches it under another address.
+                """)
+
+        @OptionGroup var options: ClientOptions
+        @OptionGroup var deployment: DeploymentNameArgument
+        @Flag(help: "Replace the secret (the old one stops working at once).") var rotate = false
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let client = try options.client()
+            let path = "/api/repos/\(deployment.name)/webhook"
+            let info: WebhookInfo = rotate ? try await client.post(path + "/rotate", body: [String: String]())
+                                           : try await client.get(path)
+            if json { return try printJSON(info) }
+            print("""
+                webhook of \(info.deployment) (pushes to branch \(info.branch) deploy; other branches are ignored)
+                  GitHub:         \(info.urls["github"] ?? "-")
+                  Gitea/Forgejo:  \(info.urls["gitea"] ?? "-")
+                  GitLab:         \(info.urls["gitlab"] ?? "-")
+                  secret:         \(info.secret)
+                content type: application/json; events: push only\(info.created ? (rotate ? "\nthe secret was replaced: update it at the Git host" : "\n(new secret)") : "")
+                """)
         }
     }
 

@@ -28,10 +28,11 @@ struct StatusCommand: AsyncParsableCommand {
             if json { return try printJSON(views) }
             if views.isEmpty { return print("no deployments; add one with `stevedore repo add NAME URL`") }
             print(Table.render(
-                header: ["NAME", "HEALTH", "STATE", "DEPLOYED", "REMOTE", "LAST ERROR"],
+                header: ["NAME", "HEALTH", "STATE", "RUNNING", "REMOTE", "LAST RUN", "LAST ERROR"],
                 rows: views.map {
                     [$0.name, $0.health.state, $0.enabled ? "enabled" : "paused", short($0.deployedCommit),
-                     short($0.remoteCommit), $0.lastError.map { String(Table.oneLine($0).prefix(80)) } ?? "-"]
+                     short($0.remoteCommit), $0.lastRun.map { $0.outcome ?? "running" } ?? "-",
+                     $0.lastError.map { String(Table.oneLine($0).prefix(80)) } ?? "-"]
                 }))
         }
     }
@@ -46,8 +47,17 @@ struct StatusCommand: AsyncParsableCommand {
             health:     \(view.health.state)\(view.health.detail.map { " (\($0))" } ?? "")
             remote:     \(short(view.remoteCommit)) (checked \(ago(view.lastCheckedAt)))
             synced:     \(short(view.syncedCommit)) (\(ago(view.syncedAt)))
-            deployed:   \(short(view.deployedCommit)) (\(ago(view.deployedAt)))
+            running:    \(short(view.deployedCommit)) (deployed \(ago(view.deployedAt)))
+            pipeline:   \(view.pipeline ?? "-")
             """)
+        if let run = view.lastRun {
+            let outcome = run.outcome ?? "running"
+            print("last run:   \(outcome) \(short(run.targetCommit)) (\(run.triggers), \(ago(run.startedAt)))"
+                  + (run.reason.map { "\n            \(Table.oneLine($0).prefix(300))" } ?? ""))
+        }
+        if let failed = view.failedCommit {
+            print("failed:     \(short(failed)) is not retried until a newer commit arrives or `stevedore deploy up \(view.name) --force`")
+        }
         if let error = view.lastError { print("last error: \(error)") }
         if !view.health.containers.isEmpty {
             print("")

@@ -26,9 +26,14 @@ import Testing
         #expect(try s.cli("repo", "add", s.name, s.remote).status == 0)
         try await waitUntil("app answers") { await httpGet(s.appURL)?.1 == "version 1\n" }
         let renamed = try s.commitChange("git mv compose.yaml renamed.yaml", message: "no compose file")
-        try await waitUntil("the commit without a Compose file is synced") {
-            try s.deploymentStatus()["synced_commit"] as? String == renamed
+        // The pipeline refuses it and keeps the checkout on the running commit…
+        try await waitUntil("the commit without a Compose file is refused") {
+            let run = try s.history().first
+            return run?["target_commit"] as? String == renamed && run?["outcome"] as? String == "refused"
         }
+        #expect((try s.history().first?["reason"] as? String)?.contains("no Compose file") == true)
+        // …but a checkout without one (removed by hand) must still come down.
+        try FileManager.default.removeItem(atPath: s.root + "/deployments/\(s.name)/repo/compose.yaml")
         let down = try s.cli("deploy", "down", s.name)
         #expect(down.status == 0, "\(down.stderr)")
         #expect(try s.containers().isEmpty)
@@ -42,9 +47,9 @@ import Testing
         #expect(try s.cli("repo", "add", s.name, s.remote).status == 0)
         try await waitUntil("app answers") { await httpGet(s.appURL)?.1 == "version 1\n" }
         let broken = try s.commitChange("printf '\\nRUN exit 4\\n' >> Dockerfile", message: "broken build")
-        try await waitUntil("the broken commit failed to deploy") {
-            let status = try s.deploymentStatus()
-            return status["synced_commit"] as? String == broken && (status["last_error"] as? String)?.contains("deploy:") == true
+        try await waitUntil("the broken commit is rolled back") {
+            let run = try s.history().first
+            return run?["target_commit"] as? String == broken && run?["outcome"] as? String == "rolled_back"
         }
         let container = try #require(try s.containers(all: false).first)
         try sh("docker stop \(container) >/dev/null")

@@ -135,6 +135,11 @@ final class Scenario {
         return find(try json("supervisor", "status") as? [String: Any] ?? [:])
     }
 
+    /// `history NAME --json`, newest first.
+    func history(limit: Int = 20) throws -> [[String: Any]] {
+        try json("history", name, "--limit", String(limit)) as? [[String: Any]] ?? []
+    }
+
     func daemonLog() -> String { (try? String(contentsOfFile: dir + "/daemon.log", encoding: .utf8)) ?? "" }
 
     /// Sends SIGTERM (as systemd does) and waits for the daemon to exit.

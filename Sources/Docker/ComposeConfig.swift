@@ -1,0 +1,101 @@
+import Foundation
+import Yams
+
+/// The parts of a Compose project's resolved configuration that Stevedore checks before a
+/// deploy, read from the output of `compose config` (YAML, interpolated with the same
+/// environment the real `up` gets; Compose v1 and v2 both print it).
+public struct ComposeConfig: Sendable, Equatable {
+    /// One service of the resolved configuration.
+    public struct Service: Sendable, Equatable {
+        /// The service name.
+        public var name: String
+        /// `init: true`: Docker's init (tini) runs as PID 1 and reaps zombies.
+        public var initEnabled: Bool
+        /// The service's labels (a list `KEY=VALUE` or a map in the file; a map here).
+        public var labels: [String: String]
+
+        /// A service with the given fields.
+        public init(name: String, initEnabled: Bool, labels: [String: String]) {
+            self.name = name
+            self.initEnabled = initEnabled
+            self.labels = labels
+        }
+    }
+
+    /// Label that exempts a service from the `init: true` rule when set to `false`.
+    public static let initEnforceLabel = "stevedore.init.enforce"
+
+    /// The services, sorted by name.
+    public var services: [Service]
+
+    /// Parses `compose config` output.
+    ///
+    /// - Throws: ``ComposeConfigError/unreadable(_:)`` when the text is not YAML with a
+    ///   `services` map.
+    public static func parse(_ text: String) throws -> ComposeConfig {
+        let root: Any?
+        do {
+            root = try Yams.load(yaml: text)
+        } catch {
+            throw ComposeConfigError.unreadable("not YAML: \(error)")
+        }
+        guard let document = root as? [String: Any], let services = document["services"] as? [String: Any] else {
+            throw ComposeConfigError.unreadable("no `services` map in the resolved configuration")
+        }
+        var result: [Service] = []
+        for (name, value) in services {
+            let service = value as? [String: Any] ?? [:]
+            result.append(Service(name: name, initEnabled: truthy(service["init"]), labels: labels(service["labels"])))
+        }
+        return ComposeConfig(services: result.sorted { $0.name < $1.name })
+    }
+
+    /// Services without `init: true` that are not exempted by `stevedore.init.enforce=false`,
+    /// sorted by name.
+    public var servicesWithoutInit: [String] {
+        services.filter { service in
+            !service.initEnabled && service.labels[Self.initEnforceLabel]?.lowercased() != "false"
+        }.map(\.name)
+    }
+
+    private static func truthy(_ value: Any?) -> Bool {
+        switch value {
+        case let bool as Bool: return bool
+        case let string as String: return ["true", "yes", "on", "1"].contains(string.lowercased())
+        case let int as Int: return int != 0
+        default: return false
+        }
+    }
+
+    private static func labels(_ value: Any?) -> [String: String] {
+        if let map = value as? [String: Any] {
+            return map.mapValues { "\($0)" }
+        }
+        if let list = value as? [Any] {
+            var result: [String: String] = [:]
+            for item in list {
+                let text = "\(item)"
+                let parts = text.split(separator: "=", maxSplits: 1)
+                result[String(parts.first ?? "")] = parts.count > 1 ? String(parts[1]) : ""
+            }
+            return result
+        }
+        return [:]
+    }
+}
+
+/// Errors of reading Compose configuration.
+public enum ComposeConfigError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// `compose config` printed something Stevedore cannot read.
+    case unreadable(String)
+    /// `x-stevedore.<key>` has a value outside what is allowed.
+    case invalidSetting(key: String, value: String, allowed: String)
+
+    public var description: String {
+        switch self {
+        case .unreadable(let why): return "cannot read the resolved Compose configuration: \(why)"
+        case .invalidSetting(let key, let value, let allowed):
+            return "x-stevedore.\(key) is '\(value)' in the Compose file; allowed: \(allowed)"
+        }
+    }
+}

@@ -1,0 +1,177 @@
+import Docker
+import Foundation
+
+/// The health gate of a rollout: after `compose up`, waits until every container of the
+/// project runs and, where it has a healthcheck, is `healthy` — read through the Engine API
+/// (container inspection every ``pollInterval``), so it works with Compose v1 and v2 alike
+/// (`compose up --wait` exists only in v2).
+///
+/// A container without a healthcheck counts as ready once it has kept the same start time and
+/// restart count over two observations at least ``stableFor`` apart, so a container that
+/// crash-loops under a restart policy is not mistaken for a running one.
+public struct RolloutHealthGate: Sendable {
+    /// One container as the gate sees it.
+    public struct Observation: Sendable, Equatable {
+        /// Compose service (or the container name if the label is missing).
+        public var service: String
+        /// Container name.
+        public var name: String
+        /// Docker state (`running`, `restarting`, `exited`, …).
+        public var state: String
+        /// Healthcheck status, `nil` without a healthcheck.
+        public var health: String?
+        /// Exit code of the last run.
+        public var exitCode: Int
+        /// `State.StartedAt` (changes with every restart).
+        public var startedAt: String
+        /// `RestartCount`.
+        public var restartCount: Int
+        /// A one-shot container that completed (exit 0, no restart policy).
+        public var completed: Bool
+        /// Whether the restart policy would run it again after it exits.
+        public var willRestart: Bool
+        /// The last healthcheck probe's output, trimmed.
+        public var lastProbeOutput: String?
+
+        /// An observation with the given fields (tests build them directly).
+        public init(service: String, name: String, state: String, health: String? = nil, exitCode: Int = 0,
+                    startedAt: String = "", restartCount: Int = 0, completed: Bool = false, willRestart: Bool = true,
+                    lastProbeOutput: String? = nil) {
+            self.service = service
+            self.name = name
+            self.state = state
+            self.health = health
+            self.exitCode = exitCode
+            self.startedAt = startedAt
+            self.restartCount = restartCount
+            self.completed = completed
+            self.willRestart = willRestart
+            self.lastProbeOutput = lastProbeOutput
+        }
+    }
+
+    /// What one look at the containers says.
+    public enum Verdict: Sendable, Equatable {
+        /// Everything runs and is healthy (and stable since the previous look).
+        case ready
+        /// Not yet; the text names what is waited for.
+        case waiting(String)
+        /// It will not get better: the services and why.
+        case failed(services: [String], reason: String)
+    }
+
+    /// The outcome of ``wait(project:timeout:)``.
+    public enum Result: Sendable, Equatable {
+        /// All services running and healthy.
+        case healthy
+        /// A container failed, or the timeout passed first.
+        case unhealthy(services: [String], reason: String)
+    }
+
+    /// The Engine API client.
+    public var docker: DockerEngine
+    /// Time between looks; default 0.5 s.
+    public var pollInterval: Duration = .milliseconds(500)
+    /// How long a container without healthcheck must keep running unchanged; default 1 s.
+    public var stableFor: Duration = .seconds(1)
+
+    /// A gate reading `docker`.
+    public init(docker: DockerEngine) { self.docker = docker }
+
+    /// The rule above on one look (`previous`: the look at least ``stableFor`` earlier, if
+    /// any). Pure; unit-tested.
+    public static func verdict(_ current: [Observation], previous: [Observation]?) -> Verdict {
+        guard !current.isEmpty else { return .waiting("no containers yet") }
+        let unhealthy = current.filter { $0.health == "unhealthy" }
+        if !unhealthy.isEmpty {
+            return .failed(services: services(unhealthy), reason: unhealthy.map { c in
+                "\(c.service) is unhealthy" + (c.lastProbeOutput.map { " (last probe: \($0.prefix(300)))" } ?? "")
+            }.joined(separator: "; "))
+        }
+        let dead = current.filter { !$0.completed && ($0.state == "dead" || ($0.state == "exited" && !$0.willRestart)) }
+        if !dead.isEmpty {
+            return .failed(services: services(dead), reason: dead.map { "\($0.service) exited with status \($0.exitCode)" }.joined(separator: "; "))
+        }
+        let notRunning = current.filter { $0.state != "running" && !$0.completed }
+        if !notRunning.isEmpty {
+            return .waiting(notRunning.map { "\($0.service) is \($0.state)" }.joined(separator: "; "))
+        }
+        let starting = current.filter { $0.health == "starting" }
+        if !starting.isEmpty {
+            return .waiting(starting.map { "\($0.service) healthcheck starting" }.joined(separator: "; "))
+        }
+        // Without a healthcheck: the same run as in the earlier look.
+        let unchecked = current.filter { $0.health == nil && !$0.completed }
+        if !unchecked.isEmpty {
+            guard let previous else { return .waiting("checking that the containers stay up") }
+            let moved = unchecked.filter { c in
+                !previous.contains { $0.name == c.name && $0.startedAt == c.startedAt && $0.restartCount == c.restartCount && $0.state == "running" }
+            }
+            if !moved.isEmpty { return .waiting(moved.map { "\($0.service) (re)started recently" }.joined(separator: "; ")) }
+        }
+        return .ready
+    }
+
+    private static func services(_ observations: [Observation]) -> [String] {
+        Array(Set(observations.map(\.service))).sorted()
+    }
+
+    /// Looks at the project's containers until ``verdict(_:previous:)`` is ready or failed,
+    /// or `timeout` passes.
+    ///
+    /// - Returns: ``Result/healthy`` or ``Result/unhealthy(services:reason:)`` (after the
+    ///   timeout: the services still waited for).
+    /// - Throws: `CancellationError`; Engine API errors only if the engine never answers
+    ///   before the timeout (then reported as unhealthy with the error).
+    public func wait(project: String, timeout: Duration) async throws -> Result {
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        var previous: (at: ContinuousClock.Instant, observations: [Observation])?
+        var lastWaiting = "no answer from the Docker engine"
+        var lastObservations: [Observation] = []
+        while true {
+            try Task.checkCancellation()
+            let now = clock.now
+            do {
+                let current = try await observe(project: project)
+                lastObservations = current
+                let earlier = previous.flatMap { now - $0.at >= stableFor ? $0.observations : nil }
+                switch Self.verdict(current, previous: earlier) {
+                case .ready: return .healthy
+                case .failed(let services, let reason): return .unhealthy(services: services, reason: reason)
+                case .waiting(let why): lastWaiting = why
+                }
+                if previous == nil || now - previous!.at >= stableFor { previous = (now, current) }
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                lastWaiting = "Docker engine: \(error)"
+            }
+            if clock.now >= deadline {
+                let waiting = lastObservations.filter { $0.state != "running" && !$0.completed || $0.health == "starting" || $0.health == "unhealthy" }
+                let names = waiting.isEmpty ? lastObservations.map(\.service) : waiting.map(\.service)
+                return .unhealthy(services: Array(Set(names)).sorted(),
+                                  reason: "not running and healthy within \(timeout.components.seconds) s: \(lastWaiting)")
+            }
+            try await Task.sleep(for: pollInterval)
+        }
+    }
+
+    /// The project's containers, inspected.
+    func observe(project: String) async throws -> [Observation] {
+        var result: [Observation] = []
+        for summary in try await docker.containers(project: project) where summary.labels["com.docker.compose.oneoff"] != "True" {
+            let details = try await docker.inspect(container: summary.id)
+            let policy = details.hostConfig?.restartPolicy?.name ?? ""
+            let probe = details.state.health?.log?.last?.output?.trimmingCharacters(in: .whitespacesAndNewlines)
+            result.append(Observation(
+                service: summary.service ?? summary.name, name: summary.name, state: details.state.status,
+                health: details.state.health?.status, exitCode: details.state.exitCode,
+                startedAt: details.state.startedAt ?? "", restartCount: details.restartCount ?? 0,
+                completed: details.hasCompleted,
+                willRestart: policy == "always" || policy == "unless-stopped" || (policy == "on-failure" && details.state.exitCode != 0),
+                lastProbeOutput: probe?.isEmpty == false ? probe : nil))
+        }
+        return result
+    }
+}

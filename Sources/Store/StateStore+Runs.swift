@@ -1,0 +1,48 @@
+/// The deploy history (`runs`) and the commit not to retry (`deployment_status.failed_commit`).
+extension StateStore {
+    /// Opens a run row; ``finishRun(_:targetCommit:outcome:reason:)`` closes it.
+    ///
+    /// - Returns: the run's id.
+    public func startRun(_ deployment: String, triggers: String, previousCommit: String?) throws -> Int64 {
+        let db = try db()
+        try db.run("INSERT INTO runs (deployment, triggers, previous_commit, started_at) VALUES (?, ?, ?, ?)",
+                   [.text(deployment), .text(triggers), .optional(previousCommit), .real(Self.now)])
+        return try db.query("SELECT last_insert_rowid()").first?.int64(0) ?? 0
+    }
+
+    /// Closes run `id` with its outcome. `reason` is cut to its last 4,000 characters (the
+    /// end of a build log is where the error is).
+    public func finishRun(_ id: Int64, targetCommit: String?, outcome: String, reason: String?) throws {
+        let cut = reason.map { $0.count > 4000 ? "…" + String($0.suffix(4000)) : $0 }
+        try db().run("UPDATE runs SET target_commit = ?, ended_at = ?, outcome = ?, reason = ? WHERE id = ?",
+                     [.optional(targetCommit), .real(Self.now), .text(outcome), .optional(cut), .integer(id)])
+    }
+
+    /// Marks runs left open by a daemon that died during them as `interrupted`.
+    ///
+    /// - Returns: how many were closed.
+    @discardableResult
+    public func closeInterruptedRuns() throws -> Int {
+        try db().run("UPDATE runs SET ended_at = ?, outcome = 'interrupted', reason = 'the daemon stopped during the run' WHERE ended_at IS NULL",
+                     [.real(Self.now)])
+    }
+
+    /// The newest `limit` runs of `deployment`, newest first.
+    public func runs(of deployment: String, limit: Int = 20) throws -> [RunRecord] {
+        try db().query(
+            """
+            SELECT id, deployment, triggers, target_commit, previous_commit, started_at, ended_at, outcome, reason
+            FROM runs WHERE deployment = ? ORDER BY id DESC LIMIT ?
+            """, [.text(deployment), .integer(Int64(limit))]
+        ).map {
+            RunRecord(id: $0.int64(0) ?? 0, deployment: $0.string(1) ?? "", triggers: $0.string(2) ?? "",
+                      targetCommit: $0.string(3), previousCommit: $0.string(4), startedAt: $0.double(5) ?? 0,
+                      endedAt: $0.double(6), outcome: $0.string(7), reason: $0.string(8))
+        }
+    }
+
+    /// Sets (or, with `nil`, clears) the commit the pipeline must not retry unforced.
+    public func setFailedCommit(_ deployment: String, _ commit: String?) throws {
+        try db().run("UPDATE deployment_status SET failed_commit = ? WHERE name = ?", [.optional(commit), .text(deployment)])
+    }
+}
