@@ -8,6 +8,8 @@
 #                                  SIGKILLs of a process-isolated C child until its READY=1
 #   scripts/bench.sh git           cost of one check of an unchanged remote over SSH (ls-remote
 #                                  vs shallow fetch; worker container vs local), agent memory
+#   scripts/bench.sh pipeline      push → serving through a webhook and through 10 s polling;
+#                                  time to detect and roll back a bad commit (10 s health timeout)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,7 +25,10 @@ fi
 if [ "${1:-}" = "git" ]; then
   exec bash scripts/bench-git.sh
 fi
-[ $# -eq 0 ] || { echo "usage: scripts/bench.sh [supervision|git]" >&2; exit 2; }
+if [ "${1:-}" = "pipeline" ]; then
+  exec bash scripts/bench-pipeline.sh
+fi
+[ $# -eq 0 ] || { echo "usage: scripts/bench.sh [supervision|git|pipeline]" >&2; exit 2; }
 bash scripts/setup.sh >/dev/null
 swift build --product stevedore >/dev/null 2>&1 || { echo "build failed: run swift build" >&2; exit 1; }
 bin="$(swift build --show-bin-path)/stevedore"
@@ -32,7 +37,8 @@ work=$(mktemp -d /tmp/stevedore-bench.XXXXXX)
 api_port=42190
 app_port=18190
 export STEVEDORE_ROOT="$work/root" STEVEDORE_LISTEN_ADDR="127.0.0.1:$api_port"
-export STEVEDORE_POLL_INTERVAL=2s STEVEDORE_RECONCILE_INTERVAL=30s
+export STEVEDORE_POLL_INTERVAL=2s STEVEDORE_RECONCILE_INTERVAL=30s STEVEDORE_RUNTIME_DIR="$work/run"
+export STEVEDORE_GIT_IMAGE=${STEVEDORE_GIT_IMAGE:-stevedore/git:latest}
 pid=
 cleanup() {
   [ -z "$pid" ] || { "$bin" deploy down bench >/dev/null 2>&1 || true; kill -TERM "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true; }

@@ -89,7 +89,8 @@ public struct ComposeRunner: Sendable {
         let candidates = preferV1 ? [["docker-compose"], ["docker", "compose"]] : [["docker", "compose"], ["docker-compose"]]
         var tried: [String] = []
         for command in candidates {
-            guard let result = try? await runner.run(command + ["version", "--short"], timeout: .seconds(30)) else {
+            // Generous: Compose v1 (Python) can take many seconds to start on a busy Raspberry Pi.
+            guard let result = try? await runner.run(command + ["version", "--short"], timeout: .seconds(120)) else {
                 tried.append("\(command.joined(separator: " ")): not runnable")
                 continue
             }

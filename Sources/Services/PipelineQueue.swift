@@ -225,6 +225,11 @@ public actor PipelineQueue {
         }
     }
 
+    /// How many requests wait in the pending job of `deployment` (0 without one).
+    public func queuedRequests(_ deployment: String) -> Int {
+        mailboxes[deployment]?.pending?.triggers.count ?? 0
+    }
+
     /// Forgets a removed deployment: waiters get ``ServiceError/unknownDeployment(_:)``.
     public func remove(_ deployment: String) {
         guard let box = mailboxes.removeValue(forKey: deployment) else { return }

@@ -35,6 +35,13 @@ extension AdminAPI {
             guard ["cli", "api"].contains(trigger) else {
                 throw APIError(.badRequest, "invalid trigger '\(trigger)'; allowed: cli, api")
             }
+            _ = try await engine.deployment(name)
+            // Waiting on a pipeline nobody runs would hang until the client gives up.
+            let path = "deployments/\(name)/\(PipelineWorker.id)"
+            if let node = await tree.status().find(path: path), [.stopped, .stuck, .failed].contains(node.state) {
+                throw APIError(.serviceUnavailable,
+                               "the pipeline of '\(name)' is \(node.state.rawValue), so no deploy can run; start it with `stevedore supervisor start \(path)`")
+            }
             let result = try await engine.up(name, force: body.force ?? false, trigger: trigger)
             guard result.isSuccess else {
                 throw APIError(.conflict, Self.describe(result))

@@ -7,7 +7,7 @@ import Testing
 /// The deploy pipeline (issue 6), end to end on the real engine, git and Compose: rollback of
 /// unhealthy and unbuildable commits, no retry of a failed commit, coalesced triggers,
 /// webhooks, untouched services, the `init: true` rule, and pausing.
-@Suite struct PipelineTests {
+@Suite(.serialized) struct PipelineTests {
     /// The Scenario's app with a healthcheck and an `x-stevedore` health timeout.
     static func compose(port: Int, timeout: Int = 10, healthcheck: String? = nil, extra: String = "") -> String {
         """
@@ -109,26 +109,29 @@ import Testing
     @Test func triggersDuringASlowDeployCoalesceIntoOneFollowUp() async throws {
         let s = try Scenario()
         defer { s.tearDown() }
-        // Ready only 4 s after start: every deploy takes a while.
-        try s.commitFile("compose.yaml", Self.compose(port: s.appPort, timeout: 60, healthcheck: """
-                  test: ["CMD", "test", "-f", "/tmp/ready"]
+        // Healthy only once /www/ready (committed) or /tmp/ready (made by the test) exists: the
+        // first deploy waits in its health gate until the test lets it go.
+        try s.commitFile("compose.yaml", Self.compose(port: s.appPort, timeout: 600, healthcheck: """
+                  test: ["CMD", "sh", "-c", "test -f /www/ready || test -f /tmp/ready"]
                   interval: 1s
-                  retries: 60
-            """, extra: """
-                command: ["sh", "-c", "sleep 4; touch /tmp/ready; exec httpd -f -p 8080 -h /www"]
-            """), message: "slow to become healthy")
+                  retries: 600
+            """), message: "healthy when told")
         try await s.startDaemon()
         #expect(try s.cli("repo", "add", s.name, s.remote, "--poll-interval", "1h").status == 0)
         let secret = try webhookSecret(s)
-        // While the first deploy waits for its health gate (its fetch is done: containers exist)…
-        try await waitUntil("the first deploy runs Compose") { !(try s.containers()).isEmpty }
-        #expect(try s.deploymentStatus()["pipeline"] as? String == "running")
-        let v2 = try s.publish("version 2")
-        // …ten webhooks arrive.
+        try await waitUntil("the first deploy waits in its health gate") {
+            try !s.containers(all: false).isEmpty && s.deploymentStatus()["pipeline"] as? String == "running"
+        }
+        let v1Container = try #require(try s.containers(all: false).first)
+        FileManager.default.createFile(atPath: s.source + "/www/ready", contents: Data())
+        let v2 = try s.commitChange("echo 'version 2' > www/index.html", message: "version 2, ready at once")
+        // Ten webhooks while the first run goes: one follow-up, which takes v2.
         for i in 0..<10 {
             let (code, _) = try postWebhook(s, "github", secret: secret, delivery: "coalesce-\(i)", ref: "refs/heads/main", after: v2)
             #expect(code == 202)
         }
+        #expect(try s.deploymentStatus()["pipeline"] as? String == "running, 1 queued")
+        try sh("docker exec \(v1Container) touch /tmp/ready")
         try await waitUntil("v2 answers") { await httpGet(s.appURL)?.1 == "version 2\n" }
         let second = try await finishedRun(s, target: v2)
         #expect(second["outcome"] as? String == "succeeded")
@@ -136,6 +139,7 @@ import Testing
         try await Task.sleep(for: .seconds(2))
         let runs = try s.history()
         #expect(runs.count == 2, "expected the first run and exactly one follow-up: \(runs)")
+        #expect(runs.last?["outcome"] as? String == "succeeded")
     }
 
     @Test func webhooksDeployAtOnceAndRefuseWhatTheyMust() async throws {
