@@ -291,6 +291,25 @@ import Testing
         #expect(try s.history().first?["triggers"] as? String == "cli")
     }
 
+    @Test func hostPathsAreGivenUnderTheHostRoot() async throws {
+        // The daemon as if in a container with the state root mounted at another host path.
+        let s = try Scenario(environment: ["STEVEDORE_HOST_ROOT": "/srv/on-the-host"])
+        defer { s.tearDown() }
+        try s.commitFile("compose.yaml", Self.compose(port: s.appPort, extra: """
+                environment:
+                  DATA: "${STEVEDORE_DATA}"
+                  LOGS: "${STEVEDORE_LOGS}"
+                  SHARED: "${STEVEDORE_SHARED}"
+            """), message: "show the host paths")
+        try await s.startDaemon()
+        #expect(try s.cli("repo", "add", s.name, s.remote).status == 0)
+        try await waitUntil("v1 answers") { await httpGet(s.appURL)?.1 == "version 1\n" }
+        let env = try sh("docker inspect --format '{{range .Config.Env}}{{println .}}{{end}}' $(docker ps -q --filter label=com.docker.compose.project=\(s.project))")
+        #expect(env.contains("DATA=/srv/on-the-host/deployments/\(s.name)/data\n"), "\(env)")
+        #expect(env.contains("LOGS=/srv/on-the-host/deployments/\(s.name)/logs\n"), "\(env)")
+        #expect(env.contains("SHARED=/srv/on-the-host/shared\n"), "\(env)")
+    }
+
     // MARK: Helpers
 
     /// Waits until the newest run for `target` has ended; returns it.

@@ -77,6 +77,22 @@ import Testing
         }
     }
 
+    @Test func hostRootAndPublicURLSettings() throws {
+        let defaults = try DaemonConfiguration(environment: [:])
+        #expect(defaults.hostRoot == nil && defaults.publicURL == nil)
+        let set = try DaemonConfiguration(environment: ["STEVEDORE_HOST_ROOT": "/srv/stevedore/", "STEVEDORE_PUBLIC_URL": "https://deploy.example.org/"])
+        #expect(set.hostRoot == "/srv/stevedore")
+        #expect(set.publicURL == "https://deploy.example.org")
+        for bad in ["relative/path", "/srv/../etc"] {
+            #expect(throws: ServiceError.self) { try DaemonConfiguration(environment: ["STEVEDORE_HOST_ROOT": bad]) }
+        }
+        for bad in ["deploy.example.org", "ftp://x", "https://x y"] {
+            #expect(throws: ServiceError.self) { try DaemonConfiguration(environment: ["STEVEDORE_PUBLIC_URL": bad]) }
+        }
+        // Clients ignore them (daemon-only).
+        #expect(try DaemonConfiguration.forClient(environment: ["STEVEDORE_HOST_ROOT": "relative"]).hostRoot == nil)
+    }
+
     @Test func settingsFileIsReadLikeSystemdEnvironmentFile() throws {
         let path = "/tmp/stevedore-env-\(UInt32.random(in: 0...UInt32.max))"
         defer { try? FileManager.default.removeItem(atPath: path) }
