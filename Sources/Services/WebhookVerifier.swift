@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Store
 
 /// A Git host that sends push webhooks, and how it proves a delivery is genuine.
 public enum WebhookProvider: String, Sendable, CaseIterable {
@@ -97,41 +98,18 @@ public enum WebhookVerifier {
 
     /// Constant-time check of a hex HMAC-SHA256 of `body` under `secret`.
     static func hmacMatches(hex: String, body: Data, secret: String) -> Bool {
-        guard let mac = bytes(hex: hex), mac.count == SHA256.byteCount else { return false }
+        guard let mac = Hex.decode(hex, count: SHA256.byteCount) else { return false }
         return HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: body, using: SymmetricKey(data: Data(secret.utf8)))
     }
 
     /// The hex HMAC-SHA256 of `body` under `secret` (what a provider sends; tests sign with it).
     public static func signature(body: Data, secret: String) -> String {
-        HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Data(secret.utf8))).map { String(format: "%02x", $0) }.joined()
-    }
-
-    private static func bytes(hex: String) -> [UInt8]? {
-        let chars = Array(hex.utf8)
-        guard chars.count % 2 == 0 else { return nil }
-        var out: [UInt8] = []
-        out.reserveCapacity(chars.count / 2)
-        var i = 0
-        while i < chars.count {
-            guard let hi = nibble(chars[i]), let lo = nibble(chars[i + 1]) else { return nil }
-            out.append(hi << 4 | lo)
-            i += 2
-        }
-        return out
-    }
-
-    private static func nibble(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
-        default: return nil
-        }
+        Hex.encode(HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Data(secret.utf8))))
     }
 
     /// A new secret: 32 random bytes (the system's CSPRNG), hex.
     public static func newSecret() -> String {
         var generator = SystemRandomNumberGenerator()
-        return (0..<32).map { _ in String(format: "%02x", UInt8.random(in: .min ... .max, using: &generator)) }.joined()
+        return Hex.encode((0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
     }
 }

@@ -29,10 +29,7 @@ public final class Connection {
             throw StoreError.sqlite(code: rc, message: message, sql: nil)
         }
         sqlite3_busy_timeout(db, 5000)
-        let hex = key.map { byte in
-            let s = String(byte, radix: 16)
-            return s.count == 1 ? "0" + s : s
-        }.joined()
+        let hex = Hex.encode(key)
         do {
             try execute("PRAGMA key = \"x'\(hex)'\"")
             // The first real read decides whether the key fits.

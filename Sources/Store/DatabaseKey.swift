@@ -48,39 +48,9 @@ public enum DatabaseKey {
         return key
     }
 
-    /// Lower-case hex of `bytes`.
-    public static func encodeHex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef")
-        var out = ""
-        out.reserveCapacity(bytes.count * 2)
-        for b in bytes {
-            out.append(digits[Int(b >> 4)])
-            out.append(digits[Int(b & 0xf)])
-        }
-        return out
-    }
+    /// Lower-case hex of `bytes` (``Hex/encode(_:)``).
+    public static func encodeHex(_ bytes: [UInt8]) -> String { Hex.encode(bytes) }
 
     /// 32 bytes from 64 hex characters, or `nil`.
-    static func decodeHex(_ text: String) -> [UInt8]? {
-        let chars = Array(text.utf8)
-        guard chars.count == 64 else { return nil }
-        var out: [UInt8] = []
-        out.reserveCapacity(32)
-        var i = 0
-        while i < 64 {
-            guard let hi = hexValue(chars[i]), let lo = hexValue(chars[i + 1]) else { return nil }
-            out.append(hi << 4 | lo)
-            i += 2
-        }
-        return out
-    }
-
-    private static func hexValue(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
-        default: return nil
-        }
-    }
+    static func decodeHex(_ text: String) -> [UInt8]? { Hex.decode(text, count: 32) }
 }
