@@ -13,12 +13,16 @@ public struct ComposeConfig: Sendable, Equatable {
         public var initEnabled: Bool
         /// The service's labels (a list `KEY=VALUE` or a map in the file; a map here).
         public var labels: [String: String]
+        /// Whether `up` starts it: not when `scale: 0`, `deploy.replicas: 0` or it belongs to
+        /// a profile (profiles are off unless asked for).
+        public var startedByUp: Bool
 
         /// A service with the given fields.
-        public init(name: String, initEnabled: Bool, labels: [String: String]) {
+        public init(name: String, initEnabled: Bool, labels: [String: String], startedByUp: Bool = true) {
             self.name = name
             self.initEnabled = initEnabled
             self.labels = labels
+            self.startedByUp = startedByUp
         }
     }
 
@@ -45,7 +49,10 @@ public struct ComposeConfig: Sendable, Equatable {
         var result: [Service] = []
         for (name, value) in services {
             let service = value as? [String: Any] ?? [:]
-            result.append(Service(name: name, initEnabled: truthy(service["init"]), labels: labels(service["labels"])))
+            let replicas = ((service["deploy"] as? [String: Any])?["replicas"]).flatMap(integer) ?? service["scale"].flatMap(integer)
+            let profiles = service["profiles"] as? [Any] ?? []
+            result.append(Service(name: name, initEnabled: truthy(service["init"]), labels: labels(service["labels"]),
+                                  startedByUp: replicas != 0 && profiles.isEmpty))
         }
         return ComposeConfig(services: result.sorted { $0.name < $1.name })
     }
@@ -56,6 +63,14 @@ public struct ComposeConfig: Sendable, Equatable {
         services.filter { service in
             !service.initEnabled && service.labels[Self.initEnforceLabel]?.lowercased() != "false"
         }.map(\.name)
+    }
+
+    /// The services `up` starts (``Service/startedByUp``), sorted by name.
+    public var servicesStartedByUp: [String] { services.filter(\.startedByUp).map(\.name) }
+
+    private static func integer(_ value: Any) -> Int? {
+        if let int = value as? Int { return int }
+        return (value as? String).flatMap { Int($0) }
     }
 
     private static func truthy(_ value: Any?) -> Bool {
@@ -95,7 +110,7 @@ public enum ComposeConfigError: Error, Sendable, Equatable, CustomStringConverti
         switch self {
         case .unreadable(let why): return "cannot read the resolved Compose configuration: \(why)"
         case .invalidSetting(let key, let value, let allowed):
-            return "x-stevedore.\(key) is '\(value)' in the Compose file; allowed: \(allowed)"
+            return "x-stevedore\(key.isEmpty ? "" : "." + key) is '\(value)' in the Compose file (read as written: no variables); allowed: \(allowed)"
         }
     }
 }

@@ -47,6 +47,10 @@ public struct APIError: Error, Sendable {
             }
         }
         if error is DecodingError { return APIError(.badRequest, "malformed JSON body: \(error)") }
+        if let tooLarge = error as? NIOTooManyBytesError {
+            let limit = tooLarge.maxBytes.map { " (at most \($0) bytes)" } ?? ""
+            return APIError(.contentTooLarge, "request body too large\(limit)")
+        }
         return APIError(.internalServerError, String(describing: error))
     }
 }
@@ -59,6 +63,7 @@ public struct AdminAPI: Sendable {
     let adminKey: String
     let defaultPollIntervalSeconds: Int
     let publicURL: String?
+    let webhookRefusals = RateLimitedLog(interval: 60)
     let logger: Logger
 
     /// - Parameters:

@@ -39,6 +39,7 @@ extension DeploymentEngine {
             do {
                 target = try await syncCheckout(record)
                 try await store.recordSync(name, commit: target)
+                try await store.recordCheck(name, remoteCommit: target)
             } catch let error where !(error is CancellationError) {
                 guard needsContainers, before.syncedCommit != nil else {
                     return try await run.finish(RunOutcome.failed, target: nil, running: previous, reason: "fetch failed: \(error)")
@@ -87,14 +88,16 @@ extension DeploymentEngine {
             if let previous, previous != target { try await checkOut(record, previous) }
             return try await run.finish(RunOutcome.refused, target: target, running: previous, reason: "\(error)")
         }
-        let gate = RolloutHealthGate(docker: docker)
+        let gate = healthGate(timeout: settings.healthCheckTimeout)
         var failure: String
         do {
             try await compose.up(project)
             switch try await gate.wait(project: project.name, timeout: settings.healthCheckTimeout) {
             case .healthy:
                 try await store.recordDeploy(name, commit: target)
-                try await store.setFailedCommit(name, nil)
+                // A new commit that works ends the wait for one; bringing the running commit up
+                // again (an unforced `deploy up`, a reconcile) does not make the failed one retryable.
+                if target != previous { try await store.setFailedCommit(name, nil) }
                 return try await run.finish(RunOutcome.succeeded, target: target, running: target, reason: nil)
             case .unhealthy(let services, let reason):
                 failure = "unhealthy: \(services.joined(separator: ", ")): \(reason)"
@@ -104,9 +107,14 @@ extension DeploymentEngine {
         }
         // Roll back to the previous healthy commit, from its own checkout.
         guard let previous, previous != target else {
-            if previous == nil { try await store.setFailedCommit(name, target) }
-            let why = previous == nil ? "no earlier healthy commit to roll back to" : "it was already the running commit"
-            return try await run.finish(RunOutcome.failed, target: target, running: nil, reason: "\(failure); \(why)")
+            if previous == nil {
+                try await store.setFailedCommit(name, target)
+                return try await run.finish(RunOutcome.failed, target: target, running: nil,
+                                            reason: "\(failure); no earlier healthy commit to roll back to")
+            }
+            // The same commit again (parameters or the host changed): nothing older to go back to.
+            return try await run.finish(RunOutcome.failed, target: target, running: target,
+                                        reason: "\(failure); it is the running commit, so there is nothing to roll back to (did a parameter change?); its containers run as `compose up` left them")
         }
         try await store.setFailedCommit(name, target)
         logger.warning("rolling back", metadata: ["deployment": "\(name)", "failed": "\(target)", "to": "\(previous)", "reason": "\(failure)"])
@@ -115,7 +123,7 @@ extension DeploymentEngine {
             let restored = try await composeProject(name)
             let timeout = (try? StevedoreSettings.read(composeFile: restored.file))?.healthCheckTimeout ?? StevedoreSettings.defaultHealthCheckTimeout
             try await compose.up(restored)
-            switch try await gate.wait(project: restored.name, timeout: timeout) {
+            switch try await healthGate(timeout: timeout).wait(project: restored.name, timeout: timeout) {
             case .healthy:
                 return try await run.finish(RunOutcome.rolledBack, target: target, running: previous,
                                             reason: "\(failure); rolled back to \(previous.prefix(12))")
@@ -149,6 +157,15 @@ extension DeploymentEngine {
         }
     }
 
+    /// The health gate for a rollout limited to `timeout`: a container without a healthcheck
+    /// must keep one start time for a third of it (1 to 10 s), so a service that crashes and
+    /// is restarted every few seconds does not pass.
+    func healthGate(timeout: Duration) -> RolloutHealthGate {
+        var gate = RolloutHealthGate(docker: docker)
+        gate.stableFor = min(.seconds(10), max(.seconds(1), timeout / 3))
+        return gate
+    }
+
     /// Restores the checkout to `commit` (no network) and records it as synced.
     func checkOut(_ record: DeploymentRecord, _ commit: String) async throws {
         let repo = root.repo(record.name)
@@ -173,6 +190,7 @@ extension DeploymentEngine {
         /// Closes the history row, records the event and the error (for anything but a
         /// success), and builds the result.
         func finish(_ outcome: String, target: String?, running: String?, reason: String?) async throws -> RunResult {
+            engine.expectedServices.withLock { _ = $0.removeValue(forKey: name) }
             let text = (notes + [reason].compactMap { $0 }).joined(separator: "; ")
             let why = text.isEmpty ? nil : text
             try await engine.store.finishRun(id, targetCommit: target, outcome: outcome, reason: why)

@@ -2,6 +2,7 @@ import Docker
 import Foundation
 import Logging
 import Store
+import Synchronization
 
 /// Sync, deploy, stop and inspect deployments: the work behind the poller, the reconciler,
 /// the admin API and the CLI. All changing operations on one deployment are serialized by
@@ -24,6 +25,9 @@ public final class DeploymentEngine: Sendable {
     public let hostRoot: String?
     /// The deploy pipelines' mailboxes (one per deployment).
     public let pipelines = PipelineQueue()
+    /// Per deployment, the services `up` starts in the running commit (from `compose config`),
+    /// learnt by the reconciler after each deploy; forgotten when a run ends.
+    let expectedServices = Mutex<[String: Set<String>]>([:])
     let locks = DeploymentLocks()
     let logger: Logger
 
@@ -181,17 +185,18 @@ public final class DeploymentEngine: Sendable {
         case ok
         /// Stopped containers were started again (the text lists them).
         case restarted(String)
-        /// No containers at all: the pipeline must deploy again (the caller asks it, outside
-        /// the lock).
-        case needsDeploy
+        /// No containers at all, or none for some service: the pipeline must deploy again (the
+        /// caller asks it, outside the lock). The text says what is missing.
+        case needsDeploy(String)
     }
 
     /// One reconciler pass, for an enabled, once-deployed deployment:
     /// - stopped containers are started again as they were created (Engine API), so a
     ///   broken commit synced after the last good deploy is never what comes back;
     /// - one-shot containers that exited 0 without a restart policy count as completed;
-    /// - with no containers at all, it answers ``ReconcileOutcome/needsDeploy``: the
-    ///   pipeline redeploys (the running commit, or a newer one), see ``redeploy(_:)``.
+    /// - with no containers at all, or none for a service `up` starts, it answers
+    ///   ``ReconcileOutcome/needsDeploy(_:)``: the pipeline redeploys (the running commit, or a
+    ///   newer one), see ``redeploy(_:)``.
     ///
     /// Everything happens under the deployment's lock: a deploy in progress has containers
     /// in `created` state that must not trigger a second start.
@@ -211,7 +216,11 @@ public final class DeploymentEngine: Sendable {
             }
             let why: String
             if containers.isEmpty {
-                return .needsDeploy
+                return .needsDeploy("no containers")
+            }
+            let missing = (await self.servicesStartedByUp(name) ?? []).subtracting(containers.compactMap(\.service)).sorted()
+            if !missing.isEmpty {
+                return .needsDeploy("no container for " + missing.joined(separator: ", "))
             } else if !stopped.isEmpty {
                 why = stopped.map { "\($0.name) \($0.state)" }.joined(separator: ", ")
                 for container in stopped {
@@ -238,9 +247,22 @@ public final class DeploymentEngine: Sendable {
         return result
     }
 
-    /// Health of the deployment's containers.
+    /// Health of the deployment's containers (a service of the running commit without a
+    /// container counts as unhealthy, once the reconciler has learnt the services).
     public func health(_ name: String) async -> DeploymentHealth {
-        await DeploymentHealth.inspect(project: Self.projectName(name), docker: docker)
+        await DeploymentHealth.inspect(project: Self.projectName(name), docker: docker,
+                                       expected: expectedServices.withLock { $0[name] })
+    }
+
+    /// The services `up` starts in the checkout (the running commit between runs), cached
+    /// until the next pipeline run ends; `nil` if `compose config` cannot tell.
+    func servicesStartedByUp(_ name: String) async -> Set<String>? {
+        if let known = expectedServices.withLock({ $0[name] }) { return known }
+        guard let project = try? await composeProject(name), let text = try? await compose.config(project),
+              let config = try? ComposeConfig.parse(text) else { return nil }
+        let services = Set(config.servicesStartedByUp)
+        expectedServices.withLock { $0[name] = services }
+        return services
     }
 
     /// The Compose project of a synced deployment, with its environment: `STEVEDORE_DEPLOYMENT`,
@@ -251,7 +273,8 @@ public final class DeploymentEngine: Sendable {
     public func composeProject(_ name: String) async throws -> ComposeProject {
         let directory = root.repo(name)
         let file = try ComposeFile.locate(in: directory)
-        var environment = try await store.parameters(of: name)
+        // Parameters stored before a name became reserved are left out, never applied.
+        var environment = try await store.parameters(of: name).filter { !Validation.isReservedParameterName($0.key) }
         environment["STEVEDORE_DEPLOYMENT"] = name
         environment["STEVEDORE_DATA"] = hostPath(root.data(name))
         environment["STEVEDORE_LOGS"] = hostPath(root.logs(name))

@@ -28,8 +28,9 @@ public struct DeploymentHealth: Codable, Sendable, Equatable {
     /// Why, when not healthy.
     public var detail: String?
 
-    /// Computes health from the engine's view of project `project`.
-    public static func inspect(project: String, docker: DockerEngine) async -> DeploymentHealth {
+    /// Computes health from the engine's view of project `project`; services in `expected`
+    /// without any container make it unhealthy.
+    public static func inspect(project: String, docker: DockerEngine, expected: Set<String>? = nil) async -> DeploymentHealth {
         let summaries: [ContainerSummary]
         do {
             summaries = try await docker.containers(project: project)
@@ -44,16 +45,18 @@ public struct DeploymentHealth: Codable, Sendable, Equatable {
                 health: summary.state == "running" ? details?.state.health?.status : nil,
                 completed: details?.hasCompleted ?? false))
         }
-        return classify(views)
+        let missing = (expected ?? []).subtracting(views.compactMap(\.service)).sorted()
+        return classify(views, missing: views.isEmpty ? [] : missing)
     }
 
     /// The rule above, on container views (pure; unit-tested).
-    public static func classify(_ views: [ContainerView]) -> DeploymentHealth {
+    public static func classify(_ views: [ContainerView], missing: [String] = []) -> DeploymentHealth {
         guard !views.isEmpty else { return DeploymentHealth(state: "down", containers: [], detail: "no containers") }
         let notRunning = views.filter { $0.state != "running" && !$0.completed }
         let unhealthy = views.filter { $0.health == "unhealthy" }
-        if !notRunning.isEmpty || !unhealthy.isEmpty {
-            let parts = notRunning.map { "\($0.name) is \($0.state)" } + unhealthy.map { "\($0.name) is unhealthy" }
+        if !notRunning.isEmpty || !unhealthy.isEmpty || !missing.isEmpty {
+            let parts = missing.map { "service \($0) has no container" } + notRunning.map { "\($0.name) is \($0.state)" }
+                + unhealthy.map { "\($0.name) is unhealthy" }
             return DeploymentHealth(state: "unhealthy", containers: views, detail: parts.joined(separator: "; "))
         }
         let starting = views.filter { $0.health == "starting" }

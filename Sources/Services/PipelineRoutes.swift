@@ -62,7 +62,7 @@ extension AdminAPI {
     /// One paragraph for a run that did not succeed: outcome, commits, reason.
     static func describe(_ result: RunResult) -> String {
         let commit = result.commit.map { String($0.prefix(12)) } ?? "the newest commit"
-        let running = result.runningCommit.map { "; running: \($0.prefix(12))" } ?? "; nothing is running"
+        let running = result.runningCommit.map { "; running: \($0.prefix(12))" } ?? "; no healthy commit runs (see `stevedore status \(result.deployment)`)"
         let what: String = switch result.outcome {
         case RunOutcome.rolledBack: "deploy of \(commit) was rolled back"
         case RunOutcome.refused: "deploy of \(commit) was refused"

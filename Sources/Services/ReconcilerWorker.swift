@@ -23,8 +23,8 @@ public enum ReconcilerWorker {
                     case .notApplicable: context.setStatus("idle (paused or never deployed)")
                     case .ok: context.setStatus("containers running")
                     case .restarted(let why): context.setStatus("restarted containers (\(why))")
-                    case .needsDeploy:
-                        context.setStatus("no containers: redeploying")
+                    case .needsDeploy(let why):
+                        context.setStatus("\(why): redeploying")
                         let result = try await context.heartbeating(every: timing.heartbeatInterval, { try await engine.redeploy(name) })
                         context.setStatus("redeployed (\(result.outcome))")
                     }

@@ -59,7 +59,7 @@ public enum ServiceError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .fileWriteFailed(path, reason):
             return "cannot write \(path): \(reason) (the previous content is unchanged)"
         case .invalidParameterName(let name):
-            return "invalid parameter name '\(name)': use 1-128 letters, digits and '_', not starting with a digit (^[A-Za-z_][A-Za-z0-9_]*$); names starting with STEVEDORE_ are reserved"
+            return "invalid parameter name '\(name)': use 1-128 letters, digits and '_', not starting with a digit (^[A-Za-z_][A-Za-z0-9_]*$); reserved: \(Validation.reservedParameterNames.sorted().joined(separator: ", ")) and names starting with \(Validation.reservedParameterPrefixes.joined(separator: ", "))"
         case let .invalidParameterValue(key, reason):
             return "invalid value for parameter \(key): \(reason)"
         case let .unknownParameter(deployment, key):

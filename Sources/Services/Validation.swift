@@ -17,9 +17,22 @@ public enum Validation {
     /// Largest parameter value accepted, in bytes.
     public static let maximumParameterBytes = 64 * 1024
 
+    /// Names a parameter may not have: they would change how Compose itself runs (the
+    /// parameters are Compose's process environment), not just interpolate the file.
+    public static let reservedParameterNames: Set<String> = ["PATH", "HOME", "SHELL", "IFS", "TMPDIR", "SSH_AUTH_SOCK"]
+    /// Prefixes a parameter name may not have (Stevedore's own, the dynamic linker's, the
+    /// Docker and Compose clients' settings).
+    public static let reservedParameterPrefixes = ["STEVEDORE_", "LD_", "DOCKER_", "COMPOSE_", "BUILDKIT_", "BUILDX_"]
+
+    /// Whether `name` is reserved (``reservedParameterNames``, ``reservedParameterPrefixes``).
+    public static func isReservedParameterName(_ name: String) -> Bool {
+        reservedParameterNames.contains(name) || reservedParameterPrefixes.contains { name.hasPrefix($0) }
+    }
+
     /// Checks a parameter name against `^[A-Za-z_][A-Za-z0-9_]*$` (a shell/Compose variable
-    /// name), at most 128 characters, not in the reserved `STEVEDORE_` namespace (Stevedore sets
-    /// those itself and they would silently win).
+    /// name), at most 128 characters, and not reserved (``isReservedParameterName(_:)``:
+    /// `STEVEDORE_*` are set by Stevedore and would silently win; `PATH`, `DOCKER_*`,
+    /// `COMPOSE_*`, `LD_*`, … would change how Compose runs).
     ///
     /// - Throws: ``ServiceError/invalidParameterName(_:)``.
     public static func parameterName(_ name: String) throws {
@@ -27,7 +40,7 @@ public enum Validation {
         func isAlpha(_ c: UInt8) -> Bool { (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c == UInt8(ascii: "_") }
         guard (1...128).contains(bytes.count), isAlpha(bytes[0]),
               bytes.allSatisfy({ isAlpha($0) || ($0 >= 0x30 && $0 <= 0x39) }),
-              !name.hasPrefix("STEVEDORE_")
+              !isReservedParameterName(name)
         else { throw ServiceError.invalidParameterName(name) }
     }
 

@@ -26,14 +26,20 @@ extension AdminAPI {
             do {
                 delivery = try WebhookVerifier.verify(provider, headers: headers, body: body, secret: secret)
             } catch let error as WebhookError {
-                logger.warning("webhook refused", metadata: ["deployment": "\(name)", "provider": "\(provider.rawValue)", "error": "\(error)"])
-                try? await engine.store.recordEvent(deployment: name, kind: "webhook", message: "refused \(provider.rawValue) delivery: \(error)")
+                // Anyone who reaches the port can send these: logged and recorded at most once a
+                // minute per deployment (with how many were refused meanwhile), so they cannot
+                // flood the log or grow the database.
+                if let suppressed = webhookRefusals.admit(name) {
+                    let more = suppressed > 0 ? " (\(suppressed) more refused in the last minute)" : ""
+                    logger.warning("webhook refused", metadata: ["deployment": "\(name)", "provider": "\(provider.rawValue)", "error": "\(error)", "suppressed": "\(suppressed)"])
+                    try? await engine.store.recordEvent(deployment: name, kind: "webhook", message: "refused \(provider.rawValue) delivery: \(error)\(more)")
+                }
                 switch error {
                 case .malformedPayload: throw APIError(.badRequest, error.description)
                 default: throw APIError(.unauthorized, error.description)
                 }
             }
-            if let id = delivery.deliveryId, try await !engine.store.recordDelivery(name, id: id) {
+            if let id = delivery.deliveryId, try await !engine.store.recordDelivery(name, id: "\(provider.rawValue):\(id)") {
                 return try json(WebhookResponse(status: "duplicate", deployment: name, message: "delivery \(id) was already received; ignored",
                                                 commit: delivery.after))
             }
@@ -45,6 +51,10 @@ extension AdminAPI {
                 return try json(WebhookResponse(status: "ignored", deployment: name,
                                                 message: "push to \(delivery.ref ?? "?"); this deployment follows refs/heads/\(record.branch)",
                                                 commit: delivery.after))
+            }
+            guard record.enabled else {
+                return try json(WebhookResponse(status: "ignored", deployment: name,
+                                                message: "paused by `deploy down`; `stevedore deploy up \(name)` resumes it", commit: delivery.after))
             }
             let number = await engine.pipelines.submit(name, RunRequest(trigger: "webhook:\(provider.rawValue)"))
             logger.info("webhook triggered a deploy", metadata: ["deployment": "\(name)", "provider": "\(provider.rawValue)",

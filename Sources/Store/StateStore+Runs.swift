@@ -1,13 +1,22 @@
 /// The deploy history (`runs`) and the commit not to retry (`deployment_status.failed_commit`).
 extension StateStore {
-    /// Opens a run row; ``finishRun(_:targetCommit:outcome:reason:)`` closes it.
+    /// Runs kept per deployment: older ones are deleted as new ones start.
+    public static let runRetention = 1_000
+
+    /// Opens a run row; ``finishRun(_:targetCommit:outcome:reason:)`` closes it. Keeps the
+    /// newest ``runRetention`` runs of the deployment.
     ///
     /// - Returns: the run's id.
     public func startRun(_ deployment: String, triggers: String, previousCommit: String?) throws -> Int64 {
         let db = try db()
-        try db.run("INSERT INTO runs (deployment, triggers, previous_commit, started_at) VALUES (?, ?, ?, ?)",
-                   [.text(deployment), .text(triggers), .optional(previousCommit), .real(Self.now)])
-        return try db.query("SELECT last_insert_rowid()").first?.int64(0) ?? 0
+        return try db.transaction {
+            try db.run("INSERT INTO runs (deployment, triggers, previous_commit, started_at) VALUES (?, ?, ?, ?)",
+                       [.text(deployment), .text(triggers), .optional(previousCommit), .real(Self.now)])
+            let id = try db.query("SELECT last_insert_rowid()").first?.int64(0) ?? 0
+            try db.run("DELETE FROM runs WHERE deployment = ? AND id NOT IN (SELECT id FROM runs WHERE deployment = ? ORDER BY id DESC LIMIT ?)",
+                       [.text(deployment), .text(deployment), .integer(Int64(Self.runRetention))])
+            return id
+        }
     }
 
     /// Closes run `id` with its outcome. `reason` is cut to its last 4,000 characters (the

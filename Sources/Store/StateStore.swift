@@ -235,10 +235,15 @@ public actor StateStore {
 
     // MARK: Events
 
-    /// Appends an event to the history.
+    /// Events kept: older ones are deleted as new ones arrive.
+    public static let eventRetention = 10_000
+
+    /// Appends an event to the history (keeping the newest ``eventRetention``).
     public func recordEvent(deployment: String?, kind: String, message: String) throws {
-        try db().run("INSERT INTO events (at, deployment, kind, message) VALUES (?, ?, ?, ?)",
-                     [.real(Self.now), .optional(deployment), .text(kind), .text(message)])
+        let db = try db()
+        try db.run("INSERT INTO events (at, deployment, kind, message) VALUES (?, ?, ?, ?)",
+                   [.real(Self.now), .optional(deployment), .text(kind), .text(message)])
+        try db.run("DELETE FROM events WHERE id <= last_insert_rowid() - ?", [.integer(Int64(Self.eventRetention))])
     }
 
     /// The newest `limit` events (of one deployment, if given), newest first.

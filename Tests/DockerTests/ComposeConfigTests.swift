@@ -29,6 +29,19 @@ import Testing
             """)
         #expect(config.services.map(\.name) == ["db", "legacy", "sidecar", "web", "worker"])
         #expect(config.servicesWithoutInit == ["db", "worker"])
+        #expect(config.servicesStartedByUp == ["db", "legacy", "sidecar", "web", "worker"])
+    }
+
+    @Test func servicesUpDoesNotStart() throws {
+        let config = try ComposeConfig.parse("""
+            services:
+              web: {image: a}
+              off: {image: b, scale: 0}
+              none: {image: c, deploy: {replicas: 0}}
+              debug: {image: d, profiles: [debug]}
+              two: {image: e, deploy: {replicas: 2}}
+            """)
+        #expect(config.servicesStartedByUp == ["two", "web"])
     }
 
     @Test func unreadableConfigIsAClearError() {

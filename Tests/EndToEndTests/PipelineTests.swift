@@ -71,6 +71,11 @@ import Testing
         #expect(up.status == 0, "\(up.stderr)")
         #expect(up.stdout.contains("failed before"), "\(up.stdout)")
         #expect(await httpGet(s.appURL)?.1 == "version 1\n")
+        // …and that redeploy of v1 does not make the failed commit retryable (reported broken).
+        #expect(try s.deploymentStatus()["failed_commit"] as? String == unhealthy)
+        let afterUp = try s.history(limit: 100).count
+        try await Task.sleep(for: .seconds(5))  // two more poll intervals
+        #expect(try s.history(limit: 100).count == afterUp, "the failed commit was retried after an unforced deploy up")
         // --force retries it: rolled back again, and the CLI reports a failure.
         let forced = try s.cli("deploy", "up", s.name, "--force")
         #expect(forced.status == 1)
@@ -162,6 +167,11 @@ import Testing
         let other = try postWebhook(s, "github", secret: secret, delivery: "other-branch", ref: "refs/heads/feature", after: v2)
         #expect(other.0 == 200 && other.1.contains("\"ignored\""), "\(other)")
         #expect(try postWebhook(s, "bitbucket", secret: secret, delivery: "x", ref: "refs/heads/main", after: v2).0 == 404)
+        let huge = s.dir + "/huge.json"
+        FileManager.default.createFile(atPath: huge, contents: Data(repeating: 0x20, count: 6 << 20))
+        let tooLarge = try runProgram("/usr/bin/curl", ["-s", "-w", "\n%{http_code}", "-X", "POST", "--data-binary", "@" + huge,
+                                                        "\(s.apiURL)/hooks/github/\(s.name)"])
+        #expect(tooLarge.stdout.hasSuffix("\n413") && tooLarge.stdout.contains("request body too large"), "\(tooLarge.stdout.suffix(200))")
         try await Task.sleep(for: .seconds(2))
         #expect(try s.history().count == runs)
         #expect(await httpGet(s.appURL)?.1 == "version 1\n")
@@ -201,6 +211,27 @@ import Testing
         print("measure: push → new version serving with 10 s polling: \(clock.now - pushed)")
     }
 
+    @Test func aServiceThatKeepsCrashingIsRolledBack() async throws {
+        let s = try Scenario()
+        defer { s.tearDown() }
+        try s.commitFile("compose.yaml", Self.compose(port: s.appPort), message: "v1")
+        try await s.startDaemon()
+        #expect(try s.cli("repo", "add", s.name, s.remote).status == 0)
+        try await waitUntil("v1 answers") { await httpGet(s.appURL)?.1 == "version 1\n" }
+        // No healthcheck, restarted by its policy every two seconds (reported passing the gate).
+        let crashing = try s.commitFile("compose.yaml", Self.compose(port: s.appPort, extra: """
+              crash:
+                image: stevedore/busybox:latest
+                init: true
+                restart: always
+                command: ["sh", "-c", "sleep 2; exit 1"]
+            """), message: "a crash-looping service")
+        let run = try await finishedRun(s, target: crashing)
+        #expect(run["outcome"] as? String == "rolled_back", "\(run)")
+        #expect((run["reason"] as? String)?.contains("crash") == true, "\(run)")
+        #expect(await httpGet(s.appURL)?.1 == "version 1\n")
+    }
+
     @Test func onlyTheChangedServiceIsRecreated() async throws {
         let s = try Scenario()
         defer { s.tearDown() }
@@ -226,6 +257,14 @@ import Testing
         try await waitUntil("v2 answers") { await httpGet(s.appURL)?.1 == "version 2\n" }
         #expect(try id("web") != web)
         #expect(try id("other") == other, "the unchanged service's container was recreated")
+        // One service's container removed by hand: status says so, the reconciler brings it back
+        // (reported broken: only "all containers gone" was noticed).
+        try sh("docker rm -f \(other) >/dev/null")
+        try await waitUntil("the other service runs again", limit: .seconds(120)) { try !id("other").isEmpty }
+        try await waitUntil("healthy again") {
+            (try s.deploymentStatus()["health"] as? [String: Any])?["state"] as? String == "healthy"
+        }
+        #expect(try s.history().first?["triggers"] as? String == "reconcile")
     }
 
     @Test func servicesWithoutInitAreRefusedUnlessOptedOut() async throws {
@@ -278,7 +317,8 @@ import Testing
         let secret = try webhookSecret(s)
         let runs = try s.history().count
         let v2 = try s.publish("version 2")
-        #expect(try postWebhook(s, "github", secret: secret, delivery: "paused-1", ref: "refs/heads/main", after: v2).0 == 202)
+        let paused = try postWebhook(s, "github", secret: secret, delivery: "paused-1", ref: "refs/heads/main", after: v2)
+        #expect(paused.0 == 200 && paused.1.contains("paused by `deploy down`"), "\(paused)")
         try await waitUntil("the poller saw the new commit") { try s.deploymentStatus()["remote_commit"] as? String == v2 }
         try await Task.sleep(for: .seconds(5))  // two more polls and two reconciler passes
         #expect(try s.containers().isEmpty)

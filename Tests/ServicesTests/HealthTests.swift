@@ -14,6 +14,10 @@ import Testing
         let bad = DeploymentHealth.classify([view("a", "exited"), view("b", "running", "unhealthy")])
         #expect(bad.state == "unhealthy")
         #expect(bad.detail == "a is exited; b is unhealthy")
+        // A service of the running commit without any container (removed by hand): unhealthy.
+        let missing = DeploymentHealth.classify([view("a", "running")], missing: ["db"])
+        #expect(missing.state == "unhealthy")
+        #expect(missing.detail == "service db has no container")
     }
 
     func node(_ path: String, _ state: NodeState, children: [NodeStatus] = []) -> NodeStatus {

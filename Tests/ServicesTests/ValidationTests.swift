@@ -77,6 +77,26 @@ import Testing
         }
     }
 
+    @Test func parameterNamesThatWouldChangeHowComposeRunsAreReserved() throws {
+        for name in ["PATH", "HOME", "LD_PRELOAD", "DOCKER_HOST", "COMPOSE_FILE", "COMPOSE_PROJECT_NAME", "STEVEDORE_DATA", "BUILDKIT_HOST"] {
+            #expect(throws: ServiceError.invalidParameterName(name)) { try Validation.parameterName(name) }
+        }
+        for name in ["GREETING", "DB_PASSWORD", "path", "MY_DOCKER_TAG", "_X"] {
+            #expect(throws: Never.self) { try Validation.parameterName(name) }
+        }
+        #expect("\(ServiceError.invalidParameterName("PATH"))".contains("DOCKER_"))
+    }
+
+    @Test func refusalsAreLetThroughOncePerInterval() {
+        let log = RateLimitedLog(interval: 60)
+        #expect(log.admit("app", now: 1000) == 0)
+        #expect(log.admit("app", now: 1001) == nil)
+        #expect(log.admit("app", now: 1059) == nil)
+        #expect(log.admit("other", now: 1059) == 0)
+        #expect(log.admit("app", now: 1060) == 2)
+        #expect(log.admit("app", now: 1200) == 0)
+    }
+
     @Test func hostRootAndPublicURLSettings() throws {
         let defaults = try DaemonConfiguration(environment: [:])
         #expect(defaults.hostRoot == nil && defaults.publicURL == nil)
