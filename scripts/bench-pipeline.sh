@@ -54,7 +54,13 @@ webhook() {
 }
 serving() { until curl -sf "http://127.0.0.1:$app_port/" | grep -qx "$1"; do sleep 0.05; done; }
 stats() { sort -n | awk '{a[NR]=$1} END {printf "median %d ms, min %d, max %d (n=%d)\n", a[int((NR+1)/2)], a[1], a[NR], NR}'; }
-last_run() { "$bin" history bench --limit 1 --json | python3 -c 'import json,sys; r=json.load(sys.stdin)[0]; print(r.get("outcome") or "running", int(((r.get("ended_at") or 0) - r["started_at"]) * 1000), int((r.get("ended_at") or 0) * 1000))'; }
+# The newest run for commit $1: outcome (or "running"), its duration and end (ms).
+run_of() { "$bin" history bench --limit 5 --json | python3 -c '
+import json, sys
+runs = [r for r in json.load(sys.stdin) if r.get("target_commit") == sys.argv[1]]
+r = runs[0] if runs else None
+print("running 0 0" if r is None or r.get("outcome") is None else
+      "%s %d %d" % (r["outcome"], int((r["ended_at"] - r["started_at"]) * 1000), int(r["ended_at"] * 1000)))' "$1"; }
 
 n=1
 for _ in $(seq 1 "$rounds"); do
@@ -75,12 +81,15 @@ stats <"$work/polling" | sed 's/^/push → new version serving, polling every 10
 # Rollbacks: each bad commit is followed by a good one (the failed commit is not retried).
 rollback() {  # $1: label; the bad change is already in the working tree
   g commit -qam "bad $1"; g push -q "$work/remote.git" main
+  bad=$(g rev-parse HEAD)
   t0=$(ms); webhook
-  while :; do read -r outcome took ended < <(last_run); [ "$outcome" != running ] && [ "$ended" -gt "$t0" ] && break; sleep 0.1; done
+  while :; do read -r outcome took ended < <(run_of "$bad"); [ "$outcome" != running ] && break; sleep 0.1; done
   [ "$outcome" = rolled_back ] || echo "unexpected outcome $outcome" >&2
   echo "$(( ended - t0 )) $took"
   git -C "$src" checkout -q HEAD~1 -- . ; n=$((n + 1)); echo "version $n" >"$src/www/index.html"; g commit -qam "v$n"; g push -q "$work/remote.git" main
+  good=$(g rev-parse HEAD)
   webhook; serving "version $n"
+  until [ "$(run_of "$good" | cut -d' ' -f1)" = succeeded ]; do sleep 0.1; done
 }
 for _ in $(seq 1 3); do
   rm "$src/www/index.html"; rollback "no page" >>"$work/unhealthy"
