@@ -127,7 +127,7 @@ public actor PipelineQueue {
     ///   `CancellationError` if the pipeline stopped with the run.
     public func submitAndWait(_ deployment: String, _ request: RunRequest) async throws -> RunResult {
         try await withCheckedThrowingContinuation { continuation in
-            enqueue(deployment, request, waiter: continuation)
+            _ = enqueue(deployment, request, waiter: continuation)
         }
     }
 
