@@ -4,7 +4,7 @@
 # and `x-stevedore: {health_check_timeout: 10}`:
 #   - push → new version serving, through a signed GitHub webhook (N rounds), and through
 #     polling at the 10 s minimum interval (N rounds);
-#   - time to detect and roll back an unhealthy commit (the page is gone: the healthcheck fails)
+#   - time to detect and roll back an unhealthy commit (the page moved: the healthcheck gets 404)
 #     and a commit that never becomes healthy (healthcheck stuck in `starting`: the 10 s
 #     timeout), from the push (webhook) to the end of the rolled-back run.
 set -euo pipefail
@@ -80,7 +80,7 @@ stats <"$work/polling" | sed 's/^/push → new version serving, polling every 10
 
 # Rollbacks: each bad commit is followed by a good one (the failed commit is not retried).
 rollback() {  # $1: label; the bad change is already in the working tree
-  g commit -qam "bad $1"; g push -q "$work/remote.git" main
+  g add -A; g commit -qm "bad $1"; g push -q "$work/remote.git" main
   bad=$(g rev-parse HEAD)
   t0=$(ms); webhook
   while :; do read -r outcome took ended < <(run_of "$bad"); [ "$outcome" != running ] && break; sleep 0.1; done
@@ -92,7 +92,7 @@ rollback() {  # $1: label; the bad change is already in the working tree
   until [ "$(run_of "$good" | cut -d' ' -f1)" = succeeded ]; do sleep 0.1; done
 }
 for _ in $(seq 1 3); do
-  rm "$src/www/index.html"; rollback "no page" >>"$work/unhealthy"
+  mv "$src/www/index.html" "$src/www/other.html"; rollback "no page" >>"$work/unhealthy"  # httpd answers 404
 done
 awk '{print $1}' "$work/unhealthy" | stats | sed 's/^/unhealthy commit (healthcheck fails): push+webhook → rolled back: /'
 awk '{print $2}' "$work/unhealthy" | stats | sed 's/^/  of which the run itself (fetch, build, up, detect, roll back): /'
