@@ -62,7 +62,7 @@ extension DeploymentEngine {
             if target == previous && !needsContainers {
                 return try await run.finish(RunOutcome.unchanged, target: target, running: previous, reason: nil)
             }
-            return try await rollout(record, target: target, run: &run)
+            return try await rollout(record, target: target, run: run)
         } catch is CancellationError {
             try? await store.finishRun(runId, targetCommit: nil, outcome: "interrupted", reason: "the run was cancelled (shutdown or pipeline restart); it runs again")
             throw CancellationError()
@@ -73,7 +73,7 @@ extension DeploymentEngine {
     }
 
     /// Refusal checks, `compose up`, health gate; rollback on failure.
-    private func rollout(_ record: DeploymentRecord, target: String, run: inout Run) async throws -> RunResult {
+    private func rollout(_ record: DeploymentRecord, target: String, run: Run) async throws -> RunResult {
         let name = record.name
         let previous = run.previous
         // Refusals: nothing has been started yet, the running containers are untouched.

@@ -99,6 +99,14 @@ public actor PipelineQueue {
             force = force || request.force
             explicit = explicit || request.explicit
         }
+
+        /// Takes `later`'s requests and waiters after this job's own.
+        fileprivate mutating func absorb(_ later: Job) {
+            triggers += later.triggers
+            force = force || later.force
+            explicit = explicit || later.explicit
+            waiters += later.waiters
+        }
     }
 
     private struct Mailbox {
@@ -198,12 +206,7 @@ public actor PipelineQueue {
     public func requeue(_ deployment: String) {
         guard var box = mailboxes[deployment], var job = box.running else { return }
         box.running = nil
-        if let pending = box.pending {
-            job.triggers += pending.triggers
-            job.force = job.force || pending.force
-            job.explicit = job.explicit || pending.explicit
-            job.waiters += pending.waiters
-        }
+        if let pending = box.pending { job.absorb(pending) }
         box.pending = job
         mailboxes[deployment] = box
     }

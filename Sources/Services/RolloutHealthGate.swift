@@ -135,13 +135,14 @@ public struct RolloutHealthGate: Sendable {
             do {
                 let current = try await observe(project: project)
                 lastObservations = current
-                let earlier = previous.flatMap { now - $0.at >= stableFor ? $0.observations : nil }
+                let due = previous.map { now - $0.at >= stableFor } ?? true
+                let earlier = due ? previous?.observations : nil
                 switch Self.verdict(current, previous: earlier) {
                 case .ready: return .healthy
                 case .failed(let services, let reason): return .unhealthy(services: services, reason: reason)
                 case .waiting(let why): lastWaiting = why
                 }
-                if previous == nil || now - previous!.at >= stableFor { previous = (now, current) }
+                if due { previous = (now, current) }
             } catch is CancellationError {
                 throw CancellationError()
             } catch {
