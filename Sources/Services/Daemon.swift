@@ -101,7 +101,7 @@ public struct Daemon {
             logger.warning("fault injection is ON (STEVEDORE_FAULT_INJECTION / --fault-injection): for drills and tests only")
         }
         let tree = DaemonTree(reconcileIntervalSeconds: configuration.reconcileIntervalSeconds,
-                              timing: configuration.timing,
+                              timing: configuration.timing, deploymentRestarts: configuration.deploymentRestarts,
                               faults: faults, logger: logger)
         let api = AdminAPI(engine: engine, tree: tree, adminKey: adminKey,
                            defaultPollIntervalSeconds: configuration.defaultPollIntervalSeconds,

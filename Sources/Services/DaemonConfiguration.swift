@@ -1,4 +1,5 @@
 import Docker
+import Supervision
 /// The daemon's settings, read from the environment (docs/OPERATIONS.md lists them).
 public struct DaemonConfiguration: Sendable {
     /// State root (`STEVEDORE_ROOT`, default `/opt/stevedore`).
@@ -49,6 +50,10 @@ public struct DaemonConfiguration: Sendable {
     /// Base URL printed for webhooks (`STEVEDORE_PUBLIC_URL`, e.g. `https://deploy.example.org`;
     /// default: the `Host` the request came to, over http).
     public var publicURL: String?
+    /// Restart intensity and revival of the `deployments/<name>` subtrees
+    /// (`STEVEDORE_DEPLOYMENT_MAX_RESTARTS`, `STEVEDORE_DEPLOYMENT_RESTART_PERIOD`,
+    /// `STEVEDORE_DEPLOYMENT_REVIVAL_INITIAL`, `STEVEDORE_DEPLOYMENT_REVIVAL_MAX`).
+    public var deploymentRestarts: DeploymentRestartPolicy
     /// Full environment, for the database key lookup.
     public var environment: [String: String]
 
@@ -62,7 +67,8 @@ public struct DaemonConfiguration: Sendable {
     /// a typo in one does not break `stevedore status`.
     public static let daemonOnlyVariables = [
         "STEVEDORE_POLL_INTERVAL", "STEVEDORE_RECONCILE_INTERVAL", "STEVEDORE_LIVENESS_DEADLINE", "STEVEDORE_FAULT_INJECTION",
-        "STEVEDORE_UNHEALTHY_EXIT_AFTER", "STEVEDORE_LOG_LEVEL", "STEVEDORE_GIT_MODE", "STEVEDORE_GIT_IMAGE", "STEVEDORE_GIT_TIMEOUT",
+        "STEVEDORE_UNHEALTHY_EXIT_AFTER", "STEVEDORE_DEPLOYMENT_MAX_RESTARTS", "STEVEDORE_DEPLOYMENT_RESTART_PERIOD",
+        "STEVEDORE_DEPLOYMENT_REVIVAL_INITIAL", "STEVEDORE_DEPLOYMENT_REVIVAL_MAX", "STEVEDORE_LOG_LEVEL", "STEVEDORE_GIT_MODE", "STEVEDORE_GIT_IMAGE", "STEVEDORE_GIT_TIMEOUT",
         "STEVEDORE_GIT_CHECK", "STEVEDORE_RUNTIME_DIR", "STEVEDORE_HOST_ROOT", "STEVEDORE_PUBLIC_URL",
     ]
 
@@ -92,6 +98,18 @@ public struct DaemonConfiguration: Sendable {
         reconcileIntervalSeconds = try seconds("STEVEDORE_RECONCILE_INTERVAL", default: 30, minimum: 1)
         livenessDeadlineSeconds = try seconds("STEVEDORE_LIVENESS_DEADLINE", default: 60, minimum: 4)
         unhealthyExitAfterSeconds = try seconds("STEVEDORE_UNHEALTHY_EXIT_AFTER", default: 30, minimum: 0)
+        let maxRestarts = try environment["STEVEDORE_DEPLOYMENT_MAX_RESTARTS"].map {
+            guard let n = Int($0), (0...1000).contains(n) else {
+                throw ServiceError.invalidSetting(name: "STEVEDORE_DEPLOYMENT_MAX_RESTARTS", value: $0, allowed: "a whole number from 0 to 1000")
+            }
+            return n
+        } ?? 5
+        deploymentRestarts = DeploymentRestartPolicy(
+            intensity: RestartIntensity(
+                maxRestarts: maxRestarts,
+                period: .seconds(try seconds("STEVEDORE_DEPLOYMENT_RESTART_PERIOD", default: 60, minimum: 1))),
+            revivalInitial: .seconds(try seconds("STEVEDORE_DEPLOYMENT_REVIVAL_INITIAL", default: 30, minimum: 1)),
+            revivalMaximum: .seconds(try seconds("STEVEDORE_DEPLOYMENT_REVIVAL_MAX", default: 300, minimum: 1)))
         faultInjection = try Validation.flag(environment["STEVEDORE_FAULT_INJECTION"], name: "STEVEDORE_FAULT_INJECTION")
         logLevel = environment["STEVEDORE_LOG_LEVEL"].flatMap { $0.isEmpty ? nil : $0 } ?? "info"
         guard Self.logLevels.contains(logLevel) else {

@@ -11,7 +11,7 @@ import Supervision
 /// ├── http             permanent worker
 /// ├── reaper           permanent worker (child subreaper, reaps orphans)
 /// ├── deployments      supervisor, one_for_one, 10 / 60 s, children added at run time
-/// │   └── <name>       supervisor, one_for_one, 5 / 60 s
+/// │   └── <name>       supervisor (transient, revived), one_for_one, 5 / 60 s
 /// │       ├── pipeline    permanent worker: runs the deploy jobs one at a time
 /// │       ├── poller      permanent worker
 /// │       └── reconciler  permanent worker
@@ -49,8 +49,9 @@ public final class DaemonTree: Sendable {
     public static let rootIntensity = RestartIntensity(maxRestarts: 5, period: .seconds(30))
     /// Intensity of `deployments`: 10 restarts in 60 s.
     public static let deploymentsIntensity = RestartIntensity(maxRestarts: 10, period: .seconds(60))
-    /// Intensity of each `deployments/<name>` subtree: 5 restarts in 60 s.
-    public static let deploymentIntensity = RestartIntensity(maxRestarts: 5, period: .seconds(60))
+    /// Intensity and revival of each `deployments/<name>` subtree (default 5 restarts in
+    /// 60 s; revived after 30 s doubling to 5 min once it gives up).
+    public let deploymentRestarts: DeploymentRestartPolicy
 
     /// Builds the tree; ``configure(engine:api:host:port:notifier:)`` adds the children.
     ///
@@ -58,9 +59,12 @@ public final class DaemonTree: Sendable {
     ///   - reconcileIntervalSeconds: seconds between reconciler passes.
     ///   - timing: liveness deadline of the workers.
     ///   - faults: fault injection; default disabled.
-    public init(reconcileIntervalSeconds: Int, timing: WorkerTiming = WorkerTiming(), faults: FaultInjector? = nil,
+    ///   - deploymentRestarts: intensity and revival of the deployments' subtrees.
+    public init(reconcileIntervalSeconds: Int, timing: WorkerTiming = WorkerTiming(),
+                deploymentRestarts: DeploymentRestartPolicy = DeploymentRestartPolicy(), faults: FaultInjector? = nil,
                 clock: any SupervisorClock = ContinuousSupervisorClock(), logger: Logger) {
         self.reconcileIntervalSeconds = reconcileIntervalSeconds
+        self.deploymentRestarts = deploymentRestarts
         self.timing = timing
         self.faults = faults ?? FaultInjector(enabled: false, logger: logger)
         self.logger = logger
@@ -144,7 +148,7 @@ public final class DaemonTree: Sendable {
     private func deploymentSpec(_ name: String, engine: DeploymentEngine) -> ChildSpec {
         let subtree = Supervisor(
             id: name,
-            configuration: SupervisorConfiguration(intensity: Self.deploymentIntensity),
+            configuration: SupervisorConfiguration(intensity: deploymentRestarts.intensity),
             clock: clock, logger: logger, events: events,
             children: [
                 faults.wrap(PipelineWorker.spec(deployment: name, engine: engine, timing: timing, logger: logger)),
@@ -152,6 +156,8 @@ public final class DaemonTree: Sendable {
                 faults.wrap(ReconcilerWorker.spec(deployment: name, engine: engine, intervalSeconds: reconcileIntervalSeconds,
                                                   timing: timing, logger: logger)),
             ])
-        return .supervisor(subtree, restart: .transient)
+        // Transient with a revival: giving up (OTP reason `shutdown`) is not restarted by
+        // `deployments` and not counted there; the subtree comes back after the revival delay.
+        return .supervisor(subtree, restart: .transient, revival: deploymentRestarts.revival)
     }
 }

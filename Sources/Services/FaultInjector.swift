@@ -17,6 +17,13 @@ public enum InjectedFault: String, Sendable, Codable, CaseIterable {
     /// The child stops heartbeating and ignores cancellation: `hung` → `stuck` → the
     /// watchdog pings stop → systemd restarts the daemon at `WatchdogSec=`.
     case ignoreCancellation = "ignore-cancellation"
+    /// The child throws now and every later incarnation of it throws as soon as it starts,
+    /// until `clear`: a crash loop, e.g. to drive a deployment's subtree past its restart
+    /// intensity (it gives up, backs off and is revived, docs/SUPERVISION.md).
+    case crashLoop = "crash-loop"
+    /// Ends a `crash-loop` at the path (the worker need not be running); its next start runs
+    /// its real body again.
+    case clear
 
     /// The allowed names, for error messages.
     public static var allowed: String { allCases.map(\.rawValue).joined(separator: ", ") }
@@ -30,6 +37,8 @@ public enum FaultInjectionError: Error, Sendable, CustomStringConvertible {
     case notInjectable(String, injectable: [String])
     /// The injected `throw` itself (the child's exit reason).
     case injected(path: String)
+    /// `clear` at a path that is not in a crash loop; `crashLooping` lists those that are.
+    case notCrashLooping(String, crashLooping: [String])
 
     public var description: String {
         switch self {
@@ -39,6 +48,8 @@ public enum FaultInjectionError: Error, Sendable, CustomStringConvertible {
             "no running worker '\(path)' to inject a fault into; running workers: \(injectable.joined(separator: ", "))"
         case let .injected(path):
             "injected fault: throw at \(path)"
+        case let .notCrashLooping(path, crashLooping):
+            "'\(path)' is not in a crash loop; crash loops: \(crashLooping.isEmpty ? "none" : crashLooping.joined(separator: ", "))"
         }
     }
 }
@@ -57,6 +68,8 @@ public final class FaultInjector: Sendable {
     private struct State {
         var nextToken = 0
         var listeners: [String: Listener] = [:]
+        /// Paths in a crash loop.
+        var crashLoops: Set<String> = []
     }
     private let state = Mutex(State())
 
@@ -77,10 +90,22 @@ public final class FaultInjector: Sendable {
     /// - Throws: ``FaultInjectionError/disabled``, ``FaultInjectionError/notInjectable(_:injectable:)``.
     public func inject(_ fault: InjectedFault, at path: String) throws {
         guard isEnabled else { throw FaultInjectionError.disabled }
+        if fault == .clear {
+            let cleared = state.withLock { $0.crashLoops.remove(path) != nil }
+            guard cleared else { throw FaultInjectionError.notCrashLooping(path, crashLooping: crashLoopPaths) }
+            logger.warning("crash loop cleared", metadata: ["path": "\(path)"])
+            return
+        }
         let listener = state.withLock { $0.listeners[path] }
         guard let listener else { throw FaultInjectionError.notInjectable(path, injectable: injectablePaths) }
         logger.warning("injecting fault", metadata: ["path": "\(path)", "fault": "\(fault.rawValue)"])
-        listener.continuation.yield(fault)
+        if fault == .crashLoop { state.withLock { _ = $0.crashLoops.insert(path) } }
+        listener.continuation.yield(fault == .crashLoop ? .throw : fault)
+    }
+
+    /// Paths in a crash loop now, sorted (what `clear` accepts).
+    public var crashLoopPaths: [String] {
+        state.withLock { $0.crashLoops.sorted() }
     }
 
     /// Wraps a worker spec so that its incarnations can receive faults. Supervisor specs and
@@ -93,6 +118,9 @@ public final class FaultInjector: Sendable {
             significant: spec.significant, readiness: spec.readiness, liveness: spec.liveness,
             gracefulStop: spec.gracefulStop
         ) { [self] context in
+            if state.withLock({ $0.crashLoops.contains(context.path) }) {
+                throw FaultInjectionError.injected(path: context.path)
+            }
             let fault = try await withThrowingTaskGroup(of: InjectedFault?.self) { group in
                 group.addTask { try await body(context); return nil }
                 group.addTask { await self.nextFault(for: context.path) }
@@ -127,7 +155,7 @@ public final class FaultInjector: Sendable {
     /// Behaves as the fault says, in place of the child's real body (which has ended).
     private static func act(_ fault: InjectedFault, path: String) async throws {
         switch fault {
-        case .throw:
+        case .throw, .crashLoop, .clear:
             throw FaultInjectionError.injected(path: path)
         case .hang:
             // No heartbeats; cancellation still ends it.

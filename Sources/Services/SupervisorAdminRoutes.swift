@@ -85,6 +85,10 @@ extension AdminAPI {
             var error = APIError(.notFound, FaultInjectionError.notInjectable(path, injectable: injectable).description)
             error.validPaths = injectable
             throw error
+        } catch let FaultInjectionError.notCrashLooping(_, crashLooping) {
+            var error = APIError(.notFound, FaultInjectionError.notCrashLooping(path, crashLooping: crashLooping).description)
+            error.validPaths = crashLooping
+            throw error
         }
         await tree.root.recordAdminEvent(path: path, detail: "fault \(fault.rawValue) injected by \(actor)")
         try? await engine.store.recordEvent(deployment: nil, kind: "supervisor", message: "fault \(fault.rawValue) injected into \(path) by \(actor)")
@@ -99,7 +103,8 @@ extension AdminAPI {
     }
 
     /// Maps the supervisor's refusals to HTTP: unknown path 404 (with the valid paths),
-    /// conflicts (running, restarting, stuck) 409, a supervisor that stopped 503.
+    /// conflicts (running, restarting, stuck) 409, a supervisor that stopped 503, a refused
+    /// child spec (`bad_combination`) 400.
     static func apiError(_ error: SupervisorError) -> APIError {
         switch error {
         case let .invalidPath(_, valid):
@@ -112,6 +117,8 @@ extension AdminAPI {
             return APIError(.serviceUnavailable, error.description)
         case .notFound:
             return APIError(.notFound, error.description)
+        case .badCombination:
+            return APIError(.badRequest, error.description)
         }
     }
 }

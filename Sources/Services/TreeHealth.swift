@@ -12,6 +12,9 @@ import Supervision
 ///   Git remote), in restart `backoff`, `hung` (being repaired in-process), or a critical
 ///   child stopped by an operator. A restart of Stevedore would not fix any of these.
 /// - **ok**: everything else.
+///
+/// Only ``Supervision/NodeStatus/judged`` nodes count: below a subtree that is not running
+/// (stopped, or in `backoff` for its revival after giving up) only `stuck` nodes do.
 public struct TreeHealth: Sendable, Equatable {
     /// The rolled-up verdict.
     public enum Level: String, Sendable, Codable {
@@ -37,7 +40,7 @@ public struct TreeHealth: Sendable, Equatable {
             unhealthy.append(PathReason(path: "root", state: tree.state.rawValue, reason: tree.reason))
         }
         let critical = Set(tree.children.map(\.path))
-        for node in tree.flattened where !node.path.isEmpty {
+        for node in tree.judged where !node.path.isEmpty {
             let why = node.reason ?? node.lastExit
             switch node.state {
             case .stuck, .failed:

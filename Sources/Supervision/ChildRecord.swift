@@ -8,12 +8,16 @@ enum ExitReason: Error, Sendable, Equatable, CustomStringConvertible {
     case error(String)
     /// The child missed its liveness deadline and was stopped.
     case hung(String)
+    /// A supervisor child gave up (it exceeded its restart intensity and stopped its
+    /// children): OTP's exit reason `shutdown`. Not abnormal, so a transient supervisor child
+    /// is not restarted for it (OTP `supervisor`, "Restart" and "Tuning the intensity").
+    case shutdown(String)
 
     /// OTP: any reason other than `normal`/`shutdown` is abnormal (transient children restart).
     var isAbnormal: Bool {
         switch self {
         case .error, .hung: return true
-        case .normal, .cancelled: return false
+        case .normal, .cancelled, .shutdown: return false
         }
     }
 
@@ -23,6 +27,7 @@ enum ExitReason: Error, Sendable, Equatable, CustomStringConvertible {
         case .cancelled: return "cancelled"
         case .error(let message): return message
         case .hung(let message): return "hung: \(message)"
+        case .shutdown(let message): return "shutdown: \(message)"
         }
     }
 }
@@ -55,6 +60,10 @@ final class ChildRecord {
     var restartStamps = RestartWindow()
     /// Consecutive restarts since the child last stayed up for the backoff reset time.
     var consecutiveRestarts = 0
+    /// Consecutive revivals (``ChildSpec/revival``) since it last stayed up long enough.
+    var revivals = 0
+    /// Whether the pending restart timer is a revival (outside the intensity).
+    var revivalDue = false
     var nextRestartAt: Duration?
     var restartTimer: Task<Void, Never>?
     /// Ids restarted together when ``restartTimer`` fires (strategy group, in start order).
@@ -82,13 +91,18 @@ final class ChildRecord {
         restartsTotal = 0
         restartStamps.reset()
         consecutiveRestarts = 0
+        revivals = 0
         lastExit = nil
         reason = nil
         stopRequested = false
         state = .stopped
     }
 
+    /// This child as ``RestartPlan`` sees it.
+    var planned: RestartPlan.Child { RestartPlan.Child(id: spec.id, restart: spec.restart, isRunning: isRunning) }
+
     func cancelTimers() {
+        revivalDue = false
         restartTimer?.cancel()
         restartTimer = nil
         livenessTimer?.cancel()

@@ -58,7 +58,9 @@ public struct ChildSpec: Sendable {
     public let supervisor: Supervisor?
     /// OTP `significant`: with the supervisor's ``AutoShutdown`` other than `.never`, this
     /// child ending on its own (not restarted) can end the supervisor. Only transient and
-    /// temporary children may be significant.
+    /// temporary children under a supervisor whose auto_shutdown is not `never` may be
+    /// significant; otherwise starting it throws ``SupervisorError/badCombination(child:reason:)``
+    /// (OTP `bad_combination`).
     public var significant: Bool = false
     /// When the start is complete; default `.immediate` for workers.
     public var readiness: Readiness = .immediate
@@ -72,6 +74,17 @@ public struct ChildSpec: Sendable {
     /// repair must finish within an outside deadline, like systemd's `WatchdogSec=`). `nil`:
     /// the supervisor's ``SupervisorConfiguration/backoff``.
     public var backoff: BackoffPolicy? = nil
+    /// Beyond OTP: for a transient supervisor child, what happens after it gives up. Under
+    /// OTP's rules a supervisor that exceeds its restart intensity ends with reason
+    /// `shutdown`, and its parent does not restart a transient child for that reason; with a
+    /// policy here the parent starts it afresh after this backoff (the n-th consecutive
+    /// revival waits `delay(attempt: n)`; the count resets once it has stayed up for
+    /// `resetAfter`). A revival is not a restart: it does not count toward the parent's
+    /// intensity, so a subtree that keeps failing never makes its parent give up. Meanwhile
+    /// the child shows `backoff` with the reason and the time of the next start. `nil`
+    /// (default): OTP's behaviour, the child stays `failed`. Only for transient, not
+    /// significant children (else ``SupervisorError/badCombination(child:reason:)``).
+    public var revival: BackoffPolicy? = nil
 
     /// A child with every field given.
     public init(
@@ -80,7 +93,6 @@ public struct ChildSpec: Sendable {
         gracefulStop: Bool = false, supervisor: Supervisor? = nil,
         start: @escaping @Sendable (ChildContext) async throws -> Void
     ) {
-        precondition(!significant || restart != .permanent, "OTP: a permanent child cannot be significant")
         self.id = id
         self.restart = restart
         self.shutdown = shutdown
@@ -126,15 +138,20 @@ public struct ChildSpec: Sendable {
     ///   - supervisor: the nested supervisor; its ``Supervisor/id`` is the child id.
     ///   - restart: OTP restart type; default `.permanent`.
     ///   - shutdown: default `.infinity`, as OTP recommends for supervisors.
+    ///   - significant: see ``significant``.
+    ///   - revival: see ``revival``; default none (OTP).
     public static func supervisor(
         _ supervisor: Supervisor,
         restart: RestartType = .permanent,
         shutdown: ShutdownPolicy = .infinity,
-        significant: Bool = false
+        significant: Bool = false,
+        revival: BackoffPolicy? = nil
     ) -> ChildSpec {
-        ChildSpec(
+        var spec = ChildSpec(
             id: supervisor.id, restart: restart, shutdown: shutdown, type: .supervisor, significant: significant,
             readiness: .explicit(timeout: nil), gracefulStop: true, supervisor: supervisor,
             start: { context in try await supervisor.run(path: context.path, context: context) })
+        spec.revival = revival
+        return spec
     }
 }

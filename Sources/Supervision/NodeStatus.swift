@@ -67,13 +67,26 @@ public struct NodeStatus: Sendable, Codable, Equatable {
         rolledUpHealth = health
     }
 
-    /// The subtree's health rolled up: `unhealthy` if any node is `failed` or `stuck`,
-    /// `degraded` if any is `degraded`, `backoff`, `hung` or `starting`, else `ok`.
+    /// The subtree's health rolled up over its ``judged`` nodes: `unhealthy` if any is
+    /// `failed` or `stuck`, `degraded` if any is `degraded`, `backoff`, `hung` or `starting`,
+    /// else `ok`.
     public var health: String {
-        let states = Set(flattened.map(\.state))
+        let states = Set(judged.map(\.state))
         if !states.isDisjoint(with: [.failed, .stuck]) { return "unhealthy" }
         if !states.isDisjoint(with: [.degraded, .backoff, .hung, .starting]) { return "degraded" }
         return "ok"
+    }
+
+    /// The nodes whose state says something about the tree now, depth first, this one first:
+    /// every descendant of a running (or degraded) node, and below a node that is not running
+    /// only `stuck` ones (an abandoned task still runs). The rest there are what the ended run
+    /// of a supervisor left behind — e.g. the `failed` child of a subtree that gave up and
+    /// waits in `backoff` for its revival — and would only repeat the ancestor's state.
+    public var judged: [NodeStatus] {
+        guard [.running, .degraded].contains(state) else {
+            return [self] + children.flatMap(\.flattened).filter { $0.state == .stuck }
+        }
+        return [self] + children.flatMap(\.judged)
     }
 
     /// Every node of this subtree in depth-first order, this one first.

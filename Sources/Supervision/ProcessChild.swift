@@ -88,6 +88,9 @@ enum ProcessChild {
         // after the shutdown timeout, so it kills the whole group at once.
         options.teardownSequence = [.send(signal: .kill, toProcessGroup: true, allowedDurationToNextStep: .milliseconds(100))]
         let live = Mutex<pid_t?>(nil)
+        // READY=1 can arrive before Subprocess hands over the pid: hold it until the pid is
+        // set, so that a child is never `running` without its pid (status shows both).
+        let readiness = ReadyGate()
         let childLogger = logger.with(path: context.path)
 
         // The notify reader lives until the process has exited and been reaped, not until its
@@ -97,7 +100,9 @@ enum ProcessChild {
         ) { group in
             group.addTask {
                 for await message in socket.messages {
-                    if message.isReady { context.ready() }
+                    if message.isReady {
+                        if readiness.readyArrived() { context.ready() }
+                    }
                     if message.isWatchdog { context.heartbeat() }
                     if let status = message.status { context.setStatus(status) }
                 }
@@ -112,6 +117,7 @@ enum ProcessChild {
                     let pid = execution.processIdentifier.value
                     live.withLock { $0 = pid }
                     context.setPID(pid)
+                    if readiness.pidArrived() { context.ready() }
                     context.onShutdownRequest {
                         live.withLock { current in if let current { kill(-current, SIGTERM) } }
                     }
@@ -125,12 +131,34 @@ enum ProcessChild {
                 throw ProcessChildError.launchFailed(command: command[0], message: String(describing: error))
             }
         }
+        // The pid stays in the context (shown only while the incarnation runs): clearing it
+        // here would show a `running` child without a pid until its exit is handled.
         live.withLock { $0 = nil }
-        context.setPID(nil)
         switch result.terminationStatus {
         case .exited(0): return
         case .exited(let status): throw ProcessChildError.exited(command: command[0], status: status)
         case .signaled(let signal): throw ProcessChildError.signaled(command: command[0], signal: signal)
+        }
+    }
+}
+
+/// Orders READY=1 after the pid: whichever of the two arrives second says "now".
+private final class ReadyGate: Sendable {
+    private let state = Mutex<(pidKnown: Bool, readyHeld: Bool)>((false, false))
+
+    /// READY=1 arrived; `true` if the pid is known, so the child is ready now.
+    func readyArrived() -> Bool {
+        state.withLock { s in
+            if !s.pidKnown { s.readyHeld = true }
+            return s.pidKnown
+        }
+    }
+
+    /// The pid is known; `true` if READY=1 came first and was held.
+    func pidArrived() -> Bool {
+        state.withLock { s in
+            s.pidKnown = true
+            return s.readyHeld
         }
     }
 }

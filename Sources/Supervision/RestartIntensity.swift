@@ -18,6 +18,9 @@ public struct RestartIntensity: Sendable, Equatable {
 }
 
 /// The timestamps of recent restarts on a monotonic clock, pruned to a sliding window.
+///
+/// A restart exactly `period` old still counts, as in OTP (`supervisor:add_restart/3` keeps
+/// every restart `R >= Now - Period`).
 struct RestartWindow {
     private(set) var stamps: [Duration] = []
 
@@ -31,11 +34,11 @@ struct RestartWindow {
 
     /// Restarts within `period` ending at `now`.
     func count(now: Duration, period: Duration) -> Int {
-        stamps.filter { now - $0 < period }.count
+        stamps.filter { now - $0 <= period }.count
     }
 
     mutating func prune(now: Duration, period: Duration) {
-        stamps.removeAll { now - $0 >= period }
+        stamps.removeAll { now - $0 > period }
     }
 
     mutating func reset() { stamps.removeAll() }

@@ -25,6 +25,18 @@ public enum SupervisorError: Error, Sendable, Equatable, CustomStringConvertible
     case startFailed(supervisor: String, child: String, reason: String)
     /// An admin path that names no node; `valid` lists the paths that exist.
     case invalidPath(String, valid: [String])
+    /// A child spec whose fields contradict each other or the supervisor's configuration
+    /// (OTP `bad_combination`): a significant child under auto_shutdown `never`, a
+    /// significant permanent child, or a revival policy on a child that is not transient or
+    /// is significant. `reason` names the fields.
+    case badCombination(child: String, reason: String)
+
+    /// Whether this is a supervisor giving up (``restartIntensityExceeded``): as a child's
+    /// exit it is OTP's reason `shutdown`.
+    public var isGiveUp: Bool {
+        if case .restartIntensityExceeded = self { return true }
+        return false
+    }
 
     public var description: String {
         switch self {
@@ -40,6 +52,8 @@ public enum SupervisorError: Error, Sendable, Equatable, CustomStringConvertible
         case let .alreadyRunning(id): return "supervisor '\(id)' is already running"
         case let .startFailed(sup, child, reason):
             return "supervisor '\(sup)' could not start child '\(child)': \(reason)"
+        case let .badCombination(child, reason):
+            return "child '\(child)' has a bad combination of settings: \(reason)"
         case let .invalidPath(path, valid):
             return "no node '\(path)' in the supervision tree; valid paths: \(valid.joined(separator: ", "))"
         }

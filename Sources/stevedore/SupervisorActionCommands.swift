@@ -55,7 +55,9 @@ extension SupervisorCommand {
                 throw: the worker fails and is restarted with backoff. hang: it stops heartbeating and is \
                 restarted after the liveness deadline. ignore-cancellation: it stops heartbeating and ignores \
                 cancellation, becomes stuck, and systemd restarts the daemon at WatchdogSec=. trap: the process \
-                crashes and systemd restarts it.
+                crashes and systemd restarts it. crash-loop: it fails now and on every start until `clear` \
+                (a deployment's subtree gives up, backs off and is revived, docs/SUPERVISION.md). clear: ends \
+                a crash loop at PATH.
                 """)
         @OptionGroup var options: ClientOptions
         @Argument(help: "Worker path, e.g. deployments/hello/poller.") var path: String
@@ -72,7 +74,8 @@ extension SupervisorCommand {
             let response: FaultResponse = try await options.client().post(
                 "/api/supervisor/fault", body: FaultRequest(path: path, fault: fault, actor: cliActor()))
             if json { return try printJSON(response) }
-            print("injected \(response.fault) into \(response.path)")
+            print(response.fault == InjectedFault.clear.rawValue
+                  ? "cleared the crash loop at \(response.path)" : "injected \(response.fault) into \(response.path)")
         }
     }
 }

@@ -26,18 +26,18 @@ import Testing
     }
 
     @Test func restartsOutsideThePeriodDoNotCount() async throws {
-        // One restart allowed per 10 s; a crash every 10 s is tolerated forever.
+        // One restart allowed per 10 s; a crash every 11 s is tolerated forever.
         let clock = ManualClock()
         let probe = Probe()
         let sup = Supervisor(id: "root", configuration: config(max: 1, period: .seconds(10), backoff: BackoffPolicy(
-            initial: .seconds(10), maximum: .seconds(10), jitter: 0, resetAfter: .seconds(3600))), clock: clock, logger: quiet, children: [
+            initial: .seconds(11), maximum: .seconds(11), jitter: 0, resetAfter: .seconds(3600))), clock: clock, logger: quiet, children: [
             .worker("w") { _ in probe.record("start"); throw Boom() },
         ])
         let run = Task { try await sup.run() }
         for n in 1...4 {
             try await eventually("start \(n)") { probe.count("start") == n }
             await clock.waitForSleepers(1)
-            clock.advance(by: .seconds(10))
+            clock.advance(by: .seconds(11))
         }
         try await eventually { probe.count("start") == 5 }
         #expect(await sup.status().state == .running)
@@ -69,8 +69,10 @@ import Testing
         var window = RestartWindow()
         #expect(window.record(at: .seconds(0), period: .seconds(5)) == 1)
         #expect(window.record(at: .seconds(4), period: .seconds(5)) == 2)
-        #expect(window.record(at: .seconds(5), period: .seconds(5)) == 2)  // the one at 0 left the window
-        #expect(window.count(now: .seconds(9), period: .seconds(5)) == 1)
-        #expect(window.count(now: .seconds(10), period: .seconds(5)) == 0)
+        // OTP keeps a restart exactly one period old (R >= Now - Period).
+        #expect(window.record(at: .seconds(5), period: .seconds(5)) == 3)
+        #expect(window.record(at: .seconds(6), period: .seconds(5)) == 3)  // the one at 0 left the window
+        #expect(window.count(now: .seconds(10), period: .seconds(5)) == 2)
+        #expect(window.count(now: .seconds(12), period: .seconds(5)) == 0)
     }
 }

@@ -31,6 +31,26 @@ func isAlive(_ pid: Int32) -> Bool {
 }
 
 @Suite(.serialized) struct ProcessChildTests {
+    /// READY=1 used to reach the supervisor before Subprocess handed over the pid, so a
+    /// `running` child could show no pid (it aborted `scripts/bench.sh supervision`).
+    @Test func pidIsPresentWheneverTheChildIsRunning() async throws {
+        let dir = temporaryDirectory("pid")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let events = EventLog()
+        let sup = Supervisor(id: "root", configuration: config(max: 1_000), clock: ManualClock(), logger: quiet, events: events,
+                             children: [.process("child", command: [NotifyChild.binary, "ready"], runtimeDirectory: dir + "/run", logger: quiet)])
+        var readies = events.subscribe().filter { $0.kind == .ready && $0.path == "child" }.makeAsyncIterator()
+        try await withRunning(sup) {
+            for round in 0..<60 {
+                _ = await readies.next()
+                let node = try #require(await sup.status().find(path: "child"))
+                #expect(node.state == .running, "round \(round)")
+                let pid = try #require(node.pid, "running without a pid in round \(round)")
+                kill(pid, SIGKILL)
+            }
+        }
+    }
+
     @Test func trapInAProcessChildRestartsOnlyThatChild() async throws {
         let dir = temporaryDirectory("trap")
         defer { try? FileManager.default.removeItem(atPath: dir) }

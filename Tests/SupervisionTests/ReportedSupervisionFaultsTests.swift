@@ -262,7 +262,8 @@ func w3(_ id: String, _ probe: Probe, restart: RestartType = .permanent, signifi
     @Test func T3_deleteDuringTheStartPhaseDoesNotSkipALaterChild() async throws {
         let probe = Probe()
         let sup = Supervisor(id: "root", configuration: config(), clock: ManualClock(), logger: quiet, children: [
-            .worker("t", restart: .temporary) { _ in probe.record("start t") },
+            // Transient: it ends normally and keeps its spec (a temporary one would be deleted).
+            .worker("t", restart: .transient) { _ in probe.record("start t") },
             .worker("slow", readiness: .explicit(timeout: nil)) { ctx in
                 probe.record("start slow")
                 try await waitCount(probe, "release")

@@ -33,6 +33,27 @@ func eventually(_ what: String = "", _ condition: @Sendable () async -> Bool) as
     throw Boom()
 }
 
+/// Waits without limit until `condition` holds, for children's bodies: ends with
+/// `CancellationError` when the child is stopped.
+func waitUntil(_ condition: @Sendable () async -> Bool) async throws {
+    while !(await condition()) { try await Task.sleep(for: .milliseconds(1)) }
+}
+
+/// Runs `supervisor` as a root while `body` runs, then cancels it and waits until it has
+/// ended (rethrowing how it ended): the scaffolding most supervisor tests share.
+func withRunning(_ supervisor: Supervisor, _ body: () async throws -> Void) async throws {
+    let run = Task { try await supervisor.run() }
+    do {
+        try await body()
+    } catch {
+        run.cancel()
+        _ = try? await run.value
+        throw error
+    }
+    run.cancel()
+    try await run.value
+}
+
 /// A configuration without jitter, so delays are exact.
 func config(max: Int = 10, period: Duration = .seconds(60), backoff: BackoffPolicy = .none,
             strategy: RestartStrategy = .oneForOne, autoShutdown: AutoShutdown = .never) -> SupervisorConfiguration {
