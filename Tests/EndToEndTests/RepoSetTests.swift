@@ -23,4 +23,21 @@ import Testing
         #expect(records.first { $0["name"] as? String == s.name }?["poll_interval_seconds"] as? Int == 10)
         #expect(try s.cli("repo", "set", "nope", "--poll-interval", "1m").stderr.contains("no deployment named 'nope'"))
     }
+
+    /// Found in an earlier trial (was `ReportedFaultsTests.pollIntervalIsHonouredFromTheCLIAndTheAPI`).
+    @Test func pollIntervalIsHonouredFromTheCLIAndTheAPI() async throws {
+        let s = try Scenario()
+        defer { s.tearDown() }
+        try await s.startDaemon()
+        #expect(try s.cli("repo", "add", "slow", s.remote, "--poll-interval", "1h").status == 0)
+        #expect(try s.json("status", "slow") as? [String: Any] != nil)
+        let slow = try s.json("status", "slow") as? [String: Any]
+        #expect(slow?["poll_interval_seconds"] as? Int == 3600)
+        // The documented snake_case field, as a number of seconds.
+        let body = try runProgram("/usr/bin/curl", ["-s", "-X", "POST", "-H", "Authorization: Bearer \(s.adminKey)",
+                                                    "-d", #"{"name":"numeric","url":"\#(s.remote)","poll_interval":120}"#,
+                                                    s.apiURL + "/api/repos"])
+        #expect(body.stdout.contains(#""poll_interval_seconds":120"#), "\(body.stdout)")
+        for name in ["slow", "numeric"] { _ = try s.cli("deploy", "down", name) }
+    }
 }

@@ -39,4 +39,10 @@ import Testing
         // Clients ignore daemon-only settings, so a typo there does not break `stevedore status`.
         #expect(try DaemonConfiguration.forClient(environment: ["STEVEDORE_GIT_MODE": "docker"]).gitMode == .worker)
     }
+
+    /// Found in the issue 5 trial (was `RepositoryFixesTests.githubHostIsCaseInsensitive`).
+    @Test func githubHostIsCaseInsensitive() {
+        #expect(GitHubHints.repository("git@GitHub.com:O/R.git") == "O/R")
+        #expect(GitHubHints.repository("https://GITHUB.COM/o/r") == "o/r")
+    }
 }

@@ -127,4 +127,16 @@ import Testing
         #expect(!AdminKey.matches("ab", "abc"))
         #expect(!AdminKey.matches("", "abc"))
     }
+
+    /// Found in the issue 5 trial (was `RepositoryFixesTests.transportFormsAndColonPathsAreRefused`).
+    @Test(arguments: ["fd::17", "ext::sh -c id", "ext::sh%20-c%20id", "file://relative", "file:///a:b", "/srv/app.git:/etc"])
+    func transportFormsAndColonPathsAreRefused(url: String) {
+        #expect(throws: ServiceError.invalidURL(url)) { try Validation.repositoryURL(url) }
+    }
+
+    /// Found in the issue 5 trial (was `RepositoryFixesTests.ordinaryURLsAreAccepted`).
+    @Test(arguments: ["ssh://[::1]:22/r.git", "git@github.com:o/r.git", "file:///srv/r.git", "/srv/r.git", "https://h/o/r"])
+    func ordinaryURLsAreAccepted(url: String) throws {
+        try Validation.repositoryURL(url)
+    }
 }

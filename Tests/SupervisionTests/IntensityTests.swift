@@ -75,4 +75,19 @@ import Testing
         #expect(window.count(now: .seconds(10), period: .seconds(5)) == 2)
         #expect(window.count(now: .seconds(12), period: .seconds(5)) == 0)
     }
+
+    /// Found in the issue 3 trial (was `ReportedSupervisionFaultsTests.T3_intensityZeroEscalatesOnTheFirstRestart`).
+    @Test func intensityZeroEscalatesOnTheFirstRestart() async throws {
+        let probe = Probe()
+        let sup = Supervisor(id: "root", configuration: config(max: 0), clock: ManualClock(), logger: quiet, children: [
+            w3("a", probe), w3("b", probe),
+        ])
+        let run = Task { try await sup.run() }
+        try await waitCount(probe, "start b")
+        probe.record("go a")
+        await #expect(throws: SupervisorError.self) { try await run.value }
+        #expect(probe.count("start a") == 1)
+        #expect(probe.count("stop b") == 1)
+        let esc = sup.events.recent.first { $0.kind == .escalated }
+    }
 }

@@ -159,6 +159,86 @@ func isAlive(_ pid: Int32) -> Bool {
         for pid in pids { #expect(!isAlive(pid)) }
         #expect(pids.count == 2)
     }
+
+    /// Found in the issue 3 trial (was `ReportedSupervisionFaultsTests.T3_processChildWithMissingCommand`).
+    @Test func processChildWithMissingCommand() async throws {
+        let dir = temporaryDirectory("t3ghost")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let sup = Supervisor(id: "root", configuration: config(), clock: ManualClock(), logger: quiet, children: [
+            .process("ghost", command: ["/nonexistent/bin/ghost"], runtimeDirectory: dir, logger: quiet),
+        ])
+        do { try await sup.run(); Issue.record("run returned") } catch {}
+    }
+
+    /// Found in the issue 3 trial (was `ReportedSupervisionFaultsTests.T3_processChildExitingBeforeReady`).
+    @Test func processChildExitingBeforeReady() async throws {
+        let dir = temporaryDirectory("t3early")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // The child runs under a name of its own (comm = the symlink's name), so the zombie check
+        // sees only this supervisor's child: other tests in this process spawn children too, and
+        // one of them briefly makes the process a child subreaper (its orphans stay zombies).
+        let shell = dir + "/t3early-sh"
+        try FileManager.default.createSymbolicLink(atPath: shell, withDestinationPath: "/bin/sh")
+        let sup = Supervisor(id: "root", configuration: config(), clock: ManualClock(), logger: quiet, children: [
+            .process("early", command: [shell, "-c", "exit 7"], runtimeDirectory: dir + "/run", logger: quiet),
+        ])
+        do { try await sup.run(); Issue.record("run returned") } catch {}
+        try await eventually("no zombie child named t3early-sh") { zombieChildren(named: "t3early-sh").isEmpty }
+    }
+
+    /// Found in the issue 3 trial (was `ReportedSupervisionFaultsTests.T3_processChildThatClosesStdoutStillGetsReady`).
+    @Test func processChildThatClosesStdoutStillGetsReady() async throws {
+        let dir = temporaryDirectory("t3close")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let clock = ManualClock()
+        let sup = Supervisor(id: "root", configuration: config(), clock: clock, logger: quiet, children: [
+            .process("closer", command: ["/bin/sh", "-c", "exec >/dev/null 2>&1; sleep 0.3; exec \(NotifyChild.binary) ready"],
+                     readyTimeout: .seconds(10), runtimeDirectory: dir, logger: quiet),
+        ])
+        let run = Task { try await sup.run() }
+        let ready = await within(60) { await sup.status().find(path: "closer")?.state == .running }
+        let node = await sup.status().find(path: "closer")
+        #expect(ready, "READY=1 sent after the child closed its stdout was never seen")
+        if ready { run.cancel() } else { await clock.waitForSleepers(1); clock.advance(by: .seconds(10)) }
+        _ = try? await run.value
+    }
+
+    /// Found in the issue 3 trial (was `ReportedSupervisionFaultsTests.T3_processChildExitIsNoticedEvenIfAGrandchildHoldsItsOutput`).
+    @Test func processChildExitIsNoticedEvenIfAGrandchildHoldsItsOutput() async throws {
+        let dir = temporaryDirectory("t3gc")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let pidFile = dir + "/gc.pid"
+        let script = "setsid sh -c 'echo $$ >> \(pidFile); exec sleep 30' & sleep 0.2; exec \(NotifyChild.binary) ready-then-exit 3"
+        let sup = Supervisor(id: "root", configuration: config(), clock: ManualClock(), logger: quiet, children: [
+            .process("parent", command: ["/bin/sh", "-c", script], restart: .transient, runtimeDirectory: dir + "/run", logger: quiet),
+            .worker("keep") { _ in try await idle() },
+        ])
+        let run = Task { try await sup.run() }
+        let noticed = await within(60) { (await sup.status().find(path: "parent")?.restartsTotal ?? 0) >= 1 }
+        let node = await sup.status().find(path: "parent")
+        #expect(noticed, "exit of the process child not noticed while a setsid grandchild holds its stdout")
+        for line in ((try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? "").split(separator: "\n") {
+            if let p = Int32(line.trimmingCharacters(in: .whitespaces)) { kill(p, SIGKILL) }
+        }
+        run.cancel()
+        _ = try? await run.value
+    }
+
+    /// Found in the issue 3 trial (was `ReportedSupervisionFaultsTests.T3_control_processChildWithSleepBeforeReadyKeepingStdout`).
+    @Test func control_processChildWithSleepBeforeReadyKeepingStdout() async throws {
+        let dir = temporaryDirectory("t3ctl")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let clock = ManualClock()
+        let sup = Supervisor(id: "root", configuration: config(), clock: clock, logger: quiet, children: [
+            .process("ctl", command: ["/bin/sh", "-c", "sleep 0.3; exec \(NotifyChild.binary) ready"],
+                     readyTimeout: .seconds(10), runtimeDirectory: dir, logger: quiet),
+        ])
+        let run = Task { try await sup.run() }
+        let ready = await within(60) { await sup.status().find(path: "ctl")?.state == .running }
+        #expect(ready)
+        if ready { run.cancel() } else { await clock.waitForSleepers(1); clock.advance(by: .seconds(10)) }
+        _ = try? await run.value
+    }
 }
 
 @Suite struct OrphanReaperTests {

@@ -80,4 +80,21 @@ import Testing
         run.cancel()
         try await run.value
     }
+
+    /// Found in the issue 3 trial (was `ReportedSupervisionFaultsTests.T3_transientSignificantChildThatCrashesIsRestartedNotShutDown`).
+    @Test func transientSignificantChildThatCrashesIsRestartedNotShutDown() async throws {
+        let probe = Probe()
+        let sup = Supervisor(id: "root", configuration: config(autoShutdown: .anySignificant), clock: ManualClock(), logger: quiet, children: [
+            w3("other", probe), w3("job", probe, restart: .transient, significant: true),
+        ])
+        let run = Task { try await sup.run() }
+        try await waitCount(probe, "start job")
+        probe.record("go job")
+        try await waitCount(probe, "start job", 2)
+        try await eventually { await sup.isSettled() }
+        #expect(await sup.status().state == .running)
+        #expect(!sup.events.recent.contains { $0.kind == .autoShutdown })
+        run.cancel()
+        _ = try? await run.value
+    }
 }

@@ -124,4 +124,95 @@ import Testing
         run.cancel()
         try await run.value
     }
+
+    /// Found in the issue 3 trial (was `ReportedSupervisionFaultsTests.T3_adminRequestQueuedBehindShutdownIsAnswered`).
+    @Test func adminRequestQueuedBehindShutdownIsAnswered() async throws {
+        let probe = Probe()
+        let clock = ManualClock()
+        let sup = Supervisor(id: "root", configuration: config(), clock: clock, logger: quiet, children: [
+            .worker("slow", shutdown: .timeout(.seconds(5)), gracefulStop: true) { _ in try await idle() },
+            .worker("other") { _ in probe.record("start other"); try await idle() },
+        ])
+        let run = Task { try await sup.run() }
+        try await waitCount(probe, "start other")
+        let first = Task { try await sup.terminateChild("slow") }
+        await clock.waitForSleepers(1)  // the loop is busy in slow's graceful wait
+        await sup.shutdown()
+        let second = Task {
+            do { try await sup.terminateChild("other"); probe.record("answered ok") } catch { probe.record("answered \(error)") }
+        }
+        try await Task.sleep(for: .milliseconds(200))
+        clock.advance(by: .seconds(5))
+        try await first.value
+        try await run.value
+        let answered = await within(60) { probe.events.contains { $0.hasPrefix("answered") } }
+        #expect(answered, "terminateChild queued behind shutdown never returns (continuation dropped)")
+        second.cancel()
+    }
+
+    /// Found in the issue 3 trial (was `ReportedSupervisionFaultsTests.T3_adminRequestQueuedBehindEscalationIsAnswered`).
+    @Test func adminRequestQueuedBehindEscalationIsAnswered() async throws {
+        let probe = Probe()
+        let clock = ManualClock()
+        let sup = Supervisor(id: "root", configuration: config(max: 0), clock: clock, logger: quiet, children: [
+            .worker("slow", shutdown: .timeout(.seconds(5)), gracefulStop: true) { _ in try await idle() },
+            w3("b", probe),
+        ])
+        let run = Task { try await sup.run() }
+        try await waitCount(probe, "start b")
+        let first = Task { try await sup.terminateChild("slow") }
+        await clock.waitForSleepers(1)
+        probe.record("go b")  // crash queued while the loop is busy
+        try await waitCount(probe, "crash b")
+        try await Task.sleep(for: .milliseconds(100))
+        let second = Task {
+            do { try await sup.restartChild("slow"); probe.record("answered ok") } catch { probe.record("answered \(error)") }
+        }
+        try await Task.sleep(for: .milliseconds(200))
+        clock.advance(by: .seconds(5))
+        try await first.value
+        await #expect(throws: SupervisorError.self) { try await run.value }
+        let answered = await within(60) { probe.events.contains { $0.hasPrefix("answered") } }
+        #expect(answered, "restartChild queued behind an escalation never returns")
+        second.cancel()
+    }
+
+    /// Found in the issue 3 trial (was `ReportedSupervisionFaultsTests.T3_adminByPathRejectsBadPaths`).
+    @Test func adminByPathRejectsBadPaths() async throws {
+        let clock = ManualClock()
+        let inner = Supervisor(id: "sub", configuration: config(), clock: clock, logger: quiet, children: [.worker("x") { _ in try await idle() }])
+        let root = Supervisor(id: "root", configuration: config(), clock: clock, logger: quiet, children: [
+            .worker("a") { _ in try await idle() }, .supervisor(inner),
+        ])
+        let run = Task { try await root.run() }
+        try await eventually { await root.status().find(path: "sub/x")?.state == .running }
+        for bad in ["", "/", "nope", "a/x", "sub/nope", "sub/x/y", "root", "root/a", "/a", "a/", "sub//x", " a"] {
+            do {
+                try await root.restart(path: bad, by: "t3")
+                #expect(Bool(false), "bad path '\(bad)' accepted")
+            } catch let e as SupervisorError {
+                _ = e
+            }
+        }
+        await #expect(throws: SupervisorError.running("x")) { try await root.start(path: "sub/x") }
+        try await root.stop(path: "sub")
+        let sub = await root.status().find(path: "sub")
+        try await root.start(path: "sub")
+        try await eventually { await root.status().find(path: "sub/x")?.state == .running }
+        run.cancel()
+        _ = try? await run.value
+    }
+
+    /// Found in the issue 3 trial (was `ReportedSupervisionFaultsTests.T3_failedStartChildDoesNotKeepTheSpec`).
+    @Test func failedStartChildDoesNotKeepTheSpec() async throws {
+        let sup = Supervisor(id: "root", configuration: config(), clock: ManualClock(), logger: quiet, children: [.worker("k") { _ in try await idle() }])
+        let run = Task { try await sup.run() }
+        try await eventually { await sup.childCounts.active == 1 }
+        let bad = ChildSpec.worker("bad", readiness: .explicit(timeout: nil)) { _ in throw Boom() }
+        await #expect(throws: SupervisorError.self) { try await sup.startChild(bad) }
+        // OTP: a failed start_child does not add the spec, so a retry is not already_present.
+        do { try await sup.startChild(bad) } catch { #expect((error as? SupervisorError) != .alreadyPresent("bad")) }
+        run.cancel()
+        _ = try? await run.value
+    }
 }

@@ -69,4 +69,50 @@ import Testing
         run.cancel()
         _ = try? await run.value
     }
+
+    /// Found in the issue 3 trial (was `ReportedSupervisionFaultsTests.T3_stuckSiblingStaysStuckAfterTheGroupRestart`).
+    @Test func stuckSiblingStaysStuckAfterTheGroupRestart() async throws {
+        let probe = Probe()
+        let clock = ManualClock()
+        let latch = Latch()
+        let sup = Supervisor(id: "root", configuration: config(strategy: .oneForAll), clock: clock, logger: quiet, children: [
+            .worker("deaf", shutdown: .timeout(.seconds(1))) { _ in probe.record("start deaf"); await latch.wait() },
+            w3("b", probe),
+        ])
+        let run = Task { try await sup.run() }
+        try await waitCount(probe, "start b")
+        probe.record("go b")
+        await clock.waitForSleepers(1)
+        clock.advance(by: .seconds(1))  // cancellation ignored for 1 s: stuck
+        try await waitCount(probe, "start b", 2)
+        try await eventually { await sup.isSettled() }
+        let tree = await sup.status()
+        #expect(tree.find(path: "deaf")?.state == .stuck)
+        #expect(tree.health == "unhealthy")
+        latch.open()
+        run.cancel()
+        _ = try? await run.value
+    }
+
+    /// Found in the issue 3 trial (was `ReportedSupervisionFaultsTests.T3_adminRestartOfAStuckChildDoesNotClaimSuccess`).
+    @Test func adminRestartOfAStuckChildDoesNotClaimSuccess() async throws {
+        let clock = ManualClock()
+        let latch = Latch()
+        let probe = Probe()
+        let sup = Supervisor(id: "root", configuration: config(), clock: clock, logger: quiet, children: [
+            .worker("deaf", shutdown: .timeout(.seconds(1))) { _ in probe.record("start deaf"); await latch.wait() },
+        ])
+        let run = Task { try await sup.run() }
+        try await waitCount(probe, "start deaf")
+        let r = Task { try await sup.restart(path: "deaf", by: "t3") }
+        await clock.waitForSleepers(1)
+        clock.advance(by: .seconds(1))
+        var threw = false
+        do { try await r.value } catch { threw = true }
+        let node = await sup.status().find(path: "deaf")
+        #expect(threw || probe.count("start deaf") == 2, "restart(path:) returned success but nothing was restarted")
+        latch.open()
+        run.cancel()
+        _ = try? await run.value
+    }
 }

@@ -79,3 +79,63 @@ func zombieChildren(named name: String) -> [pid_t] {
         return stat[stat.index(after: open)..<close] == name
     }
 }
+
+/// Waits until `condition` holds, giving up after `seconds` (a bound for a broken run, not a
+/// speed requirement: callers pass 60 s); returns whether it held.
+func within(_ seconds: Double, _ condition: @Sendable () async -> Bool) async -> Bool {
+    let end = Date().addingTimeInterval(seconds)
+    while Date() < end {
+        if await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(2))
+    }
+    return await condition()
+}
+
+/// Waits (cancellably) until `probe` counted `event` at least `n` times.
+func waitCount(_ probe: Probe, _ event: String, _ n: Int = 1) async throws {
+    while probe.count(event) < n { try await Task.sleep(for: .milliseconds(1)) }
+}
+
+/// A gate that ignores cancellation (to make a child that does not stop when cancelled).
+final class Latch: Sendable {
+    struct S { var open = false; var waiters: [CheckedContinuation<Void, Never>] = [] }
+    private let s = Mutex(S())
+    func wait() async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let now = s.withLock { st -> Bool in
+                if st.open { return true }
+                st.waiters.append(c)
+                return false
+            }
+            if now { c.resume() }
+        }
+    }
+    func open() {
+        let ws = s.withLock { st -> [CheckedContinuation<Void, Never>] in
+            st.open = true
+            defer { st.waiters = [] }
+            return st.waiters
+        }
+        for w in ws { w.resume() }
+    }
+}
+
+let fixed10 = BackoffPolicy(initial: .seconds(10), maximum: .seconds(10), jitter: 0)
+
+/// A worker logging "start id"/"stop id"; incarnation n throws Boom once "go id" was recorded n times.
+/// It reports READY only after logging its start, so the log follows the supervisor's start order.
+func w3(_ id: String, _ probe: Probe, restart: RestartType = .permanent, significant: Bool = false) -> ChildSpec {
+    .worker(id, restart: restart, significant: significant, readiness: .explicit(timeout: nil)) { context in
+        probe.record("start \(id)")
+        context.ready()
+        let n = probe.count("start \(id)")
+        do {
+            while probe.count("go \(id)") < n { try await Task.sleep(for: .milliseconds(1)) }
+        } catch {
+            probe.record("stop \(id)")
+            throw error
+        }
+        probe.record("crash \(id)")
+        throw Boom()
+    }
+}

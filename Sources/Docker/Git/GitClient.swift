@@ -1,0 +1,125 @@
+import Foundation
+
+/// Git operations of a deployment, run by a ``GitExecutor`` (a worker container or a local
+/// subprocess). URL and branch are always positional arguments of ``GitScript``, never part
+/// of shell text.
+public struct GitClient: Sendable {
+    /// Runs the operations.
+    public let executor: any GitExecutor
+    /// Limit for one operation (`STEVEDORE_GIT_TIMEOUT`, default 300 s).
+    public var timeout: Duration
+    /// How ``remoteHead(url:branch:access:)`` asks the remote.
+    public var checkMethod: GitCheckMethod
+
+    /// - Parameters:
+    ///   - executor: worker containers or local subprocesses.
+    ///   - timeout: limit for one operation; default 300 s.
+    public init(executor: any GitExecutor, timeout: Duration = .seconds(300), checkMethod: GitCheckMethod = .lsRemote) {
+        self.executor = executor
+        self.timeout = timeout
+        self.checkMethod = checkMethod
+    }
+
+    private func run(_ operation: GitScript.Operation, checkout: String?, access: GitAccess) async throws -> String {
+        let result = try await executor.run(operation, checkout: checkout, access: access, timeout: timeout)
+        guard result.exitCode == 0 else { throw GitError.classify(result, operation: operation, deployment: access.deployment) }
+        return result.output
+    }
+
+    /// The commit `branch` points at on the remote, without touching any checkout.
+    ///
+    /// - Parameter scratch: for a shallow-fetch check, the directory the throw-away repository
+    ///   is made in (removed before and after, so a killed check leaves nothing behind for
+    ///   long); default a new directory under the temporary directory.
+    /// - Throws: ``GitError`` (``GitError/branchNotFound(url:branch:)`` when the branch is absent).
+    public func remoteHead(url: String, branch: String, access: GitAccess, scratch: String? = nil) async throws -> String {
+        switch checkMethod {
+        case .lsRemote:
+            let output = try await run(.lsRemote(url: url, branch: branch), checkout: nil, access: access)
+            for line in output.split(separator: "\n") {
+                let parts = line.split(separator: "\t")
+                if parts.count == 2, parts[1] == "refs/heads/\(branch)" { return String(parts[0]) }
+            }
+            throw GitError.branchNotFound(url: url, branch: branch)
+        case .shallowFetch:
+            let operation = GitScript.Operation.shallowFetch(url: url, branch: branch)
+            let fm = FileManager.default
+            let directory = scratch ?? fm.temporaryDirectory.appendingPathComponent("stevedore-git.\(UInt32.random(in: 0 ... .max))").path
+            try? fm.removeItem(atPath: directory)
+            do {
+                try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            } catch {
+                throw GitError.commandFailed("cannot create \(directory): \(error.localizedDescription)")
+            }
+            defer { try? fm.removeItem(atPath: directory) }
+            let result = try await executor.run(operation, checkout: directory, access: access, timeout: timeout)
+            if result.exitCode != 0, result.output.contains("couldn't find remote ref") { throw GitError.branchNotFound(url: url, branch: branch) }
+            guard result.exitCode == 0, let head = GitScript.reportedHead(in: result.output) else {
+                throw GitError.classify(result, operation: operation, deployment: access.deployment)
+            }
+            return head
+        }
+    }
+
+    /// The commit checked out in `directory` (read from `.git`), or `nil` if it is not a checkout.
+    public func localHead(directory: String) -> String? { GitHead.read(directory: directory) }
+
+    /// Clones `branch` of `url` into `directory`, which must not be a checkout yet: the clone
+    /// goes to a temporary sibling (`<directory>.clone-*`) that is renamed into place only
+    /// when complete, so an interrupted clone leaves nothing half-made at `directory`.
+    ///
+    /// - Returns: the commit checked out.
+    /// - Throws: ``GitError``.
+    public func clone(url: String, branch: String, into directory: String, access: GitAccess) async throws -> String {
+        let fm = FileManager.default
+        let temp = "\(directory).clone-\(UInt32.random(in: 0 ... .max))"
+        try? fm.createDirectory(atPath: (directory as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        do {
+            try fm.createDirectory(atPath: temp, withIntermediateDirectories: false)
+        } catch {
+            throw GitError.commandFailed("cannot create \(temp): \(error.localizedDescription)")
+        }
+        defer { try? fm.removeItem(atPath: temp) }
+        _ = try await run(.clone(url: url, branch: branch), checkout: temp, access: access)
+        guard let head = GitHead.read(directory: temp) else { throw GitError.commandFailed("clone of \(url) left no commit checked out") }
+        if fm.fileExists(atPath: directory) { try? fm.removeItem(atPath: directory) }
+        do {
+            try fm.moveItem(atPath: temp, toPath: directory)
+        } catch {
+            throw GitError.commandFailed("cannot move the clone into \(directory): \(error.localizedDescription)")
+        }
+        return head
+    }
+
+    /// Removes leftovers of an interrupted clone next to `directory` (`<directory>.clone-*`).
+    public static func removeInterruptedClones(of directory: String) {
+        let parent = (directory as NSString).deletingLastPathComponent
+        let prefix = (directory as NSString).lastPathComponent + ".clone-"
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? [] where entry.hasPrefix(prefix) {
+            try? FileManager.default.removeItem(atPath: parent + "/" + entry)
+        }
+    }
+
+    /// Fetches `branch` into the checkout at `directory`, hard-resets to the fetched commit and,
+    /// when `clean`, removes untracked files (`clean -fd`).
+    ///
+    /// - Returns: the commit checked out.
+    /// - Throws: ``GitError``.
+    public func update(url: String, branch: String, directory: String, clean: Bool, access: GitAccess) async throws -> String {
+        let output = try await run(.update(url: url, branch: branch, clean: clean), checkout: directory, access: access)
+        guard let head = GitScript.reportedHead(in: output) ?? GitHead.read(directory: directory) else {
+            throw GitError.commandFailed("update of \(directory) left no commit checked out")
+        }
+        return head
+    }
+
+    /// Puts the checkout back at `commit` (`reset --hard`, `clean -fd` when `clean`), without
+    /// the network: the repair after an interrupted update.
+    ///
+    /// - Returns: the commit checked out.
+    /// - Throws: ``GitError``.
+    public func restore(commit: String, directory: String, clean: Bool, access: GitAccess) async throws -> String {
+        let output = try await run(.restore(commit: commit, clean: clean), checkout: directory, access: access)
+        return GitScript.reportedHead(in: output) ?? commit
+    }
+}

@@ -1,0 +1,66 @@
+import Store
+import Supervision
+
+/// JSON bodies of the admin API (docs/API.md). Encoded with snake_case keys by
+/// ``APICoding``; the CLI decodes them with the same coders.
+
+/// One deployment with its status and container health (`GET /api/status[/NAME]`).
+public struct DeploymentView: Codable, Sendable {
+    /// Deployment name.
+    public var name: String
+    /// Git remote URL.
+    public var url: String
+    /// Branch followed.
+    public var branch: String
+    /// `false` while paused by `deploy down`.
+    public var enabled: Bool
+    /// Seconds between remote checks.
+    public var pollIntervalSeconds: Int
+    /// Head of the remote branch at the last check.
+    public var remoteCommit: String?
+    /// Commit in the checkout.
+    public var syncedCommit: String?
+    /// Commit last brought up with Compose.
+    public var deployedCommit: String?
+    /// Unix seconds.
+    public var lastCheckedAt: Double?
+    /// Unix seconds of the last sync.
+    public var syncedAt: Double?
+    /// Unix seconds of the last deploy.
+    public var deployedAt: Double?
+    /// Last check/sync/deploy error, cleared by the next success.
+    public var lastError: String?
+    /// Containers and their health, read from the engine on each request.
+    public var health: DeploymentHealth
+    /// `true` after `deploy down` until `deploy up` (the opposite of ``enabled``).
+    public var paused: Bool
+    /// The commit that failed or was rolled back and is not retried until a newer one
+    /// arrives or `deploy up --force`.
+    public var failedCommit: String?
+    /// The newest pipeline run (outcome `nil` while it runs).
+    public var lastRun: RunRecord?
+    /// The pipeline now: `idle`, `running`, `queued` or `running, 1 queued`.
+    public var pipeline: String?
+
+    /// Combines the stored record, its status and the live health.
+    public init(record: DeploymentRecord, status: DeploymentStatusRecord, health: DeploymentHealth,
+                lastRun: RunRecord? = nil, pipeline: String? = nil) {
+        paused = !record.enabled
+        failedCommit = status.failedCommit
+        self.lastRun = lastRun
+        self.pipeline = pipeline
+        name = record.name
+        url = record.url
+        branch = record.branch
+        enabled = record.enabled
+        pollIntervalSeconds = record.pollIntervalSeconds
+        remoteCommit = status.remoteCommit
+        syncedCommit = status.syncedCommit
+        deployedCommit = status.deployedCommit
+        lastCheckedAt = status.lastCheckedAt
+        syncedAt = status.syncedAt
+        deployedAt = status.deployedAt
+        lastError = status.lastError
+        self.health = health
+    }
+}

@@ -1,0 +1,24 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// Errors a client of the admin API sees.
+public enum AdminClientError: Error, Sendable, CustomStringConvertible {
+    /// Nothing listens at the address: the daemon is not running (or listens elsewhere).
+    case daemonNotRunning(url: String, detail: String)
+    /// The daemon answered with an error (`{"error": …}`).
+    case api(status: Int, message: String)
+    /// The answer was not the JSON expected.
+    case badResponse(String)
+
+    public var description: String {
+        switch self {
+        case let .daemonNotRunning(url, _):
+            return "the stevedore daemon is not running at \(url): start it with `stevedore daemon` (or `systemctl start stevedore`), or set STEVEDORE_LISTEN_ADDR / STEVEDORE_ROOT to match the running daemon"
+        case let .api(status, message):
+            return status == 401 ? "not authorized (HTTP 401): \(message)" : message
+        case .badResponse(let detail): return "unexpected answer from the daemon: \(detail)"
+        }
+    }
+}
