@@ -74,7 +74,7 @@ run() {
   fi
   local name
   for name in $expected; do
-    grep -aq "^RESULT $name n=[0-9]* median_us=[0-9.]* p99_us=[0-9.]* min_us=[0-9.]*\$" "$work/out" || {
+    grep -aEq "^RESULT $name n=[0-9]+ median_us=[0-9.]+ p99_us=[0-9.]+( |\$)" "$work/out" || {
       echo "bench-supervision: $label printed no well-formed 'RESULT $name ...' line; its output:" >&2
       grep -av '^ \|^=\|^$' "$work/out" | tail -n 20 >&2
       tail -n 20 "$work/err" >&2

@@ -1,7 +1,8 @@
 /* s6 comparison for case 2 of Benchmarks/SupervisionBenchmarks (SIGKILL of a process child ->
  * the supervisor has the new process's readiness). It builds SERVICES service directories in a
- * temp dir (TMPDIR or /tmp): notification-fd from TEMPLATE_DIR and a copy of CHILD (ready-child.c)
- * as ./run, and runs one s6-supervise on each. It subscribes to every event/ fifodir the way
+ * temp dir (in $S6_BENCH_DIR, else /dev/shm - s6 expects its service directories on a tmpfs like
+ * /run - else /tmp): notification-fd from TEMPLATE_DIR and a copy of CHILD (ready-child.c) as
+ * ./run, and runs one s6-supervise on each. It subscribes to every event/ fifodir the way
  * libftrig listeners do (a fifo named ftrig1:@<TAI64N>:<6 chars>, mode 0622, made under a
  * dot-name, opened, then renamed in), so no extra process is involved in a measurement. Each
  * kill: read the service's pid from supervise/status, t0 = CLOCK_MONOTONIC, kill(pid, SIGKILL),
@@ -190,8 +191,9 @@ int main(int argc, char **argv) {
     signal(SIGPIPE, SIG_IGN);
     alarm(60 + (unsigned)(count + nservices) * RESPAWN_GAP_NS / nservices / 1000000000LL);
 
-    const char *tmp = getenv("TMPDIR");
-    snprintf(root, sizeof root, "%s/s6-restart-bench.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    const char *base = getenv("S6_BENCH_DIR");
+    if (!base || !*base) base = access("/dev/shm", W_OK | X_OK) == 0 ? "/dev/shm" : "/tmp";
+    snprintf(root, sizeof root, "%s/s6-restart-bench.XXXXXX", base);
     if (!mkdtemp(root)) { fprintf(stderr, "s6_restart_bench: mkdtemp %s: %s\n", root, strerror(errno)); return 1; }
 
     char path[4200], from[4200];
