@@ -14,6 +14,11 @@ cd "$(dirname "$0")/.."
 start=$(date +%s)
 bash scripts/setup.sh
 
+# Formatting is part of the suite: the repository's .swift-format, checked strictly (fix with
+# `swift format -i -r -p Sources Tests Benchmarks Package.swift`).
+echo "[test] swift format lint --strict" >&2
+swift format lint --strict -r -p Sources Tests Benchmarks Package.swift
+
 echo "[test] building (debug, with tests)" >&2
 swift build --build-tests
 STEVEDORE_BIN="$(swift build --show-bin-path)/stevedore"

@@ -42,20 +42,24 @@ func inProcessCrashes(count: Int) async throws {
     let times = CrashTimes()
     let sup = Supervisor(
         id: "bench",
-        configuration: SupervisorConfiguration(intensity: RestartIntensity(maxRestarts: Int.max / 2, period: .seconds(3600)), backoff: .none),
+        configuration: SupervisorConfiguration(
+            intensity: RestartIntensity(maxRestarts: Int.max / 2, period: .seconds(3600)), backoff: .none),
         clock: clock, logger: quiet, events: EventLog(capacity: 16),
         children: [
             .worker("crasher") { _ in
                 let now = clock.now
                 let more = times.state.withLock { s -> Bool in
                     if let crashed = s.crashedAt { s.samples.append(now - crashed) }
-                    if s.samples.count >= count { s.done = true; return false }
+                    if s.samples.count >= count {
+                        s.done = true
+                        return false
+                    }
                     return true
                 }
                 guard more else { while true { try await Task.sleep(for: .seconds(3600)) } }
                 times.state.withLock { $0.crashedAt = clock.now }
                 throw Crash()  // an abnormal end
-            },
+            }
         ])
     let run = Task { try await sup.run() }
     while !times.state.withLock({ $0.done }) { try await Task.sleep(for: .milliseconds(10)) }
@@ -69,7 +73,8 @@ func processKills(binary: String, count: Int) async throws {
     let events = EventLog(capacity: 4096)
     let sup = Supervisor(
         id: "bench",
-        configuration: SupervisorConfiguration(intensity: RestartIntensity(maxRestarts: Int.max / 2, period: .seconds(3600)), backoff: .none),
+        configuration: SupervisorConfiguration(
+            intensity: RestartIntensity(maxRestarts: Int.max / 2, period: .seconds(3600)), backoff: .none),
         clock: clock, logger: quiet, events: events,
         children: [.process("child", command: [binary, "ready"], runtimeDirectory: runtime, logger: quiet)])
     var readies = events.subscribe().filter { $0.kind == .ready && $0.path == "child" }.makeAsyncIterator()
@@ -87,7 +92,10 @@ func processKills(binary: String, count: Int) async throws {
         var pid: Int32?
         for _ in 0..<1_000 {
             let node = await sup.status().find(path: "child")
-            if node?.state == .running, let known = node?.pid { pid = known; break }
+            if node?.state == .running, let known = node?.pid {
+                pid = known
+                break
+            }
             try await Task.sleep(for: .milliseconds(1))
         }
         guard let pid else {

@@ -10,11 +10,13 @@ extension StateStore {
     public func startRun(_ deployment: String, triggers: String, previousCommit: String?) throws -> Int64 {
         let db = try db()
         return try db.transaction {
-            try db.run("INSERT INTO runs (deployment, triggers, previous_commit, started_at) VALUES (?, ?, ?, ?)",
-                       [.text(deployment), .text(triggers), .optional(previousCommit), .real(Self.now)])
+            try db.run(
+                "INSERT INTO runs (deployment, triggers, previous_commit, started_at) VALUES (?, ?, ?, ?)",
+                [.text(deployment), .text(triggers), .optional(previousCommit), .real(Self.now)])
             let id = try db.query("SELECT last_insert_rowid()").first?.int64(0) ?? 0
-            try db.run("DELETE FROM runs WHERE deployment = ? AND id NOT IN (SELECT id FROM runs WHERE deployment = ? ORDER BY id DESC LIMIT ?)",
-                       [.text(deployment), .text(deployment), .integer(Int64(Self.runRetention))])
+            try db.run(
+                "DELETE FROM runs WHERE deployment = ? AND id NOT IN (SELECT id FROM runs WHERE deployment = ? ORDER BY id DESC LIMIT ?)",
+                [.text(deployment), .text(deployment), .integer(Int64(Self.runRetention))])
             return id
         }
     }
@@ -23,8 +25,9 @@ extension StateStore {
     /// end of a build log is where the error is).
     public func finishRun(_ id: Int64, targetCommit: String?, outcome: String, reason: String?) throws {
         let cut = reason.map { $0.count > 4000 ? "…" + String($0.suffix(4000)) : $0 }
-        try db().run("UPDATE runs SET target_commit = ?, ended_at = ?, outcome = ?, reason = ? WHERE id = ?",
-                     [.optional(targetCommit), .real(Self.now), .text(outcome), .optional(cut), .integer(id)])
+        try db().run(
+            "UPDATE runs SET target_commit = ?, ended_at = ?, outcome = ?, reason = ? WHERE id = ?",
+            [.optional(targetCommit), .real(Self.now), .text(outcome), .optional(cut), .integer(id)])
     }
 
     /// Marks runs left open by a daemon that died during them as `interrupted`.
@@ -32,8 +35,9 @@ extension StateStore {
     /// - Returns: how many were closed.
     @discardableResult
     public func closeInterruptedRuns() throws -> Int {
-        try db().run("UPDATE runs SET ended_at = ?, outcome = 'interrupted', reason = 'the daemon stopped during the run' WHERE ended_at IS NULL",
-                     [.real(Self.now)])
+        try db().run(
+            "UPDATE runs SET ended_at = ?, outcome = 'interrupted', reason = 'the daemon stopped during the run' WHERE ended_at IS NULL",
+            [.real(Self.now)])
     }
 
     /// The newest `limit` runs of `deployment`, newest first.
@@ -44,9 +48,10 @@ extension StateStore {
             FROM runs WHERE deployment = ? ORDER BY id DESC LIMIT ?
             """, [.text(deployment), .integer(Int64(limit))]
         ).map {
-            RunRecord(id: $0.int64(0) ?? 0, deployment: $0.string(1) ?? "", triggers: $0.string(2) ?? "",
-                      targetCommit: $0.string(3), previousCommit: $0.string(4), startedAt: $0.double(5) ?? 0,
-                      endedAt: $0.double(6), outcome: $0.string(7), reason: $0.string(8))
+            RunRecord(
+                id: $0.int64(0) ?? 0, deployment: $0.string(1) ?? "", triggers: $0.string(2) ?? "",
+                targetCommit: $0.string(3), previousCommit: $0.string(4), startedAt: $0.double(5) ?? 0,
+                endedAt: $0.double(6), outcome: $0.string(7), reason: $0.string(8))
         }
     }
 

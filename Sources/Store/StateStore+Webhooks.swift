@@ -15,8 +15,9 @@ extension StateStore {
         return try db.transaction {
             guard try db.query("SELECT 1 FROM deployments WHERE name = ?", [.text(deployment)]).first != nil else { return false }
             try db.run("DELETE FROM webhook_secrets WHERE deployment = ?", [.text(deployment)])
-            try db.run("INSERT INTO webhook_secrets (deployment, secret, created_at) VALUES (?, ?, ?)",
-                       [.text(deployment), .text(secret), .real(Self.now)])
+            try db.run(
+                "INSERT INTO webhook_secrets (deployment, secret, created_at) VALUES (?, ?, ?)",
+                [.text(deployment), .text(secret), .real(Self.now)])
             return true
         }
     }
@@ -28,10 +29,15 @@ extension StateStore {
         let db = try db()
         return try db.transaction {
             try db.run("DELETE FROM webhook_deliveries WHERE received_at < ?", [.real(Self.now - retentionSeconds)])
-            if try db.query("SELECT 1 FROM webhook_deliveries WHERE deployment = ? AND delivery_id = ?",
-                            [.text(deployment), .text(id)]).first != nil { return false }
-            try db.run("INSERT INTO webhook_deliveries (deployment, delivery_id, received_at) VALUES (?, ?, ?)",
-                       [.text(deployment), .text(id), .real(Self.now)])
+            if try db.query(
+                "SELECT 1 FROM webhook_deliveries WHERE deployment = ? AND delivery_id = ?",
+                [.text(deployment), .text(id)]
+            ).first != nil {
+                return false
+            }
+            try db.run(
+                "INSERT INTO webhook_deliveries (deployment, delivery_id, received_at) VALUES (?, ?, ?)",
+                [.text(deployment), .text(id), .real(Self.now)])
             return true
         }
     }

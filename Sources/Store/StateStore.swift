@@ -59,12 +59,15 @@ public actor StateStore {
             guard try db.query("SELECT 1 FROM deployments WHERE name = ?", [.text(record.name)]).isEmpty else { return false }
             try db.run(
                 "INSERT INTO deployments (name, url, branch, enabled, poll_interval_seconds, created_at, clean) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [.text(record.name), .text(record.url), .text(record.branch), .integer(record.enabled ? 1 : 0),
-                 .integer(Int64(record.pollIntervalSeconds)), .real(record.createdAt), .integer(record.clean ? 1 : 0)])
+                [
+                    .text(record.name), .text(record.url), .text(record.branch), .integer(record.enabled ? 1 : 0),
+                    .integer(Int64(record.pollIntervalSeconds)), .real(record.createdAt), .integer(record.clean ? 1 : 0),
+                ])
             try db.run("INSERT INTO deployment_status (name) VALUES (?)", [.text(record.name)])
             if let key = deployKey {
-                try db.run("INSERT INTO deploy_keys (deployment, key_type, private_seed, public_key, created_at) VALUES (?, ?, ?, ?, ?)",
-                           [.text(record.name), .text(key.keyType), .blob(key.privateSeed), .text(key.publicKey), .real(key.createdAt)])
+                try db.run(
+                    "INSERT INTO deploy_keys (deployment, key_type, private_seed, public_key, created_at) VALUES (?, ?, ?, ?, ?)",
+                    [.text(record.name), .text(key.keyType), .blob(key.privateSeed), .text(key.publicKey), .real(key.createdAt)])
             }
             return true
         }
@@ -72,8 +75,10 @@ public actor StateStore {
 
     /// The deploy key of `deployment`, if it has one.
     public func deployKey(of deployment: String) throws -> DeployKeyRecord? {
-        try db().query("SELECT deployment, key_type, private_seed, public_key, created_at FROM deploy_keys WHERE deployment = ?",
-                       [.text(deployment)]).first.map(Self.deployKey(from:))
+        try db().query(
+            "SELECT deployment, key_type, private_seed, public_key, created_at FROM deploy_keys WHERE deployment = ?",
+            [.text(deployment)]
+        ).first.map(Self.deployKey(from:))
     }
 
     /// Every deploy key, by deployment name (the agent loads them at start).
@@ -91,15 +96,17 @@ public actor StateStore {
         return try db.transaction {
             guard try db.query("SELECT 1 FROM deployments WHERE name = ?", [.text(key.deployment)]).first != nil else { return false }
             try db.run("DELETE FROM deploy_keys WHERE deployment = ?", [.text(key.deployment)])
-            try db.run("INSERT INTO deploy_keys (deployment, key_type, private_seed, public_key, created_at) VALUES (?, ?, ?, ?, ?)",
-                       [.text(key.deployment), .text(key.keyType), .blob(key.privateSeed), .text(key.publicKey), .real(key.createdAt)])
+            try db.run(
+                "INSERT INTO deploy_keys (deployment, key_type, private_seed, public_key, created_at) VALUES (?, ?, ?, ?, ?)",
+                [.text(key.deployment), .text(key.keyType), .blob(key.privateSeed), .text(key.publicKey), .real(key.createdAt)])
             return true
         }
     }
 
     private static func deployKey(from row: Row) -> DeployKeyRecord {
-        DeployKeyRecord(deployment: row.string(0) ?? "", keyType: row.string(1) ?? "", privateSeed: row.bytes(2) ?? [],
-                        publicKey: row.string(3) ?? "", createdAt: row.double(4) ?? 0)
+        DeployKeyRecord(
+            deployment: row.string(0) ?? "", keyType: row.string(1) ?? "", privateSeed: row.bytes(2) ?? [],
+            publicKey: row.string(3) ?? "", createdAt: row.double(4) ?? 0)
     }
 
     /// All deployments, by name.
@@ -110,8 +117,10 @@ public actor StateStore {
 
     /// The deployment called `name`, if registered.
     public func deployment(named name: String) throws -> DeploymentRecord? {
-        try db().query("SELECT name, url, branch, enabled, poll_interval_seconds, created_at, clean FROM deployments WHERE name = ?", [.text(name)])
-            .first.map(Self.deployment(from:))
+        try db().query(
+            "SELECT name, url, branch, enabled, poll_interval_seconds, created_at, clean FROM deployments WHERE name = ?", [.text(name)]
+        )
+        .first.map(Self.deployment(from:))
     }
 
     private static func deployment(from row: Row) -> DeploymentRecord {
@@ -178,26 +187,30 @@ public actor StateStore {
 
     /// Records a remote check that saw `commit` at the head of the branch.
     public func recordCheck(_ name: String, remoteCommit: String) throws {
-        try db().run("UPDATE deployment_status SET last_checked_at = ?, remote_commit = ? WHERE name = ?",
-                     [.real(Self.now), .text(remoteCommit), .text(name)])
+        try db().run(
+            "UPDATE deployment_status SET last_checked_at = ?, remote_commit = ? WHERE name = ?",
+            [.real(Self.now), .text(remoteCommit), .text(name)])
     }
 
     /// Records that the checkout now holds `commit`.
     public func recordSync(_ name: String, commit: String) throws {
-        try db().run("UPDATE deployment_status SET synced_commit = ?, synced_at = ?, last_error = NULL, last_error_at = NULL WHERE name = ?",
-                     [.text(commit), .real(Self.now), .text(name)])
+        try db().run(
+            "UPDATE deployment_status SET synced_commit = ?, synced_at = ?, last_error = NULL, last_error_at = NULL WHERE name = ?",
+            [.text(commit), .real(Self.now), .text(name)])
     }
 
     /// Records that `commit` was brought up with Compose.
     public func recordDeploy(_ name: String, commit: String) throws {
-        try db().run("UPDATE deployment_status SET deployed_commit = ?, deployed_at = ?, last_error = NULL, last_error_at = NULL WHERE name = ?",
-                     [.text(commit), .real(Self.now), .text(name)])
+        try db().run(
+            "UPDATE deployment_status SET deployed_commit = ?, deployed_at = ?, last_error = NULL, last_error_at = NULL WHERE name = ?",
+            [.text(commit), .real(Self.now), .text(name)])
     }
 
     /// Records (or, with `nil`, clears) the last error.
     public func recordError(_ name: String, _ message: String?) throws {
-        try db().run("UPDATE deployment_status SET last_error = ?, last_error_at = ? WHERE name = ?",
-                     [.optional(message), message == nil ? .null : .real(Self.now), .text(name)])
+        try db().run(
+            "UPDATE deployment_status SET last_error = ?, last_error_at = ? WHERE name = ?",
+            [.optional(message), message == nil ? .null : .real(Self.now), .text(name)])
     }
 
     // MARK: Parameters
@@ -212,8 +225,9 @@ public actor StateStore {
             guard try db.query("SELECT 1 FROM deployments WHERE name = ?", [.text(deployment)]).first != nil else { return false }
             // SQLite 3.15 has no UPSERT: delete then insert, in one transaction.
             try db.run("DELETE FROM parameters WHERE deployment = ? AND key = ?", [.text(deployment), .text(key)])
-            try db.run("INSERT INTO parameters (deployment, key, value, updated_at) VALUES (?, ?, ?, ?)",
-                       [.text(deployment), .text(key), .blob(Array(value.utf8)), .real(Self.now)])
+            try db.run(
+                "INSERT INTO parameters (deployment, key, value, updated_at) VALUES (?, ?, ?, ?)",
+                [.text(deployment), .text(key), .blob(Array(value.utf8)), .real(Self.now)])
             return true
         }
     }
@@ -241,8 +255,9 @@ public actor StateStore {
     /// Appends an event to the history (keeping the newest ``eventRetention``).
     public func recordEvent(deployment: String?, kind: String, message: String) throws {
         let db = try db()
-        try db.run("INSERT INTO events (at, deployment, kind, message) VALUES (?, ?, ?, ?)",
-                   [.real(Self.now), .optional(deployment), .text(kind), .text(message)])
+        try db.run(
+            "INSERT INTO events (at, deployment, kind, message) VALUES (?, ?, ?, ?)",
+            [.real(Self.now), .optional(deployment), .text(kind), .text(message)])
         try db.run("DELETE FROM events WHERE id <= last_insert_rowid() - ?", [.integer(Int64(Self.eventRetention))])
     }
 
@@ -250,13 +265,16 @@ public actor StateStore {
     public func events(deployment: String? = nil, limit: Int = 50) throws -> [EventRecord] {
         let rows: [Row]
         if let deployment {
-            rows = try db().query("SELECT id, at, deployment, kind, message FROM events WHERE deployment = ? ORDER BY id DESC LIMIT ?",
-                                  [.text(deployment), .integer(Int64(limit))])
+            rows = try db().query(
+                "SELECT id, at, deployment, kind, message FROM events WHERE deployment = ? ORDER BY id DESC LIMIT ?",
+                [.text(deployment), .integer(Int64(limit))])
         } else {
             rows = try db().query("SELECT id, at, deployment, kind, message FROM events ORDER BY id DESC LIMIT ?", [.integer(Int64(limit))])
         }
         return rows.map {
-            EventRecord(id: $0.int64(0) ?? 0, at: $0.double(1) ?? 0, deployment: $0.string(2), kind: $0.string(3) ?? "", message: $0.string(4) ?? "")
+            EventRecord(
+                id: $0.int64(0) ?? 0, at: $0.double(1) ?? 0, deployment: $0.string(2), kind: $0.string(3) ?? "", message: $0.string(4) ?? ""
+            )
         }
     }
 }

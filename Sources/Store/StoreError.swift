@@ -17,9 +17,9 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case .wrongKey(let path):
             return "database key does not match \(path) (wrong STEVEDORE_DB_KEY / key file, or not a Stevedore database)"
         case .invalidKey(let why): return "invalid database key: \(why)"
-        case let .sqlite(code, message, sql):
+        case .sqlite(let code, let message, let sql):
             return "sqlite error \(code): \(message)" + (sql.map { " (in: \($0.prefix(120)))" } ?? "")
-        case let .schemaTooNew(found, supported):
+        case .schemaTooNew(let found, let supported):
             return "database schema version \(found) is newer than this stevedore supports (\(supported)); upgrade stevedore"
         case .io(let what): return what
         }

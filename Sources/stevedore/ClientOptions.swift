@@ -4,7 +4,8 @@ import Services
 
 /// Options shared by every command that talks to the daemon.
 struct ClientOptions: ParsableArguments {
-    @Option(name: .long, help: "State root (default: $STEVEDORE_ROOT or /opt/stevedore); the admin key is read from <root>/system/admin.key.")
+    @Option(
+        name: .long, help: "State root (default: $STEVEDORE_ROOT or /opt/stevedore); the admin key is read from <root>/system/admin.key.")
     var root: String?
 
     @Option(name: .long, help: "Admin API address HOST:PORT (default: $STEVEDORE_LISTEN_ADDR or 0.0.0.0:42107).")

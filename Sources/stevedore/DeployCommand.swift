@@ -30,7 +30,8 @@ struct DeployCommand: AsyncParsableCommand {
 
     struct Up: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Deploy the newest commit (fetch, checks, compose up, health gate, rollback on failure) and resume polling and reconciling.",
+            abstract:
+                "Deploy the newest commit (fetch, checks, compose up, health gate, rollback on failure) and resume polling and reconciling.",
             discussion: """
                 Waits for the run and exits 1 unless the commit runs and is healthy (a rolled-back deploy is a failure).                 A commit that failed before is not retried without --force; the previous healthy commit is brought up instead.
                 """)
@@ -40,8 +41,9 @@ struct DeployCommand: AsyncParsableCommand {
         func run() async throws {
             let client = try arguments.options.client()
             let name = arguments.deployment.name
-            let result: RunResult = try await client.post("/api/deployments/\(name)/up",
-                                                          body: AdminAPI.UpRequest(force: force, trigger: "cli"))
+            let result: RunResult = try await client.post(
+                "/api/deployments/\(name)/up",
+                body: AdminAPI.UpRequest(force: force, trigger: "cli"))
             if arguments.json { return try printJSON(result) }
             let commit = result.commit.map { String($0.prefix(12)) } ?? "-"
             switch result.outcome {

@@ -23,12 +23,15 @@ struct HistoryCommand: AsyncParsableCommand {
         if runs.isEmpty { return print("\(deployment.name): no deploy runs yet") }
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withFullDate, .withTime, .withColonSeparatorInTime, .withSpaceBetweenDateAndTime]
-        print(Table.render(
-            header: ["RUN", "STARTED (UTC)", "TOOK", "TRIGGER", "COMMIT", "OUTCOME", "REASON"],
-            rows: runs.map { run in
-                [String(run.id), formatter.string(from: Date(timeIntervalSince1970: run.startedAt)),
-                 run.endedAt.map { Table.duration($0 - run.startedAt) } ?? "-", run.triggers, short(run.targetCommit),
-                 run.outcome ?? "running", run.reason.map { String(Table.oneLine($0).prefix(100)) } ?? "-"]
-            }))
+        print(
+            Table.render(
+                header: ["RUN", "STARTED (UTC)", "TOOK", "TRIGGER", "COMMIT", "OUTCOME", "REASON"],
+                rows: runs.map { run in
+                    [
+                        String(run.id), formatter.string(from: Date(timeIntervalSince1970: run.startedAt)),
+                        run.endedAt.map { Table.duration($0 - run.startedAt) } ?? "-", run.triggers, short(run.targetCommit),
+                        run.outcome ?? "running", run.reason.map { String(Table.oneLine($0).prefix(100)) } ?? "-",
+                    ]
+                }))
     }
 }

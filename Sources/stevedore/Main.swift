@@ -46,7 +46,8 @@ struct Stevedore: AsyncParsableCommand {
             (admin API, default 0.0.0.0:42107).
             """,
         subcommands: [
-            DaemonCommand.self, RepoCommand.self, CheckCommand.self, DeployCommand.self, HistoryCommand.self, ParamCommand.self, StatusCommand.self,
+            DaemonCommand.self, RepoCommand.self, CheckCommand.self, DeployCommand.self, HistoryCommand.self, ParamCommand.self,
+            StatusCommand.self,
             SupervisorCommand.self, DoctorCommand.self, InitCommand.self, VersionCommand.self,
         ])
 }

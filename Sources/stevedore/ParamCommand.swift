@@ -80,8 +80,10 @@ struct ParamCommand: AsyncParsableCommand {
         func run() async throws {
             let response: ParameterListResponse = try await options.client().get("/api/deployments/\(deployment.name)/params")
             if json { return try printJSON(response) }
-            if response.keys.isEmpty { return print("\(deployment.name) has no parameters; set one with `stevedore param set \(deployment.name) KEY`") }
-            response.keys.forEach { print($0) }
+            if response.keys.isEmpty {
+                return print("\(deployment.name) has no parameters; set one with `stevedore param set \(deployment.name) KEY`")
+            }
+            for key in response.keys { print(key) }
         }
     }
 
@@ -94,7 +96,8 @@ struct ParamCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let response: ParameterChangeResponse = try await options.client().delete("/api/deployments/\(deployment.name)/params/\(key.key)")
+            let response: ParameterChangeResponse = try await options.client().delete(
+                "/api/deployments/\(deployment.name)/params/\(key.key)")
             if json { return try printJSON(response) }
             print("\(deployment.name): \(key.key) removed")
             print(response.hint)

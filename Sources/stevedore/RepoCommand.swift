@@ -55,7 +55,9 @@ struct RepoCommand: AsyncParsableCommand {
     static func printKeyHelp(_ key: DeployKeyResponse, url: String, branch: String? = nil) {
         if let ssh = key.github?.sshURL {
             print("note: \(url) is HTTPS, where a deploy key is not used. For a private repository register the SSH URL")
-            print("  instead: stevedore repo remove \(key.deployment) && stevedore repo add \(key.deployment) \(ssh)\(branch.map { " --branch \($0)" } ?? "")")
+            print(
+                "  instead: stevedore repo remove \(key.deployment) && stevedore repo add \(key.deployment) \(ssh)\(branch.map { " --branch \($0)" } ?? "")"
+            )
             print("  (the new registration prints a new key); for a public repository nothing needs to be done.")
             return
         }
@@ -108,7 +110,9 @@ struct RepoCommand: AsyncParsableCommand {
             let key: DeployKeyResponse = try await options.client().get("/api/repos/\(deployment.name)/key")
             if json { return try printJSON(key) }
             if quiet { return print(key.publicKey) }
-            let record: DeploymentRecord? = (try? await options.client().get("/api/repos") as [DeploymentRecord])?.first { $0.name == deployment.name }
+            let record: DeploymentRecord? = (try? await options.client().get("/api/repos") as [DeploymentRecord])?.first {
+                $0.name == deployment.name
+            }
             RepoCommand.printKeyHelp(key, url: record?.url ?? "")
         }
     }
@@ -131,10 +135,13 @@ struct RepoCommand: AsyncParsableCommand {
         func run() async throws {
             let client = try options.client()
             let path = "/api/repos/\(deployment.name)/webhook"
-            let info: WebhookInfo = rotate ? try await client.post(path + "/rotate", body: [String: String]())
-                                           : try await client.get(path)
+            let info: WebhookInfo =
+                rotate
+                ? try await client.post(path + "/rotate", body: [String: String]())
+                : try await client.get(path)
             if json { return try printJSON(info) }
-            print("""
+            print(
+                """
                 webhook of \(info.deployment) (pushes to branch \(info.branch) deploy; other branches are ignored)
                   GitHub:         \(info.urls["github"] ?? "-")
                   Gitea/Forgejo:  \(info.urls["gitea"] ?? "-")
@@ -161,7 +168,9 @@ struct RepoCommand: AsyncParsableCommand {
             if json { return try printJSON(response) }
             print("removed \(response.deployment): containers \(response.containers); deploy key, parameters and checkout deleted")
             if keepContainers {
-                print("the containers are no longer managed; remove them later with `docker compose -p stevedore-\(response.deployment) down`")
+                print(
+                    "the containers are no longer managed; remove them later with `docker compose -p stevedore-\(response.deployment) down`"
+                )
             }
             if !response.kept.isEmpty { print("kept: \(response.kept.joined(separator: ", "))") }
         }
@@ -182,8 +191,11 @@ struct RepoCommand: AsyncParsableCommand {
             let response: ForgetHostResponse = try await options.client().post(
                 "/api/repos/\(deployment.name)/forget-host", body: ForgetHostRequest(host: host))
             if json { return try printJSON(response) }
-            print(response.removed == 0 ? "\(host) was not trusted for \(deployment.name); nothing to forget"
-                : "forgot \(response.removed) key line(s) of \(host) for \(deployment.name); the next connection trusts its current key")
+            print(
+                response.removed == 0
+                    ? "\(host) was not trusted for \(deployment.name); nothing to forget"
+                    : "forgot \(response.removed) key line(s) of \(host) for \(deployment.name); the next connection trusts its current key"
+            )
         }
     }
 
@@ -197,9 +209,12 @@ struct RepoCommand: AsyncParsableCommand {
             let records: [DeploymentRecord] = try await options.client().get("/api/repos")
             if json { return try printJSON(records) }
             if records.isEmpty { return print("no repositories; add one with `stevedore repo add NAME URL`") }
-            print(Table.render(
-                header: ["NAME", "BRANCH", "POLL", "ENABLED", "URL"],
-                rows: records.map { [$0.name, $0.branch, "\($0.pollIntervalSeconds)s", $0.enabled ? "yes" : "paused", Table.oneLine($0.url)] }))
+            print(
+                Table.render(
+                    header: ["NAME", "BRANCH", "POLL", "ENABLED", "URL"],
+                    rows: records.map {
+                        [$0.name, $0.branch, "\($0.pollIntervalSeconds)s", $0.enabled ? "yes" : "paused", Table.oneLine($0.url)]
+                    }))
         }
     }
 }

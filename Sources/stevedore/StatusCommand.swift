@@ -27,20 +27,24 @@ struct StatusCommand: AsyncParsableCommand {
             let views: [DeploymentView] = try await client.get("/api/status")
             if json { return try printJSON(views) }
             if views.isEmpty { return print("no deployments; add one with `stevedore repo add NAME URL`") }
-            print(Table.render(
-                header: ["NAME", "HEALTH", "STATE", "RUNNING", "REMOTE", "LAST RUN", "LAST ERROR"],
-                rows: views.map {
-                    [$0.name, $0.health.state, $0.enabled ? "enabled" : "paused", short($0.deployedCommit),
-                     short($0.remoteCommit), $0.lastRun.map { $0.outcome ?? "running" } ?? "-",
-                     $0.lastError.map { String(Table.oneLine($0).prefix(80)) } ?? "-"]
-                }))
+            print(
+                Table.render(
+                    header: ["NAME", "HEALTH", "STATE", "RUNNING", "REMOTE", "LAST RUN", "LAST ERROR"],
+                    rows: views.map {
+                        [
+                            $0.name, $0.health.state, $0.enabled ? "enabled" : "paused", short($0.deployedCommit),
+                            short($0.remoteCommit), $0.lastRun.map { $0.outcome ?? "running" } ?? "-",
+                            $0.lastError.map { String(Table.oneLine($0).prefix(80)) } ?? "-",
+                        ]
+                    }))
         }
     }
 
     private func printDetail(_ view: DeploymentView) {
         let now = Date().timeIntervalSince1970
         func ago(_ t: Double?) -> String { t.map { Table.duration(now - $0) + " ago" } ?? "never" }
-        print("""
+        print(
+            """
             deployment: \(view.name)
             repository: \(view.url) (branch \(view.branch), polled every \(view.pollIntervalSeconds) s)
             state:      \(view.enabled ? "enabled" : "paused (deploy down); `stevedore deploy up \(view.name)` resumes")
@@ -52,8 +56,9 @@ struct StatusCommand: AsyncParsableCommand {
             """)
         if let run = view.lastRun {
             let outcome = run.outcome ?? "running"
-            print("last run:   \(outcome) \(short(run.targetCommit)) (\(run.triggers), \(ago(run.startedAt)))"
-                  + (run.reason.map { "\n            \(Table.oneLine($0).prefix(300))" } ?? ""))
+            print(
+                "last run:   \(outcome) \(short(run.targetCommit)) (\(run.triggers), \(ago(run.startedAt)))"
+                    + (run.reason.map { "\n            \(Table.oneLine($0).prefix(300))" } ?? ""))
         }
         if let failed = view.failedCommit {
             print("failed:     \(short(failed)) is not retried until a newer commit arrives or `stevedore deploy up \(view.name) --force`")
@@ -61,9 +66,10 @@ struct StatusCommand: AsyncParsableCommand {
         if let error = view.lastError { print("last error: \(error)") }
         if !view.health.containers.isEmpty {
             print("")
-            print(Table.render(
-                header: ["CONTAINER", "SERVICE", "STATE", "HEALTH"],
-                rows: view.health.containers.map { [$0.name, $0.service ?? "-", $0.state, $0.health ?? "-"] }))
+            print(
+                Table.render(
+                    header: ["CONTAINER", "SERVICE", "STATE", "HEALTH"],
+                    rows: view.health.containers.map { [$0.name, $0.service ?? "-", $0.state, $0.health ?? "-"] }))
         }
     }
 }

@@ -23,7 +23,8 @@ struct SupervisorActionArguments: ParsableArguments {
 /// `cli:<user>` for the event log.
 func cliActor() -> String {
     let env = ProcessInfo.processInfo.environment
-    let user = env["SUDO_USER"] ?? env["USER"] ?? getpwuid(getuid()).flatMap { String(validatingCString: $0.pointee.pw_name) } ?? "uid\(getuid())"
+    let user =
+        env["SUDO_USER"] ?? env["USER"] ?? getpwuid(getuid()).flatMap { String(validatingCString: $0.pointee.pw_name) } ?? "uid\(getuid())"
     return "cli:\(user)"
 }
 
@@ -74,8 +75,9 @@ extension SupervisorCommand {
             let response: FaultResponse = try await options.client().post(
                 "/api/supervisor/fault", body: FaultRequest(path: path, fault: fault, actor: cliActor()))
             if json { return try printJSON(response) }
-            print(response.fault == InjectedFault.clear.rawValue
-                  ? "cleared the crash loop at \(response.path)" : "injected \(response.fault) into \(response.path)")
+            print(
+                response.fault == InjectedFault.clear.rawValue
+                    ? "cleared the crash loop at \(response.path)" : "injected \(response.fault) into \(response.path)")
         }
     }
 }

@@ -1,5 +1,5 @@
-import Foundation
 import ArgumentParser
+import Foundation
 import Services
 import Supervision
 
@@ -42,8 +42,10 @@ extension SupervisorCommand {
             if json { return try printJSON(events) }
             let formatter = ISO8601DateFormatter()
             let rows = events.map { event in
-                [formatter.string(from: Date(timeIntervalSince1970: event.wallSeconds)),
-                 event.path.isEmpty ? "root" : event.path, event.kind.rawValue, Table.oneLine(event.detail ?? "")]
+                [
+                    formatter.string(from: Date(timeIntervalSince1970: event.wallSeconds)),
+                    event.path.isEmpty ? "root" : event.path, event.kind.rawValue, Table.oneLine(event.detail ?? ""),
+                ]
             }
             print(Table.render(header: ["TIME", "NODE", "EVENT", "DETAIL"], rows: rows))
         }

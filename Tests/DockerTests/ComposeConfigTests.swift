@@ -5,7 +5,8 @@ import Testing
 @Suite struct ComposeConfigTests {
     @Test func servicesWithoutInitAreListedUnlessOptedOut() throws {
         // v2 prints labels as a map; v1 may keep the list form.
-        let config = try ComposeConfig.parse("""
+        let config = try ComposeConfig.parse(
+            """
             name: stevedore-x
             services:
               web:
@@ -33,7 +34,8 @@ import Testing
     }
 
     @Test func servicesUpDoesNotStart() throws {
-        let config = try ComposeConfig.parse("""
+        let config = try ComposeConfig.parse(
+            """
             services:
               web: {image: a}
               off: {image: b, scale: 0}

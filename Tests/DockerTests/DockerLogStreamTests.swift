@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Docker
 
 @Suite struct DockerLogStreamTests {
@@ -9,7 +10,8 @@ import Testing
     }
 
     @Test func framesSplitAnywhereComeOutWhole() {
-        let bytes = Self.frame(1, "hello\n") + Self.frame(2, "oops\n") + Self.frame(1, "") + Self.frame(1, String(repeating: "x", count: 70_000))
+        let bytes =
+            Self.frame(1, "hello\n") + Self.frame(2, "oops\n") + Self.frame(1, "") + Self.frame(1, String(repeating: "x", count: 70_000))
         // Every split point of the first 40 bytes, and byte by byte.
         for split in [0, 1, 7, 8, 9, 13, 14, 15, 22, 40] {
             var stream = DockerLogStream()

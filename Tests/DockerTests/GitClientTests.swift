@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Docker
 
 /// A bare repository with commits, made with the real git.
@@ -19,8 +20,10 @@ struct GitFixture {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/bin/sh")
         p.arguments = ["-c", script]
-        p.environment = ["PATH": "/usr/bin:/bin", "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid",
-                         "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.invalid", "HOME": dir]
+        p.environment = [
+            "PATH": "/usr/bin:/bin", "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid",
+            "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.invalid", "HOME": dir,
+        ]
         try p.run()
         p.waitUntilExit()
         if p.terminationStatus != 0 { throw ProcessError.launchFailed(command: [script], message: "exit \(p.terminationStatus)") }
@@ -113,8 +116,9 @@ enum Executors {
         defer { silent.close() }
         let slow = GitClient(executor: LocalGitExecutor(), timeout: .seconds(2), checkMethod: .shallowFetch)
         await #expect(throws: GitError.self) {
-            try await slow.remoteHead(url: "ssh://git@127.0.0.1:\(silent.port)/r.git", branch: "main",
-                                      access: try access(fixture), scratch: scratch)
+            try await slow.remoteHead(
+                url: "ssh://git@127.0.0.1:\(silent.port)/r.git", branch: "main",
+                access: try access(fixture), scratch: scratch)
         }
         #expect(!FileManager.default.fileExists(atPath: scratch))
     }
@@ -142,7 +146,8 @@ enum Executors {
         let marker = fixture.dir + "/pwned"
         // A branch and URL full of shell syntax reach git as plain arguments.
         await #expect(throws: GitError.self) {
-            try await git.remoteHead(url: "/nonexistent/repo.git; touch \(marker)", branch: "$(touch \(marker))", access: try access(fixture))
+            try await git.remoteHead(
+                url: "/nonexistent/repo.git; touch \(marker)", branch: "$(touch \(marker))", access: try access(fixture))
         }
         #expect(!FileManager.default.fileExists(atPath: marker))
     }
@@ -155,7 +160,8 @@ enum Executors {
         let silent = try SilentListener()
         defer { silent.close() }
         let port = silent.port
-        let executor = GitWorkerExecutor(docker: DockerEngine(), image: Executors.image, extraLabels: ["com.stevedore.test": "timeout-\(port)"])
+        let executor = GitWorkerExecutor(
+            docker: DockerEngine(), image: Executors.image, extraLabels: ["com.stevedore.test": "timeout-\(port)"])
         let git = GitClient(executor: executor, timeout: .seconds(3))
         await #expect(throws: GitError.timedOut(operation: "ls-remote", seconds: 3)) {
             try await git.remoteHead(url: "ssh://git@127.0.0.1:\(port)/repo.git", branch: "main", access: try access(fixture))
@@ -207,7 +213,9 @@ enum Executors {
             // Foundation starts the child in a process group of its own, as ProcessRunner does.
             process.executableURL = URL(fileURLWithPath: "/bin/sh")
             process.arguments = ["-c", "sleep 120; true", GitScript.name, "ls-remote"]
-            process.environment = ["GIT_SSH_COMMAND": GitAccess.sshCommand(sshDirectory: root + "/deployments/app/ssh"), "PATH": "/usr/bin:/bin"]
+            process.environment = [
+                "GIT_SSH_COMMAND": GitAccess.sshCommand(sshDirectory: root + "/deployments/app/ssh"), "PATH": "/usr/bin:/bin",
+            ]
             // Not the test runner's output: a `sleep` left running would hold it open.
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
@@ -217,7 +225,10 @@ enum Executors {
         let ours = try spawn(root: root)
         let other = try spawn(root: root + "-other")
         // The whole group: the shell's `sleep` child too.
-        defer { kill(-other.processIdentifier, SIGKILL); other.waitUntilExit() }
+        defer {
+            kill(-other.processIdentifier, SIGKILL)
+            other.waitUntilExit()
+        }
         #expect(getpgid(ours.processIdentifier) != getpgrp())
         let killed = LocalGitExecutor.killLeftovers(root: root)
         #expect(killed == [ours.processIdentifier])

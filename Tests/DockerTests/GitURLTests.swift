@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Docker
 
 @Suite struct GitURLTests {
@@ -30,11 +31,19 @@ import Testing
 
     @Test func failuresAreClassified() {
         let op = GitScript.Operation.lsRemote(url: "git@github.com:o/r.git", branch: "main")
-        #expect(GitError.classify(.init(exitCode: 128, output: "git@github.com: Permission denied (publickey).\nfatal: Could not read"), operation: op, deployment: "app")
-            == .permissionDenied(deployment: "app", url: "git@github.com:o/r.git"))
-        #expect(GitError.classify(.init(exitCode: 128, output: "@@@ WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED! @@@\nHost key verification failed."), operation: op, deployment: "app")
-            == .hostKeyChanged(deployment: "app", host: "github.com"))
-        #expect(GitError.hostKeyChanged(deployment: "app", host: "github.com").description.contains("stevedore repo forget-host app github.com"))
+        #expect(
+            GitError.classify(
+                .init(exitCode: 128, output: "git@github.com: Permission denied (publickey).\nfatal: Could not read"), operation: op,
+                deployment: "app")
+                == .permissionDenied(deployment: "app", url: "git@github.com:o/r.git"))
+        #expect(
+            GitError.classify(
+                .init(exitCode: 128, output: "@@@ WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED! @@@\nHost key verification failed."),
+                operation: op, deployment: "app")
+                == .hostKeyChanged(deployment: "app", host: "github.com"))
+        #expect(
+            GitError.hostKeyChanged(deployment: "app", host: "github.com").description.contains("stevedore repo forget-host app github.com")
+        )
         #expect(GitError.permissionDenied(deployment: "app", url: "u").description.contains("stevedore repo key app"))
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Docker
 
 @Suite struct ProcessRunnerTests {
@@ -31,8 +32,10 @@ import Testing
         } catch ProcessError.timedOut(let cmd, _, _) {
             #expect(cmd == command)
         }
-        let pid = try #require(Int32(String(decoding: FileManager.default.contents(atPath: pidFile) ?? Data(), as: UTF8.self)
-            .trimmingCharacters(in: .whitespacesAndNewlines)))
+        let pid = try #require(
+            Int32(
+                String(decoding: FileManager.default.contents(atPath: pidFile) ?? Data(), as: UTF8.self)
+                    .trimmingCharacters(in: .whitespacesAndNewlines)))
         // The group was signalled; the grandchild dies asynchronously (a moment after the
         // shell). Gone (ESRCH) or a zombie counts as dead; one that lives on failed the test.
         func alive() -> Bool {
@@ -47,7 +50,10 @@ import Testing
     @Test func systemdVariablesAreNotInherited() async throws {
         setenv("NOTIFY_SOCKET", "/run/systemd/notify", 1)
         setenv("WATCHDOG_USEC", "30000000", 1)
-        defer { unsetenv("NOTIFY_SOCKET"); unsetenv("WATCHDOG_USEC") }
+        defer {
+            unsetenv("NOTIFY_SOCKET")
+            unsetenv("WATCHDOG_USEC")
+        }
         let result = try await ProcessRunner().run(["env"], timeout: .seconds(60))
         #expect(!result.output.contains("NOTIFY_SOCKET"))
         #expect(!result.output.contains("WATCHDOG_USEC"))

@@ -52,8 +52,10 @@ import Testing
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("doctor-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: root) }
         #expect(try runProgram(stevedoreBinary, ["init", "--root", root]).status == 0)
-        for (name, value) in [("STEVEDORE_LOG_LEVEL", "loud"), ("STEVEDORE_LISTEN_ADDR", "nonsense"), ("STEVEDORE_COMPOSE", "v9"),
-                              ("STEVEDORE_LIVENESS_DEADLINE", "1s")] {
+        for (name, value) in [
+            ("STEVEDORE_LOG_LEVEL", "loud"), ("STEVEDORE_LISTEN_ADDR", "nonsense"), ("STEVEDORE_COMPOSE", "v9"),
+            ("STEVEDORE_LIVENESS_DEADLINE", "1s"),
+        ] {
             var env = ProcessInfo.processInfo.environment
             env[name] = value
             let result = try runProgram(stevedoreBinary, ["doctor", "--root", root, "--json"], environment: env)

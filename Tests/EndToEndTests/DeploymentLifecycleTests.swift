@@ -67,8 +67,12 @@ import Testing
 
         // The API refuses it as well, with a JSON error.
         let key = s.adminKey
-        let body = try runProgram("/usr/bin/curl", ["-s", "-X", "POST", "-H", "Authorization: Bearer \(key)",
-                                                    "-d", #"{"name":"../x","url":"/tmp/r"}"#, "-w", "\n%{http_code}", s.apiURL + "/api/repos"])
+        let body = try runProgram(
+            "/usr/bin/curl",
+            [
+                "-s", "-X", "POST", "-H", "Authorization: Bearer \(key)",
+                "-d", #"{"name":"../x","url":"/tmp/r"}"#, "-w", "\n%{http_code}", s.apiURL + "/api/repos",
+            ])
         #expect(body.stdout.hasSuffix("\n400"))
         #expect(body.stdout.contains(#"{"error":"invalid deployment name '../x'"#))
 
@@ -175,13 +179,14 @@ import Testing
     @Test func oneShotServicesThatCompletedAreNotRerun() async throws {
         let s = try Scenario()
         defer { s.tearDown() }
-        let compose = try String(contentsOfFile: s.source + "/compose.yaml", encoding: .utf8) + "\n" + """
-              migrate:
-                image: stevedore/busybox:latest
-                init: true
-                command: ["sh", "-c", "echo migrated"]
+        let compose =
+            try String(contentsOfFile: s.source + "/compose.yaml", encoding: .utf8) + "\n" + """
+                  migrate:
+                    image: stevedore/busybox:latest
+                    init: true
+                    command: ["sh", "-c", "echo migrated"]
 
-            """
+                """
         try s.commitFile("compose.yaml", compose, message: "add a one-shot service")
         try await s.startDaemon()
         #expect(try s.cli("repo", "add", s.name, s.remote).status == 0)
@@ -192,9 +197,12 @@ import Testing
         try await waitUntil("reconciler sees everything in order") {
             try s.node("deployments/\(s.name)/reconciler")?["status"] as? String == "containers running"
         }
-        let events = try runProgram("/usr/bin/curl", ["-s", "-H", "Authorization: Bearer \(s.adminKey)",
-                                                      s.apiURL + "/api/events?deployment=\(s.name)"])
+        let events = try runProgram(
+            "/usr/bin/curl",
+            [
+                "-s", "-H", "Authorization: Bearer \(s.adminKey)",
+                s.apiURL + "/api/events?deployment=\(s.name)",
+            ])
         #expect(!events.stdout.contains("reconcile"), "\(events.stdout)")
     }
 }
-

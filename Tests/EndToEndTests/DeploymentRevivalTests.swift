@@ -7,18 +7,21 @@ import Testing
 @Suite(.serialized) struct DeploymentRevivalTests {
     /// A Compose app without a build or a port, so that several deployments of it coexist.
     func idleRemote(_ scenario: Scenario) throws -> String {
-        let source = scenario.dir + "/idle-src", remote = scenario.dir + "/idle.git"
+        let source = scenario.dir + "/idle-src"
+        let remote = scenario.dir + "/idle.git"
         try FileManager.default.createDirectory(atPath: source, withIntermediateDirectories: true)
         try """
-            services:
-              idle:
-                image: stevedore/busybox:latest
-                init: true
-                command: ["sleep", "3600"]
-            x-stevedore:
-              health_check_timeout: 3
-            """.write(toFile: source + "/compose.yaml", atomically: true, encoding: .utf8)
-        try sh("cd '\(source)' && git init -q -b main && git add -A && git commit -qm idle && git init -q --bare -b main '\(remote)' && git push -q '\(remote)' main")
+        services:
+          idle:
+            image: stevedore/busybox:latest
+            init: true
+            command: ["sleep", "3600"]
+        x-stevedore:
+          health_check_timeout: 3
+        """.write(toFile: source + "/compose.yaml", atomically: true, encoding: .utf8)
+        try sh(
+            "cd '\(source)' && git init -q -b main && git add -A && git commit -qm idle && git init -q --bare -b main '\(remote)' && git push -q '\(remote)' main"
+        )
         return remote
     }
 
@@ -32,16 +35,23 @@ import Testing
             "STEVEDORE_DEPLOYMENT_REVIVAL_INITIAL": "2s", "STEVEDORE_DEPLOYMENT_REVIVAL_MAX": "4s",
         ])
         defer {
-            for bad in ["bad1", "bad2"] { _ = try? sh("docker rm -f $(docker ps -aq --filter label=com.docker.compose.project=stevedore-\(scenario.name)-\(bad)) >/dev/null 2>&1; true") }
+            for bad in ["bad1", "bad2"] {
+                _ = try? sh(
+                    "docker rm -f $(docker ps -aq --filter label=com.docker.compose.project=stevedore-\(scenario.name)-\(bad)) >/dev/null 2>&1; true"
+                )
+            }
             scenario.tearDown()
         }
         try await scenario.startDaemon()
-        let good = scenario.name, bad = ["\(scenario.name)-bad1", "\(scenario.name)-bad2"]
+        let good = scenario.name
+        let bad = ["\(scenario.name)-bad1", "\(scenario.name)-bad2"]
         #expect(try scenario.cli("repo", "add", good, scenario.remote).status == 0)
         let idle = try idleRemote(scenario)
         for name in bad { #expect(try scenario.cli("repo", "add", name, idle).status == 0) }
         for name in [good] + bad {
-            try await waitUntil("\(name) poller running") { try scenario.node("deployments/\(name)/poller")?["state"] as? String == "running" }
+            try await waitUntil("\(name) poller running") {
+                try scenario.node("deployments/\(name)/poller")?["state"] as? String == "running"
+            }
         }
         let goodChildren = ["pipeline", "poller", "reconciler"].map { "deployments/\(good)/\($0)" }
         func find(_ path: String, in node: [String: Any]) -> [String: Any]? {
@@ -57,8 +67,10 @@ import Testing
         }
 
         // Several intensity periods (35 s, 3.5 periods): sample the tree every second.
-        var sawBackoff = Set<String>(), sawRunningAgain = Set<String>()
-        let clock = ContinuousClock(), end = clock.now + .seconds(35)
+        var sawBackoff = Set<String>()
+        var sawRunningAgain = Set<String>()
+        let clock = ContinuousClock()
+        let end = clock.now + .seconds(35)
         while clock.now < end {
             try await Task.sleep(for: .seconds(1))
             let tree = try scenario.json("supervisor", "status") as? [String: Any] ?? [:]

@@ -12,13 +12,16 @@ struct CommandResult {
 
 /// Runs a program to completion (no shell).
 @discardableResult
-func runProgram(_ executable: String, _ arguments: [String], environment: [String: String]? = nil, directory: String? = nil) throws -> CommandResult {
+func runProgram(_ executable: String, _ arguments: [String], environment: [String: String]? = nil, directory: String? = nil) throws
+    -> CommandResult
+{
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
     if let environment { process.environment = environment }
     if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-    let out = Pipe(), err = Pipe()
+    let out = Pipe()
+    let err = Pipe()
     process.standardOutput = out
     process.standardError = err
     process.standardInput = FileHandle.nullDevice
@@ -28,21 +31,27 @@ func runProgram(_ executable: String, _ arguments: [String], environment: [Strin
     let outBox = Box()
     let group = DispatchGroup()
     group.enter()
-    DispatchQueue.global().async { outBox.data = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+    DispatchQueue.global().async {
+        outBox.data = out.fileHandleForReading.readDataToEndOfFile()
+        group.leave()
+    }
     let errData = err.fileHandleForReading.readDataToEndOfFile()
     group.wait()
     let outData = outBox.data
     process.waitUntilExit()
-    return CommandResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                         stderr: String(decoding: errData, as: UTF8.self))
+    return CommandResult(
+        status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+        stderr: String(decoding: errData, as: UTF8.self))
 }
 
 /// Runs `/bin/sh -c script`, failing the test on a non-zero exit.
 @discardableResult
 func sh(_ script: String, environment: [String: String] = [:]) throws -> String {
     var env = ProcessInfo.processInfo.environment
-    env.merge(["GIT_AUTHOR_NAME": "e2e", "GIT_AUTHOR_EMAIL": "e2e@example.invalid",
-               "GIT_COMMITTER_NAME": "e2e", "GIT_COMMITTER_EMAIL": "e2e@example.invalid"]) { _, new in new }
+    env.merge([
+        "GIT_AUTHOR_NAME": "e2e", "GIT_AUTHOR_EMAIL": "e2e@example.invalid",
+        "GIT_COMMITTER_NAME": "e2e", "GIT_COMMITTER_EMAIL": "e2e@example.invalid",
+    ]) { _, new in new }
     env.merge(environment) { _, new in new }
     let result = try runProgram("/bin/sh", ["-c", script], environment: env)
     guard result.status == 0 else {
@@ -101,6 +110,7 @@ func httpGet(_ url: String, bearer: String? = nil) async -> (Int, String)? {
     var request = HTTPClientRequest(url: url)
     if let bearer { request.headers.add(name: "Authorization", value: "Bearer \(bearer)") }
     guard let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(10)),
-          let body = try? await response.body.collect(upTo: 1 << 20) else { return nil }
+        let body = try? await response.body.collect(upTo: 1 << 20)
+    else { return nil }
     return (Int(response.status.code), String(buffer: body))
 }

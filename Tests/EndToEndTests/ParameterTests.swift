@@ -34,7 +34,9 @@ import Testing
         #expect(try scenario.cli("param", "get", scenario.name, "TOKEN").stderr.contains("has no parameter TOKEN"))
 
         // A Compose file that requires the parameter (`${GREETING:?}`) deploys with it.
-        try scenario.commitFile("compose.yaml", """
+        try scenario.commitFile(
+            "compose.yaml",
+            """
             services:
               web:
                 build: .
@@ -46,16 +48,22 @@ import Testing
         #expect(try scenario.cli("deploy", "sync", scenario.name).status == 0)
         let up = try scenario.cli("deploy", "up", scenario.name)
         #expect(up.status == 0, "\(up.stderr)")
-        let env = try sh("docker inspect --format '{{range .Config.Env}}{{println .}}{{end}}' $(docker ps -q --filter label=com.docker.compose.project=\(scenario.project))")
+        let env = try sh(
+            "docker inspect --format '{{range .Config.Env}}{{println .}}{{end}}' $(docker ps -q --filter label=com.docker.compose.project=\(scenario.project))"
+        )
         #expect(env.contains("GREETING=hello from a parameter"))
 
         // Changing it does not redeploy by itself.
         #expect(try scenario.cli("param", "set", scenario.name, "GREETING", "changed").status == 0)
         try await Task.sleep(for: .seconds(3))
-        let still = try sh("docker inspect --format '{{range .Config.Env}}{{println .}}{{end}}' $(docker ps -q --filter label=com.docker.compose.project=\(scenario.project))")
+        let still = try sh(
+            "docker inspect --format '{{range .Config.Env}}{{println .}}{{end}}' $(docker ps -q --filter label=com.docker.compose.project=\(scenario.project))"
+        )
         #expect(still.contains("GREETING=hello from a parameter"))
         #expect(try scenario.cli("deploy", "up", scenario.name).status == 0)
-        let applied = try sh("docker inspect --format '{{range .Config.Env}}{{println .}}{{end}}' $(docker ps -q --filter label=com.docker.compose.project=\(scenario.project))")
+        let applied = try sh(
+            "docker inspect --format '{{range .Config.Env}}{{println .}}{{end}}' $(docker ps -q --filter label=com.docker.compose.project=\(scenario.project))"
+        )
         #expect(applied.contains("GREETING=changed"))
     }
 }

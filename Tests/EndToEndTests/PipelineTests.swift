@@ -82,7 +82,8 @@ import Testing
         #expect(forced.stderr.contains("was rolled back"), "\(forced.stderr)")
 
         // 2. A commit whose build fails: rolled back with the build error in the reason.
-        let broken = try s.commitChange("git mv www/other.html www/index.html && printf '\\nRUN exit 4\\n' >> Dockerfile", message: "broken build")
+        let broken = try s.commitChange(
+            "git mv www/other.html www/index.html && printf '\\nRUN exit 4\\n' >> Dockerfile", message: "broken build")
         let buildRun = try await finishedRun(s, target: broken)
         #expect(buildRun["outcome"] as? String == "rolled_back", "\(buildRun)")
         let buildReason = buildRun["reason"] as? String ?? ""
@@ -91,12 +92,16 @@ import Testing
 
         // 3. A service that stays `starting` past the 10 s timeout (the build works again).
         try sh("sed -i '/RUN exit 4/d' '\(s.source)/Dockerfile'")
-        let slow = try s.commitFile("compose.yaml", Self.compose(port: s.appPort, healthcheck: """
-                  test: ["CMD", "false"]
-                  interval: 1s
-                  retries: 3
-                  start_period: 300s
-            """), message: "never healthy, never unhealthy")
+        let slow = try s.commitFile(
+            "compose.yaml",
+            Self.compose(
+                port: s.appPort,
+                healthcheck: """
+                          test: ["CMD", "false"]
+                          interval: 1s
+                          retries: 3
+                          start_period: 300s
+                    """), message: "never healthy, never unhealthy")
         let slowRun = try await finishedRun(s, target: slow)
         #expect(slowRun["outcome"] as? String == "rolled_back", "\(slowRun)")
         #expect((slowRun["reason"] as? String)?.contains("within 10 s") == true, "\(slowRun)")
@@ -116,11 +121,15 @@ import Testing
         defer { s.tearDown() }
         // Healthy only once /www/ready (committed) or /tmp/ready (made by the test) exists: the
         // first deploy waits in its health gate until the test lets it go.
-        try s.commitFile("compose.yaml", Self.compose(port: s.appPort, timeout: 600, healthcheck: """
-                  test: ["CMD", "sh", "-c", "test -f /www/ready || test -f /tmp/ready"]
-                  interval: 1s
-                  retries: 600
-            """), message: "healthy when told")
+        try s.commitFile(
+            "compose.yaml",
+            Self.compose(
+                port: s.appPort, timeout: 600,
+                healthcheck: """
+                          test: ["CMD", "sh", "-c", "test -f /www/ready || test -f /tmp/ready"]
+                          interval: 1s
+                          retries: 600
+                    """), message: "healthy when told")
         try await s.startDaemon()
         #expect(try s.cli("repo", "add", s.name, s.remote, "--poll-interval", "1h").status == 0)
         let secret = try webhookSecret(s)
@@ -169,8 +178,12 @@ import Testing
         #expect(try postWebhook(s, "bitbucket", secret: secret, delivery: "x", ref: "refs/heads/main", after: v2).0 == 404)
         let huge = s.dir + "/huge.json"
         FileManager.default.createFile(atPath: huge, contents: Data(repeating: 0x20, count: 6 << 20))
-        let tooLarge = try runProgram("/usr/bin/curl", ["-s", "-w", "\n%{http_code}", "-X", "POST", "--data-binary", "@" + huge,
-                                                        "\(s.apiURL)/hooks/github/\(s.name)"])
+        let tooLarge = try runProgram(
+            "/usr/bin/curl",
+            [
+                "-s", "-w", "\n%{http_code}", "-X", "POST", "--data-binary", "@" + huge,
+                "\(s.apiURL)/hooks/github/\(s.name)",
+            ])
         #expect(tooLarge.stdout.hasSuffix("\n413") && tooLarge.stdout.contains("request body too large"), "\(tooLarge.stdout.suffix(200))")
         try await Task.sleep(for: .seconds(2))
         #expect(try s.history().count == runs)
@@ -219,13 +232,17 @@ import Testing
         #expect(try s.cli("repo", "add", s.name, s.remote).status == 0)
         try await waitUntil("v1 answers") { await httpGet(s.appURL)?.1 == "version 1\n" }
         // No healthcheck, restarted by its policy every two seconds (reported passing the gate).
-        let crashing = try s.commitFile("compose.yaml", Self.compose(port: s.appPort, extra: """
-              crash:
-                image: stevedore/busybox:latest
-                init: true
-                restart: always
-                command: ["sh", "-c", "sleep 2; exit 1"]
-            """), message: "a crash-looping service")
+        let crashing = try s.commitFile(
+            "compose.yaml",
+            Self.compose(
+                port: s.appPort,
+                extra: """
+                      crash:
+                        image: stevedore/busybox:latest
+                        init: true
+                        restart: always
+                        command: ["sh", "-c", "sleep 2; exit 1"]
+                    """), message: "a crash-looping service")
         let run = try await finishedRun(s, target: crashing)
         #expect(run["outcome"] as? String == "rolled_back", "\(run)")
         #expect((run["reason"] as? String)?.contains("crash") == true, "\(run)")
@@ -235,23 +252,32 @@ import Testing
     @Test func onlyTheChangedServiceIsRecreated() async throws {
         let s = try Scenario()
         defer { s.tearDown() }
-        try s.commitFile("other/Dockerfile", """
+        try s.commitFile(
+            "other/Dockerfile",
+            """
             FROM stevedore/busybox:latest
             CMD ["sleep", "100000"]
             """, message: "a second service")
-        try s.commitFile("compose.yaml", Self.compose(port: s.appPort, extra: """
-              other:
-                build: ./other
-                init: true
-                restart: unless-stopped
-            """), message: "two services")
+        try s.commitFile(
+            "compose.yaml",
+            Self.compose(
+                port: s.appPort,
+                extra: """
+                      other:
+                        build: ./other
+                        init: true
+                        restart: unless-stopped
+                    """), message: "two services")
         try await s.startDaemon()
         #expect(try s.cli("repo", "add", s.name, s.remote).status == 0)
         try await waitUntil("v1 answers") { await httpGet(s.appURL)?.1 == "version 1\n" }
         func id(_ service: String) throws -> String {
-            try sh("docker ps -q --no-trunc --filter label=com.docker.compose.project=\(s.project) --filter label=com.docker.compose.service=\(service)")
+            try sh(
+                "docker ps -q --no-trunc --filter label=com.docker.compose.project=\(s.project) --filter label=com.docker.compose.service=\(service)"
+            )
         }
-        let web = try id("web"), other = try id("other")
+        let web = try id("web")
+        let other = try id("other")
         #expect(!web.isEmpty && !other.isEmpty)
         try s.publish("version 2")
         try await waitUntil("v2 answers") { await httpGet(s.appURL)?.1 == "version 2\n" }
@@ -273,35 +299,44 @@ import Testing
         try await s.startDaemon()
         #expect(try s.cli("repo", "add", s.name, s.remote).status == 0)
         try await waitUntil("v1 answers") { await httpGet(s.appURL)?.1 == "version 1\n" }
-        let plain = Self.compose(port: s.appPort, extra: """
-              helper:
-                image: stevedore/busybox:latest
-                command: ["sleep", "100000"]
-              worker:
-                image: stevedore/busybox:latest
-                command: ["sleep", "100000"]
-            """).replacingOccurrences(of: "    init: true\n", with: "")
+        let plain = Self.compose(
+            port: s.appPort,
+            extra: """
+                  helper:
+                    image: stevedore/busybox:latest
+                    command: ["sleep", "100000"]
+                  worker:
+                    image: stevedore/busybox:latest
+                    command: ["sleep", "100000"]
+                """
+        ).replacingOccurrences(of: "    init: true\n", with: "")
         let refused = try s.commitFile("compose.yaml", plain, message: "no init anywhere")
         let run = try await finishedRun(s, target: refused)
         #expect(run["outcome"] as? String == "refused")
-        #expect((run["reason"] as? String)?.contains("services without `init: true` (needed to reap zombie processes): helper, web, worker") == true, "\(run)")
+        #expect(
+            (run["reason"] as? String)?.contains("services without `init: true` (needed to reap zombie processes): helper, web, worker")
+                == true, "\(run)")
         #expect(await httpGet(s.appURL)?.1 == "version 1\n", "the running version is untouched")
         #expect(try s.containers().count == 1)
         // Opt-outs by label, init on the rest, and a variable that must come from a parameter.
         #expect(try s.cli("param", "set", s.name, "REQUIRED", "from-a-parameter").status == 0)
-        let accepted = try s.commitFile("compose.yaml", Self.compose(port: s.appPort, extra: """
-                environment:
-                  REQUIRED: "${REQUIRED:?set it with stevedore param set}"
-              helper:
-                image: stevedore/busybox:latest
-                command: ["sleep", "100000"]
-                labels:
-                  stevedore.init.enforce: "false"
-              worker:
-                image: stevedore/busybox:latest
-                init: true
-                command: ["sleep", "100000"]
-            """), message: "init or opt-out everywhere")
+        let accepted = try s.commitFile(
+            "compose.yaml",
+            Self.compose(
+                port: s.appPort,
+                extra: """
+                        environment:
+                          REQUIRED: "${REQUIRED:?set it with stevedore param set}"
+                      helper:
+                        image: stevedore/busybox:latest
+                        command: ["sleep", "100000"]
+                        labels:
+                          stevedore.init.enforce: "false"
+                      worker:
+                        image: stevedore/busybox:latest
+                        init: true
+                        command: ["sleep", "100000"]
+                    """), message: "init or opt-out everywhere")
         let ok = try await finishedRun(s, target: accepted)
         #expect(ok["outcome"] as? String == "succeeded", "\(ok)")
         #expect(try s.containers(all: false).count == 3)
@@ -335,16 +370,22 @@ import Testing
         // The daemon as if in a container with the state root mounted at another host path.
         let s = try Scenario(environment: ["STEVEDORE_HOST_ROOT": "/srv/on-the-host"])
         defer { s.tearDown() }
-        try s.commitFile("compose.yaml", Self.compose(port: s.appPort, extra: """
-                environment:
-                  DATA: "${STEVEDORE_DATA}"
-                  LOGS: "${STEVEDORE_LOGS}"
-                  SHARED: "${STEVEDORE_SHARED}"
-            """), message: "show the host paths")
+        try s.commitFile(
+            "compose.yaml",
+            Self.compose(
+                port: s.appPort,
+                extra: """
+                        environment:
+                          DATA: "${STEVEDORE_DATA}"
+                          LOGS: "${STEVEDORE_LOGS}"
+                          SHARED: "${STEVEDORE_SHARED}"
+                    """), message: "show the host paths")
         try await s.startDaemon()
         #expect(try s.cli("repo", "add", s.name, s.remote).status == 0)
         try await waitUntil("v1 answers") { await httpGet(s.appURL)?.1 == "version 1\n" }
-        let env = try sh("docker inspect --format '{{range .Config.Env}}{{println .}}{{end}}' $(docker ps -q --filter label=com.docker.compose.project=\(s.project))")
+        let env = try sh(
+            "docker inspect --format '{{range .Config.Env}}{{println .}}{{end}}' $(docker ps -q --filter label=com.docker.compose.project=\(s.project))"
+        )
         #expect(env.contains("DATA=/srv/on-the-host/deployments/\(s.name)/data\n"), "\(env)")
         #expect(env.contains("LOGS=/srv/on-the-host/deployments/\(s.name)/logs\n"), "\(env)")
         #expect(env.contains("SHARED=/srv/on-the-host/shared\n"), "\(env)")
@@ -356,7 +397,9 @@ import Testing
     private func finishedRun(_ s: Scenario, target: String) async throws -> [String: Any] {
         var found: [String: Any] = [:]
         try await waitUntil("a finished run for \(target.prefix(12))", limit: .seconds(240)) {
-            guard let run = try s.history().first(where: { $0["target_commit"] as? String == target }), run["outcome"] != nil else { return false }
+            guard let run = try s.history().first(where: { $0["target_commit"] as? String == target }), run["outcome"] != nil else {
+                return false
+            }
             found = run
             return true
         }
@@ -372,15 +415,20 @@ import Testing
     }
 
     /// POSTs a push delivery as `provider` sends it, signed (or tokened) with `secret`.
-    private func postWebhook(_ s: Scenario, _ provider: String, secret: String, delivery: String, ref: String, after: String) throws -> (Int, String) {
+    private func postWebhook(_ s: Scenario, _ provider: String, secret: String, delivery: String, ref: String, after: String) throws -> (
+        Int, String
+    ) {
         let body = #"{"ref":"\#(ref)","after":"\#(after)","repository":{"full_name":"o/r"}}"#
         let signature = WebhookVerifier.signature(body: Data(body.utf8), secret: secret)
-        let headers: [String] = switch provider {
-        case "github": ["X-GitHub-Event: push", "X-GitHub-Delivery: \(delivery)", "X-Hub-Signature-256: sha256=\(signature)"]
-        case "gitea": ["X-Gitea-Event: push", "X-Gitea-Delivery: \(delivery)", "X-Gitea-Signature: \(signature)"]
-        default: ["X-Gitlab-Event: Push Hook", "Idempotency-Key: \(delivery)", "X-Gitlab-Token: \(secret)"]
-        }
-        var arguments = ["-s", "-o", "-", "-w", "\n%{http_code}", "-X", "POST", "-H", "Content-Type: application/json", "--data-binary", body]
+        let headers: [String] =
+            switch provider {
+            case "github": ["X-GitHub-Event: push", "X-GitHub-Delivery: \(delivery)", "X-Hub-Signature-256: sha256=\(signature)"]
+            case "gitea": ["X-Gitea-Event: push", "X-Gitea-Delivery: \(delivery)", "X-Gitea-Signature: \(signature)"]
+            default: ["X-Gitlab-Event: Push Hook", "Idempotency-Key: \(delivery)", "X-Gitlab-Token: \(secret)"]
+            }
+        var arguments = [
+            "-s", "-o", "-", "-w", "\n%{http_code}", "-X", "POST", "-H", "Content-Type: application/json", "--data-binary", body,
+        ]
         for header in headers { arguments += ["-H", header] }
         let result = try runProgram("/usr/bin/curl", arguments + ["\(s.apiURL)/hooks/\(provider)/\(s.name)"])
         let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false)

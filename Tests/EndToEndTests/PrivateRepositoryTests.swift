@@ -20,7 +20,10 @@ import Testing
         let started = Date(timeIntervalSinceNow: -2)
         let scenario = try Scenario()
         let server = try SSHGitServer()
-        defer { scenario.tearDown(); server.tearDown() }
+        defer {
+            scenario.tearDown()
+            server.tearDown()
+        }
         let out = Outputs()
         try await server.start()
         try await scenario.startDaemon()
@@ -29,13 +32,17 @@ import Testing
         // repo add prints the key; nothing is authorised yet.
         let added = out.add(try scenario.cli("repo", "add", scenario.name, url, "--poll-interval", "60s"))
         #expect(added.status == 0, "\(added.stderr)")
-        let keyLine = added.stdout.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        let keyLine =
+            added.stdout.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
             .first { $0.hasPrefix("ssh-ed25519 ") } ?? ""
         #expect(keyLine.hasSuffix(" stevedore:\(scenario.name)"), "\(added.stdout)")
-        #expect(out.add(try scenario.cli("repo", "key", scenario.name, "--quiet")).stdout.trimmingCharacters(in: .whitespacesAndNewlines) == keyLine)
+        #expect(
+            out.add(try scenario.cli("repo", "key", scenario.name, "--quiet")).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+                == keyLine)
 
         // The agent socket offers exactly that key.
-        let listed = out.add(try runProgram("/usr/bin/ssh-add", ["-L"], environment: ["SSH_AUTH_SOCK": agentSocket(scenario, scenario.name)]))
+        let listed = out.add(
+            try runProgram("/usr/bin/ssh-add", ["-L"], environment: ["SSH_AUTH_SOCK": agentSocket(scenario, scenario.name)]))
         #expect(listed.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == keyLine)
         let mode = try FileManager.default.attributesOfItem(atPath: agentSocket(scenario, scenario.name))[.posixPermissions] as? Int
         #expect(mode == 0o600)
@@ -88,7 +95,8 @@ import Testing
 
         // No worker container is left behind (one of a poll may still be finishing).
         try await waitUntil("no git worker left", limit: .seconds(60)) {
-            try sh("docker ps -aq --filter label=com.stevedore.role=git-worker --filter label=com.stevedore.deployment=\(scenario.name)").isEmpty
+            try sh("docker ps -aq --filter label=com.stevedore.role=git-worker --filter label=com.stevedore.deployment=\(scenario.name)")
+                .isEmpty
         }
 
         // The private key is nowhere: state root, /tmp, the daemon's output, CLI/API answers.
@@ -99,7 +107,8 @@ import Testing
         let seed = try await deploySeed(scenario)
         #expect(seed.count == 32)
         let needles = PrivateKeyNeedles(seed: seed)
-        let hits = needles.search(paths: [scenario.root, FileManager.default.temporaryDirectory.path, "/tmp"], since: started)
+        let hits =
+            needles.search(paths: [scenario.root, FileManager.default.temporaryDirectory.path, "/tmp"], since: started)
             + needles.search(text: out.text, label: "CLI output") + needles.search(text: scenario.daemonLog(), label: "daemon output")
         #expect(hits.isEmpty, "private key material found: \(hits)")
     }
@@ -108,7 +117,8 @@ import Testing
         let scenario = try Scenario()
         defer { scenario.tearDown() }
         // A leftover worker of a crashed daemon on this root is removed at start.
-        let leftover = try sh("""
+        let leftover = try sh(
+            """
             docker create --label com.stevedore.managed=true --label com.stevedore.role=git-worker \
               --label com.stevedore.root='\(scenario.root)' --label com.stevedore.deployment=gone \
               --entrypoint /bin/sh stevedore/git:latest -c 'sleep 600'
@@ -123,22 +133,27 @@ import Testing
         let keyB = try scenario.cli("repo", "key", b, "--quiet").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(keyA != keyB)
         let socketA = agentSocket(scenario, scenario.name)
-        #expect(try runProgram("/usr/bin/ssh-add", ["-L"], environment: ["SSH_AUTH_SOCK": socketA]).stdout
-            .trimmingCharacters(in: .whitespacesAndNewlines) == keyA)
+        #expect(
+            try runProgram("/usr/bin/ssh-add", ["-L"], environment: ["SSH_AUTH_SOCK": socketA]).stdout
+                .trimmingCharacters(in: .whitespacesAndNewlines) == keyA)
 
         // A's agent refuses to sign with B's key; with A's key it signs.
         try keyB.write(toFile: scenario.dir + "/b.pub", atomically: true, encoding: .utf8)
         try keyA.write(toFile: scenario.dir + "/a.pub", atomically: true, encoding: .utf8)
         try "data".write(toFile: scenario.dir + "/msg", atomically: true, encoding: .utf8)
-        let refused = try runProgram("/usr/bin/ssh-keygen", ["-Y", "sign", "-n", "file", "-f", scenario.dir + "/b.pub", scenario.dir + "/msg"],
-                                     environment: ["SSH_AUTH_SOCK": socketA])
+        let refused = try runProgram(
+            "/usr/bin/ssh-keygen", ["-Y", "sign", "-n", "file", "-f", scenario.dir + "/b.pub", scenario.dir + "/msg"],
+            environment: ["SSH_AUTH_SOCK": socketA])
         #expect(refused.status != 0)
-        let signed = try runProgram("/usr/bin/ssh-keygen", ["-Y", "sign", "-n", "file", "-f", scenario.dir + "/a.pub", scenario.dir + "/msg"],
-                                    environment: ["SSH_AUTH_SOCK": socketA])
+        let signed = try runProgram(
+            "/usr/bin/ssh-keygen", ["-Y", "sign", "-n", "file", "-f", scenario.dir + "/a.pub", scenario.dir + "/msg"],
+            environment: ["SSH_AUTH_SOCK": socketA])
         #expect(signed.status == 0, "\(signed.stderr)")
 
         // Garbage, an oversize length and a zero length, then the agent and the daemon still answer.
-        for payload in [[UInt8](repeating: 0xff, count: 64), [0x7f, 0xff, 0xff, 0xff, 11], [0, 0, 0, 0], Array("GET / HTTP/1.0\r\n\r\n".utf8)] {
+        for payload in [
+            [UInt8](repeating: 0xff, count: 64), [0x7f, 0xff, 0xff, 0xff, 11], [0, 0, 0, 0], Array("GET / HTTP/1.0\r\n\r\n".utf8),
+        ] {
             try sendRaw(payload, to: socketA)
         }
         #expect(try runProgram("/usr/bin/ssh-add", ["-L"], environment: ["SSH_AUTH_SOCK": socketA]).stdout.contains(keyA))
@@ -166,7 +181,10 @@ import Testing
     @Test func interruptedUpdatesLeaveThePreviousCheckoutDeployable() async throws {
         let timed = try Scenario(environment: ["STEVEDORE_GIT_TIMEOUT": "6s"])
         let server = try SSHGitServer()
-        defer { timed.tearDown(); server.tearDown() }
+        defer {
+            timed.tearDown()
+            server.tearDown()
+        }
         try await server.start()
         try await timed.startDaemon()
         #expect(try timed.cli("repo", "add", timed.name, server.url(timed.remote), "--poll-interval", "1h").status == 0)
@@ -185,15 +203,20 @@ import Testing
         let timedOut = try timed.cli("deploy", "sync", timed.name)
         #expect(timedOut.status != 0)
         #expect(timedOut.stderr.contains("timed out after 6 s"), "\(timedOut.stderr)")
-        #expect(try sh("docker ps -aq --filter label=com.stevedore.role=git-worker --filter label=com.stevedore.deployment=\(timed.name)").isEmpty)
+        #expect(
+            try sh("docker ps -aq --filter label=com.stevedore.role=git-worker --filter label=com.stevedore.deployment=\(timed.name)")
+                .isEmpty)
         #expect(try sh("git -C '\(repo)' rev-parse HEAD") == v1)
 
         // A worker killed from outside mid-fetch: same.
         let sync = Task { try timed.cli("deploy", "sync", timed.name) }
         try await waitUntil("a git worker runs", limit: .seconds(60)) {
-            !(try sh("docker ps -q --filter label=com.stevedore.role=git-worker --filter label=com.stevedore.deployment=\(timed.name)")).isEmpty
+            !(try sh("docker ps -q --filter label=com.stevedore.role=git-worker --filter label=com.stevedore.deployment=\(timed.name)"))
+                .isEmpty
         }
-        try sh("docker kill $(docker ps -q --filter label=com.stevedore.role=git-worker --filter label=com.stevedore.deployment=\(timed.name)) >/dev/null")
+        try sh(
+            "docker kill $(docker ps -q --filter label=com.stevedore.role=git-worker --filter label=com.stevedore.deployment=\(timed.name)) >/dev/null"
+        )
         #expect(try await sync.value.status != 0)
         #expect(try sh("git -C '\(repo)' rev-parse HEAD") == v1)
         #expect(try timed.cli("deploy", "up", timed.name).status == 0)
@@ -271,11 +294,12 @@ struct PrivateKeyNeedles {
             while let relative = walker.nextObject() as? String {
                 let path = base + "/" + relative
                 guard seen.insert(path).inserted,
-                      let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-                      attributes[.type] as? FileAttributeType == .typeRegular,
-                      (attributes[.size] as? Int ?? 0) < 64 << 20,
-                      (attributes[.modificationDate] as? Date ?? .distantFuture) >= since,
-                      let data = FileManager.default.contents(atPath: path) else { continue }
+                    let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+                    attributes[.type] as? FileAttributeType == .typeRegular,
+                    (attributes[.size] as? Int ?? 0) < 64 << 20,
+                    (attributes[.modificationDate] as? Date ?? .distantFuture) >= since,
+                    let data = FileManager.default.contents(atPath: path)
+                else { continue }
                 hits += search(bytes: Array(data)).map { "\(path) (\($0))" }
             }
         }

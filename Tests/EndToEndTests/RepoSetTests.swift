@@ -34,9 +34,13 @@ import Testing
         let slow = try s.json("status", "slow") as? [String: Any]
         #expect(slow?["poll_interval_seconds"] as? Int == 3600)
         // The documented snake_case field, as a number of seconds.
-        let body = try runProgram("/usr/bin/curl", ["-s", "-X", "POST", "-H", "Authorization: Bearer \(s.adminKey)",
-                                                    "-d", #"{"name":"numeric","url":"\#(s.remote)","poll_interval":120}"#,
-                                                    s.apiURL + "/api/repos"])
+        let body = try runProgram(
+            "/usr/bin/curl",
+            [
+                "-s", "-X", "POST", "-H", "Authorization: Bearer \(s.adminKey)",
+                "-d", #"{"name":"numeric","url":"\#(s.remote)","poll_interval":120}"#,
+                s.apiURL + "/api/repos",
+            ])
         #expect(body.stdout.contains(#""poll_interval_seconds":120"#), "\(body.stdout)")
         for name in ["slow", "numeric"] { _ = try s.cli("deploy", "down", name) }
     }

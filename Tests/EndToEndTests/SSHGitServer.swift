@@ -17,19 +17,19 @@ final class SSHGitServer {
         FileManager.default.createFile(atPath: authorizedKeys, contents: nil)
         try newHostKey()
         try """
-            Port \(port)
-            ListenAddress 127.0.0.1
-            HostKey \(dir)/host_key
-            PidFile \(dir)/sshd.pid
-            AuthorizedKeysFile \(authorizedKeys)
-            StrictModes no
-            PubkeyAuthentication yes
-            PasswordAuthentication no
-            KbdInteractiveAuthentication no
-            PermitRootLogin prohibit-password
-            UsePAM no
-            LogLevel VERBOSE
-            """.write(toFile: dir + "/sshd_config", atomically: true, encoding: .utf8)
+        Port \(port)
+        ListenAddress 127.0.0.1
+        HostKey \(dir)/host_key
+        PidFile \(dir)/sshd.pid
+        AuthorizedKeysFile \(authorizedKeys)
+        StrictModes no
+        PubkeyAuthentication yes
+        PasswordAuthentication no
+        KbdInteractiveAuthentication no
+        PermitRootLogin prohibit-password
+        UsePAM no
+        LogLevel VERBOSE
+        """.write(toFile: dir + "/sshd_config", atomically: true, encoding: .utf8)
     }
 
     /// Makes a new host key (the next start presents a changed key).
@@ -46,13 +46,16 @@ final class SSHGitServer {
     func start() async throws {
         let started = try runProgram("/usr/sbin/sshd", ["-f", dir + "/sshd_config", "-E", dir + "/sshd.log"])
         guard started.status == 0 else { throw HarnessError("sshd did not start: \(started.stderr)") }
-        try await waitUntil("sshd listening on \(port)", limit: .seconds(60)) { self.log.contains("Server listening on 127.0.0.1 port \(self.port)") }
+        try await waitUntil("sshd listening on \(port)", limit: .seconds(60)) {
+            self.log.contains("Server listening on 127.0.0.1 port \(self.port)")
+        }
     }
 
     /// Stops sshd (SIGTERM to the pid in its pid file) and waits until it is gone.
     func stop() {
         guard let text = try? String(contentsOfFile: dir + "/sshd.pid", encoding: .utf8),
-              let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { return }
+            let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
+        else { return }
         kill(pid, SIGTERM)
         for _ in 0..<200 where kill(pid, 0) == 0 { usleep(50_000) }
         try? FileManager.default.removeItem(atPath: dir + "/sshd.pid")

@@ -40,25 +40,27 @@ final class Scenario {
         environment = env
         try FileManager.default.createDirectory(atPath: source + "/www", withIntermediateDirectories: true)
         try """
-            FROM stevedore/busybox:latest
-            COPY www/ /www/
-            CMD ["httpd", "-f", "-p", "8080", "-h", "/www"]
-            """.write(toFile: source + "/Dockerfile", atomically: true, encoding: .utf8)
+        FROM stevedore/busybox:latest
+        COPY www/ /www/
+        CMD ["httpd", "-f", "-p", "8080", "-h", "/www"]
+        """.write(toFile: source + "/Dockerfile", atomically: true, encoding: .utf8)
         try """
-            services:
-              web:
-                build: .
-                init: true
-                restart: unless-stopped
-                ports: ["127.0.0.1:\(appPort):8080"]
-                healthcheck:
-                  test: ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8080/"]
-                  interval: 1s
-                  timeout: 2s
-                  retries: 3
-            """.write(toFile: source + "/compose.yaml", atomically: true, encoding: .utf8)
+        services:
+          web:
+            build: .
+            init: true
+            restart: unless-stopped
+            ports: ["127.0.0.1:\(appPort):8080"]
+            healthcheck:
+              test: ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8080/"]
+              interval: 1s
+              timeout: 2s
+              retries: 3
+        """.write(toFile: source + "/compose.yaml", atomically: true, encoding: .utf8)
         try "version 1\n".write(toFile: source + "/www/index.html", atomically: true, encoding: .utf8)
-        try sh("cd '\(source)' && git init -q -b main && git add -A && git commit -qm v1 && git init -q --bare -b main '\(remote)' && git push -q '\(remote)' main")
+        try sh(
+            "cd '\(source)' && git init -q -b main && git add -A && git commit -qm v1 && git init -q --bare -b main '\(remote)' && git push -q '\(remote)' main"
+        )
     }
 
     /// Commits a new page text and pushes it; returns the new commit.
@@ -85,7 +87,9 @@ final class Scenario {
     /// Runs a shell command in the source repository, commits and pushes.
     @discardableResult
     func commitChange(_ script: String, message: String) throws -> String {
-        try sh("cd '\(source)' && \(script) && git add -A && git commit -qm '\(message)' && git push -q '\(remote)' main && git rev-parse HEAD")
+        try sh(
+            "cd '\(source)' && \(script) && git add -A && git commit -qm '\(message)' && git push -q '\(remote)' main && git rev-parse HEAD"
+        )
     }
 
     func startDaemon() async throws {
@@ -154,7 +158,9 @@ final class Scenario {
     /// Stops the daemon, removes the app's containers and files.
     func tearDown() {
         stopDaemon()
-        _ = try? sh("ids=$(docker ps -aq --filter label=com.docker.compose.project=\(project)); [ -z \"$ids\" ] || docker rm -f $ids >/dev/null; docker network rm \(project)_default >/dev/null 2>&1; true")
+        _ = try? sh(
+            "ids=$(docker ps -aq --filter label=com.docker.compose.project=\(project)); [ -z \"$ids\" ] || docker rm -f $ids >/dev/null; docker network rm \(project)_default >/dev/null 2>&1; true"
+        )
         try? FileManager.default.removeItem(atPath: dir)
     }
 }

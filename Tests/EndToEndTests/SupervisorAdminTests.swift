@@ -53,7 +53,8 @@ struct SupervisorAdminTests {
         let events = try scenario.json("supervisor", "events", "--limit", "200") as? [[String: Any]] ?? []
         let admin = events.filter { $0["kind"] as? String == "admin" && $0["path"] as? String == poller }
         let details = admin.map { $0["detail"] as? String ?? "" }
-        #expect(details.filter { !$0.contains("refused") }.map { $0.split(separator: " ").prefix(2).joined(separator: " ") }
+        #expect(
+            details.filter { !$0.contains("refused") }.map { $0.split(separator: " ").prefix(2).joined(separator: " ") }
                 == ["stop by", "start by", "restart by"], "\(details)")
         #expect(details.contains { $0.hasPrefix("start by cli:") && $0.contains("refused: child 'poller' is running") })
         #expect(admin.allSatisfy { ($0["wall_seconds"] as? Double ?? 0) > 1_700_000_000 })
@@ -84,8 +85,9 @@ struct SupervisorAdminTests {
         // Refusals made before the supervisor is asked are recorded too.
         let later = try scenario.json("supervisor", "events", "--limit", "200") as? [[String: Any]] ?? []
         let refusals = later.filter { ($0["detail"] as? String ?? "").contains("refused") }.map { "\($0["path"] ?? "")" }
-        #expect(refusals.contains("root") && refusals.contains("http") && refusals.contains("health-watchdog") && refusals.contains("nope"),
-                "\(refusals)")
+        #expect(
+            refusals.contains("root") && refusals.contains("http") && refusals.contains("health-watchdog") && refusals.contains("nope"),
+            "\(refusals)")
 
         // Restarting `http` through its own API: answered, then restarted (a fresh-user trial
         // saw the request wait on itself, the server end up stuck and the API gone for good).

@@ -46,14 +46,24 @@ struct SystemdNotifyTests {
 
     /// Runs `body` with a daemon that notifies a fresh listener (`socketName` relative to the
     /// scenario's directory, or an abstract `@name`), once READY=1 has arrived; tears all down.
-    static func withReadyDaemon(socketName: String = "notify.sock", extra: [String: String],
-                                _ body: (Scenario, Recorder, Process) async throws -> Void) async throws {
+    static func withReadyDaemon(
+        socketName: String = "notify.sock", extra: [String: String],
+        _ body: (Scenario, Recorder, Process) async throws -> Void
+    ) async throws {
         let scenario = try Scenario()
         defer { scenario.tearDown() }
         let (socket, recorder, listener) = try listen(socketName.hasPrefix("@") ? socketName : scenario.dir + "/" + socketName)
-        defer { listener.cancel(); socket.close() }
+        defer {
+            listener.cancel()
+            socket.close()
+        }
         let daemon = try startDaemon(scenario, notifySocket: socket.path, extra: extra)
-        defer { if daemon.isRunning { daemon.terminate(); daemon.waitUntilExit() } }
+        defer {
+            if daemon.isRunning {
+                daemon.terminate()
+                daemon.waitUntilExit()
+            }
+        }
         try await waitUntil("READY=1", limit: .seconds(120)) { await recorder.readyCount > 0 }
         try await body(scenario, recorder, daemon)
     }
@@ -61,7 +71,8 @@ struct SystemdNotifyTests {
     /// Root children's states from `GET /api/supervisor`.
     static func rootChildStates(_ scenario: Scenario) async throws -> [String: String] {
         guard let (status, body) = await httpGet(scenario.apiURL + "/api/supervisor", bearer: scenario.adminKey), status == 200,
-              let tree = try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any] else {
+            let tree = try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]
+        else {
             throw HarnessError("GET /api/supervisor failed")
         }
         var states: [String: String] = [:]
@@ -77,7 +88,10 @@ struct SystemdNotifyTests {
         defer { scenario.tearDown() }
         try FileManager.default.createDirectory(atPath: scenario.dir + "/hooks", withIntermediateDirectories: true)
         let (socket, recorder, listener) = try Self.listen(scenario.dir + "/notify.sock")
-        defer { listener.cancel(); socket.close() }
+        defer {
+            listener.cancel()
+            socket.close()
+        }
         // A git hook (through GIT_CONFIG_GLOBAL, which reaches git through the daemon's
         // environment) records what a child process of the daemon sees.
         let envDump = scenario.dir + "/git-child-env.txt"
@@ -85,19 +99,30 @@ struct SystemdNotifyTests {
         chmod(scenario.dir + "/hooks/post-checkout", 0o755)
         try "[core]\n\thooksPath = \(scenario.dir)/hooks\n".write(toFile: scenario.dir + "/gitconfig", atomically: true, encoding: .utf8)
         let launched = ContinuousClock.now
-        let daemon = try Self.startDaemon(scenario, notifySocket: socket.path, extra: [
-            "WATCHDOG_USEC": "1000000", "STEVEDORE_LIVENESS_DEADLINE": "4s", "STEVEDORE_FAULT_INJECTION": "1",
-            // Local git mode: git is then a child process of the daemon (in worker mode it runs
-            // in a container, whose environment the daemon writes explicitly).
-            "GIT_CONFIG_GLOBAL": scenario.dir + "/gitconfig", "STEVEDORE_GIT_MODE": "local",
-        ])
-        defer { if daemon.isRunning { daemon.terminate(); daemon.waitUntilExit() } }
+        let daemon = try Self.startDaemon(
+            scenario, notifySocket: socket.path,
+            extra: [
+                "WATCHDOG_USEC": "1000000", "STEVEDORE_LIVENESS_DEADLINE": "4s", "STEVEDORE_FAULT_INJECTION": "1",
+                // Local git mode: git is then a child process of the daemon (in worker mode it runs
+                // in a container, whose environment the daemon writes explicitly).
+                "GIT_CONFIG_GLOBAL": scenario.dir + "/gitconfig", "STEVEDORE_GIT_MODE": "local",
+            ])
+        defer {
+            if daemon.isRunning {
+                daemon.terminate()
+                daemon.waitUntilExit()
+            }
+        }
 
         try await waitUntil("READY=1", limit: .seconds(120)) { await recorder.readyCount > 0 }
         // READY means the tree is up: the API answers and every root child runs.
         let states = try await Self.rootChildStates(scenario)
-        #expect(states == ["store": "running", "ssh-agent": "running", "http": "running", "reaper": "running", "deployments": "running", "health-watchdog": "running"],
-                "at READY: \(states)")
+        #expect(
+            states == [
+                "store": "running", "ssh-agent": "running", "http": "running", "reaper": "running", "deployments": "running",
+                "health-watchdog": "running",
+            ],
+            "at READY: \(states)")
         #expect(await recorder.statuses.first?.hasPrefix("ok: 6/6 subsystems running") == true)
 
         // Cadence: pings keep coming, and never faster than one per WATCHDOG_USEC/2 since the
@@ -139,8 +164,10 @@ struct SystemdNotifyTests {
 
     @Test("abstract socket: READY, WATCHDOG=1, STOPPING=1 on SIGTERM, exit 0")
     func abstractSocket() async throws {
-        try await Self.withReadyDaemon(socketName: "@stevedore-test-\(UUID().uuidString.prefix(8))",
-                                       extra: ["WATCHDOG_USEC": "1000000"]) { scenario, recorder, daemon in
+        try await Self.withReadyDaemon(
+            socketName: "@stevedore-test-\(UUID().uuidString.prefix(8))",
+            extra: ["WATCHDOG_USEC": "1000000"]
+        ) { scenario, recorder, daemon in
             try await waitUntil("2 pings") { await recorder.pings.count >= 2 }
             #expect(await !recorder.has(\.isStopping))
             daemon.terminate()  // SIGTERM, as systemctl stop
@@ -161,7 +188,8 @@ struct SystemdNotifyTests {
 
     @Test("root gives up: WATCHDOG=trigger and a non-zero exit")
     func rootGivesUp() async throws {
-        try await Self.withReadyDaemon(extra: ["WATCHDOG_USEC": "5000000", "STEVEDORE_FAULT_INJECTION": "1"]) { scenario, recorder, daemon in
+        try await Self.withReadyDaemon(extra: ["WATCHDOG_USEC": "5000000", "STEVEDORE_FAULT_INJECTION": "1"]) {
+            scenario, recorder, daemon in
             // Root intensity is 5 restarts in 30 s: the 6th failure of `store` makes it give up.
             // Backoff (0.5 s doubling) keeps six failures well inside the window.
             var injected = 0
@@ -183,7 +211,10 @@ struct SystemdNotifyTests {
         let scenario = try Scenario()
         defer { scenario.tearDown() }
         let (socket, recorder, listener) = try Self.listen(scenario.dir + "/notify.sock")
-        defer { listener.cancel(); socket.close() }
+        defer {
+            listener.cancel()
+            socket.close()
+        }
         // A unix socket that listens but never accepts: the daemon's Engine ping waits for its
         // 30 s timeout during start-up, as with a wedged dockerd.
         let engineSocket = scenario.dir + "/silent-docker.sock"
@@ -199,7 +230,12 @@ struct SystemdNotifyTests {
         }
         #expect(bound == 0 && Glibc.listen(fd, 16) == 0)
         let daemon = try Self.startDaemon(scenario, notifySocket: socket.path, extra: ["DOCKER_HOST": "unix://" + engineSocket])
-        defer { if daemon.isRunning { daemon.terminate(); daemon.waitUntilExit() } }
+        defer {
+            if daemon.isRunning {
+                daemon.terminate()
+                daemon.waitUntilExit()
+            }
+        }
         try await waitUntil("READY=1", limit: .seconds(180)) { await recorder.readyCount > 0 }
         let messages = await recorder.messages.map(\.message)
         let extend = messages.firstIndex { $0["EXTEND_TIMEOUT_USEC"] != nil }
@@ -213,10 +249,17 @@ struct SystemdNotifyTests {
     func containerModeExitsWhenStuck() async throws {
         let scenario = try Scenario()
         defer { scenario.tearDown() }
-        let daemon = try Self.startDaemon(scenario, notifySocket: "", extra: [
-            "STEVEDORE_LIVENESS_DEADLINE": "4s", "STEVEDORE_FAULT_INJECTION": "1", "STEVEDORE_UNHEALTHY_EXIT_AFTER": "3s",
-        ])
-        defer { if daemon.isRunning { daemon.terminate(); daemon.waitUntilExit() } }
+        let daemon = try Self.startDaemon(
+            scenario, notifySocket: "",
+            extra: [
+                "STEVEDORE_LIVENESS_DEADLINE": "4s", "STEVEDORE_FAULT_INJECTION": "1", "STEVEDORE_UNHEALTHY_EXIT_AFTER": "3s",
+            ])
+        defer {
+            if daemon.isRunning {
+                daemon.terminate()
+                daemon.waitUntilExit()
+            }
+        }
         try await waitUntil("daemon /healthz") { await httpGet(scenario.apiURL + "/healthz")?.0 == 200 }
         #expect(try scenario.cli("supervisor", "fault", "store", "ignore-cancellation").status == 0)
         try await waitUntil("the daemon exits", limit: .seconds(120)) { !daemon.isRunning }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Services
 
 @Suite struct GitHubHintsTests {
@@ -10,16 +11,21 @@ import Testing
         #expect(GitHubHints.repository(url) == "o/r")
     }
 
-    @Test(arguments: ["git@gitlab.com:o/r.git", "https://github.com/o", "https://github.com/o/r/tree/main", "/srv/r.git",
-                      "ssh://git@github.com.evil.example/o/r", "https://notgithub.com/o/r"])
+    @Test(arguments: [
+        "git@gitlab.com:o/r.git", "https://github.com/o", "https://github.com/o/r/tree/main", "/srv/r.git",
+        "ssh://git@github.com.evil.example/o/r", "https://notgithub.com/o/r",
+    ])
     func otherURLsGiveNone(url: String) {
         #expect(GitHubHints.repository(url) == nil)
     }
 
     @Test func hintUsesTypedReadOnlyField() throws {
-        let hint = try #require(GitHubHints.hint(url: "git@github.com:me/app.git", name: "app", publicKey: "ssh-ed25519 AAAAC3 stevedore:app"))
+        let hint = try #require(
+            GitHubHints.hint(url: "git@github.com:me/app.git", name: "app", publicKey: "ssh-ed25519 AAAAC3 stevedore:app"))
         #expect(hint.settingsURL == "https://github.com/me/app/settings/keys/new")
-        #expect(hint.ghCommand == "gh api -X POST repos/me/app/keys -f title=stevedore:app -f key='ssh-ed25519 AAAAC3 stevedore:app' -F read_only=true")
+        #expect(
+            hint.ghCommand
+                == "gh api -X POST repos/me/app/keys -f title=stevedore:app -f key='ssh-ed25519 AAAAC3 stevedore:app' -F read_only=true")
         #expect(!hint.ghCommand.contains("-f read_only"))
     }
 

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Services
 @testable import Supervision
 
@@ -21,9 +22,10 @@ import Testing
     }
 
     func node(_ path: String, _ state: NodeState, children: [NodeStatus] = []) -> NodeStatus {
-        NodeStatus(path: path, id: path.split(separator: "/").last.map(String.init) ?? "root", type: .worker, restart: .permanent,
-                   state: state, reason: nil, status: nil, restartsInWindow: 0, restartsTotal: 0, lastExit: nil,
-                   uptimeSeconds: nil, nextRestartInSeconds: nil, lastHeartbeatAgeSeconds: nil, children: children)
+        NodeStatus(
+            path: path, id: path.split(separator: "/").last.map(String.init) ?? "root", type: .worker, restart: .permanent,
+            state: state, reason: nil, status: nil, restartsInWindow: 0, restartsTotal: 0, lastExit: nil,
+            uptimeSeconds: nil, nextRestartInSeconds: nil, lastHeartbeatAgeSeconds: nil, children: children)
     }
 
     @Test func treeHealthRollsUp() {
@@ -59,7 +61,11 @@ import Testing
 
     actor Counter {
         var current = 0, maxConcurrent = 0, total = 0
-        func enter() { current += 1; total += 1; maxConcurrent = max(maxConcurrent, current) }
+        func enter() {
+            current += 1
+            total += 1
+            maxConcurrent = max(maxConcurrent, current)
+        }
         func leave() { current -= 1 }
     }
 }

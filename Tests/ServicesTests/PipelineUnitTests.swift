@@ -25,11 +25,14 @@ import Testing
         #expect(RolloutHealthGate.verdict([checked], previous: nil) == .ready)
         checked.health = "unhealthy"
         checked.lastProbeOutput = "wget: server returned error: HTTP/1.0 404 Not Found"
-        #expect(RolloutHealthGate.verdict([checked, running], previous: nil)
+        #expect(
+            RolloutHealthGate.verdict([checked, running], previous: nil)
                 == .failed(services: ["web"], reason: "web is unhealthy (last probe: wget: server returned error: HTTP/1.0 404 Not Found)"))
         // Exited for good vs. about to be restarted vs. a completed one-shot job.
         let dead = O(service: "api", name: "p-api-1", state: "exited", exitCode: 3, willRestart: false)
-        #expect(RolloutHealthGate.verdict([running, dead], previous: [running]) == .failed(services: ["api"], reason: "api exited with status 3"))
+        #expect(
+            RolloutHealthGate.verdict([running, dead], previous: [running])
+                == .failed(services: ["api"], reason: "api exited with status 3"))
         let restarting = O(service: "api", name: "p-api-1", state: "restarting", exitCode: 3)
         #expect(RolloutHealthGate.verdict([running, restarting], previous: [running]) == .waiting("api is restarting"))
         let job = O(service: "migrate", name: "p-migrate-1", state: "exited", completed: true, willRestart: false)
@@ -40,19 +43,29 @@ import Testing
         let secret = "s3cret"
         let body = Data(#"{"ref":"refs/heads/main","after":"abc123"}"#.utf8)
         let signature = WebhookVerifier.signature(body: body, secret: secret)
-        let github = try WebhookVerifier.verify(.github, headers: [
-            "X-Hub-Signature-256": "sha256=" + signature, "X-GitHub-Event": "push", "X-GitHub-Delivery": "d-1"], body: body, secret: secret)
+        let github = try WebhookVerifier.verify(
+            .github,
+            headers: [
+                "X-Hub-Signature-256": "sha256=" + signature, "X-GitHub-Event": "push", "X-GitHub-Delivery": "d-1",
+            ], body: body, secret: secret)
         #expect(github == WebhookDelivery(event: "push", deliveryId: "d-1", ref: "refs/heads/main", after: "abc123"))
         // Header names in any case; Forgejo's own header names.
-        let forgejo = try WebhookVerifier.verify(.gitea, headers: [
-            "x-forgejo-signature": signature.uppercased(), "x-forgejo-event": "push", "x-forgejo-delivery": "d-2"], body: body, secret: secret)
+        let forgejo = try WebhookVerifier.verify(
+            .gitea,
+            headers: [
+                "x-forgejo-signature": signature.uppercased(), "x-forgejo-event": "push", "x-forgejo-delivery": "d-2",
+            ], body: body, secret: secret)
         #expect(forgejo.deliveryId == "d-2")
-        let gitlab = try WebhookVerifier.verify(.gitlab, headers: [
-            "X-Gitlab-Token": secret, "X-Gitlab-Event": "Push Hook", "Idempotency-Key": "d-3"], body: body, secret: secret)
+        let gitlab = try WebhookVerifier.verify(
+            .gitlab,
+            headers: [
+                "X-Gitlab-Token": secret, "X-Gitlab-Event": "Push Hook", "Idempotency-Key": "d-3",
+            ], body: body, secret: secret)
         #expect(gitlab.event == "push" && gitlab.deliveryId == "d-3")
 
         #expect(throws: WebhookError.badSignature) {
-            try WebhookVerifier.verify(.github, headers: ["X-Hub-Signature-256": "sha256=" + signature], body: Data("x".utf8) + body, secret: secret)
+            try WebhookVerifier.verify(
+                .github, headers: ["X-Hub-Signature-256": "sha256=" + signature], body: Data("x".utf8) + body, secret: secret)
         }
         #expect(throws: WebhookError.badSignature) {
             try WebhookVerifier.verify(.github, headers: ["X-Hub-Signature-256": "sha1=" + signature], body: body, secret: secret)
@@ -67,12 +80,20 @@ import Testing
             try WebhookVerifier.verify(.github, headers: [:], body: body, secret: secret)
         }
         // A signed ping is fine and carries no push fields; a signed push without a ref is malformed.
-        let ping = try WebhookVerifier.verify(.github, headers: ["X-Hub-Signature-256": "sha256=" + WebhookVerifier.signature(body: Data("{}".utf8), secret: secret),
-                                                                 "X-GitHub-Event": "ping"], body: Data("{}".utf8), secret: secret)
+        let ping = try WebhookVerifier.verify(
+            .github,
+            headers: [
+                "X-Hub-Signature-256": "sha256=" + WebhookVerifier.signature(body: Data("{}".utf8), secret: secret),
+                "X-GitHub-Event": "ping",
+            ], body: Data("{}".utf8), secret: secret)
         #expect(ping.event == "ping" && ping.ref == nil)
         #expect(throws: WebhookError.self) {
-            try WebhookVerifier.verify(.github, headers: ["X-Hub-Signature-256": "sha256=" + WebhookVerifier.signature(body: Data("[]".utf8), secret: secret),
-                                                          "X-GitHub-Event": "push"], body: Data("[]".utf8), secret: secret)
+            try WebhookVerifier.verify(
+                .github,
+                headers: [
+                    "X-Hub-Signature-256": "sha256=" + WebhookVerifier.signature(body: Data("[]".utf8), secret: secret),
+                    "X-GitHub-Event": "push",
+                ], body: Data("[]".utf8), secret: secret)
         }
         #expect(WebhookVerifier.newSecret().count == 64)
         #expect(WebhookVerifier.newSecret() != WebhookVerifier.newSecret())
@@ -123,6 +144,9 @@ import Testing
     }
 
     private func waitFor(_ condition: () async -> Bool) async throws {
-        for _ in 0..<1000 where !(await condition()) { await Task.yield(); try await Task.sleep(for: .milliseconds(1)) }
+        for _ in 0..<1000 where !(await condition()) {
+            await Task.yield()
+            try await Task.sleep(for: .milliseconds(1))
+        }
     }
 }

@@ -2,6 +2,7 @@ import Docker
 import Foundation
 import Store
 import Testing
+
 @testable import Services
 
 /// `stevedore check` and the poller's check, against an engine without Docker.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Services
 
 /// The in-process SSH agent against OpenSSH's own clients (`ssh-add`, `ssh-keygen -Y`), and
@@ -81,12 +82,16 @@ import Testing
         try FileManager.default.createDirectory(atPath: dir + "/sig", withIntermediateDirectories: true)
         try (key.openSSHPublicKey(comment: "stevedore:a") + "\n").write(toFile: dir + "/sig/key.pub", atomically: true, encoding: .utf8)
         try "hello\n".write(toFile: dir + "/sig/msg", atomically: true, encoding: .utf8)
-        let (signed, signOutput) = try run(["ssh-keygen", "-Y", "sign", "-f", dir + "/sig/key.pub", "-n", "test", dir + "/sig/msg"], socket: server.path)
+        let (signed, signOutput) = try run(
+            ["ssh-keygen", "-Y", "sign", "-f", dir + "/sig/key.pub", "-n", "test", dir + "/sig/msg"], socket: server.path)
         #expect(signed == 0, "\(signOutput)")
         try ("deploy@a " + key.openSSHPublicKey(comment: "") + "\n").write(toFile: dir + "/sig/allowed", atomically: true, encoding: .utf8)
         let message = try String(contentsOfFile: dir + "/sig/msg", encoding: .utf8)
-        let (verified, verifyOutput) = try run(["ssh-keygen", "-Y", "verify", "-f", dir + "/sig/allowed", "-I", "deploy@a", "-n", "test",
-                                                "-s", dir + "/sig/msg.sig"], socket: server.path, input: message)
+        let (verified, verifyOutput) = try run(
+            [
+                "ssh-keygen", "-Y", "verify", "-f", dir + "/sig/allowed", "-I", "deploy@a", "-n", "test",
+                "-s", dir + "/sig/msg.sig",
+            ], socket: server.path, input: message)
         #expect(verified == 0, "\(verifyOutput)")
         #expect(verifyOutput.contains("Good \"test\" signature for deploy@a"))
 
@@ -96,7 +101,8 @@ import Testing
         request.string(other.publicKeyBlob)
         request.string([1, 2, 3])
         request.uint32(0)
-        #expect(try exchange(server.path, SSHAgentProtocol.frame(request.bytes), expect: 5) == SSHAgentProtocol.frame(SSHAgentProtocol.failure))
+        #expect(
+            try exchange(server.path, SSHAgentProtocol.frame(request.bytes), expect: 5) == SSHAgentProtocol.frame(SSHAgentProtocol.failure))
     }
 
     @Test func hostileInputClosesThatConnectionOnly() async throws {
@@ -108,13 +114,15 @@ import Testing
         #expect(try exchange(server.path, [0xff, 0xff, 0xff, 0xff, 1, 2, 3]).isEmpty)
         #expect(try exchange(server.path, [0, 0, 0, 0]).isEmpty)
         // Garbage that frames correctly: FAILURE, and the connection stays usable.
-        let garbage = SSHAgentProtocol.frame([0x99, 1, 2]) + SSHAgentProtocol.frame([SSHAgentProtocol.MessageType.requestIdentities.rawValue])
+        let garbage =
+            SSHAgentProtocol.frame([0x99, 1, 2]) + SSHAgentProtocol.frame([SSHAgentProtocol.MessageType.requestIdentities.rawValue])
         let answers = try exchange(server.path, garbage, expect: 5 + 4 + 1 + 4 + key.publicKeyBlob.count + 4 + 4 + 11)
         #expect(Array(answers.prefix(5)) == SSHAgentProtocol.frame(SSHAgentProtocol.failure))
         #expect(answers.count > 5 && answers[9] == SSHAgentProtocol.MessageType.identitiesAnswer.rawValue)
         // A message split across writes (partial reads, even inside the length) is answered.
         let identities = SSHAgentProtocol.frame([SSHAgentProtocol.MessageType.requestIdentities.rawValue])
-        let split = try exchange(server.path, pieces: [Array(identities.prefix(2)), Array(identities[2..<4]), Array(identities[4...])], expect: 10)
+        let split = try exchange(
+            server.path, pieces: [Array(identities.prefix(2)), Array(identities[2..<4]), Array(identities[4...])], expect: 10)
         #expect(split.count >= 5 && split[4] == SSHAgentProtocol.MessageType.identitiesAnswer.rawValue)
         // Many concurrent clients.
         try await withThrowingTaskGroup(of: Int32.self) { group in

@@ -2,6 +2,7 @@ import Docker
 import Foundation
 import Store
 import Testing
+
 @testable import Services
 
 /// Fails its first run, then answers `ls-remote` with a fixed commit.
@@ -29,9 +30,11 @@ func engineWithOneDeployment(_ executor: any GitExecutor) async throws -> (Strin
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("engine-\(UUID().uuidString.prefix(8))").path
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     let store = try StateStore(path: dir + "/db", key: (0..<32).map { _ in UInt8.random(in: 0...255) })
-    _ = try await store.addDeployment(DeploymentRecord(name: "app", url: "/srv/app.git", branch: "main", pollIntervalSeconds: 60, createdAt: 0))
-    let engine = DeploymentEngine(root: StateRoot(path: dir), store: store, docker: DockerEngine(socketPath: dir + "/none.sock"),
-                                  compose: ComposeRunner(flavor: ComposeFlavor(command: ["docker", "compose"], version: "2")),
-                                  git: GitClient(executor: executor))
+    _ = try await store.addDeployment(
+        DeploymentRecord(name: "app", url: "/srv/app.git", branch: "main", pollIntervalSeconds: 60, createdAt: 0))
+    let engine = DeploymentEngine(
+        root: StateRoot(path: dir), store: store, docker: DockerEngine(socketPath: dir + "/none.sock"),
+        compose: ComposeRunner(flavor: ComposeFlavor(command: ["docker", "compose"], version: "2")),
+        git: GitClient(executor: executor))
     return (dir, store, engine)
 }

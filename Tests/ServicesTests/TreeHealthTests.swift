@@ -1,15 +1,19 @@
 import Testing
+
 @testable import Services
 @testable import Supervision
 
 /// What makes the systemd watchdog stop pinging (unhealthy) and what does not (degraded).
 @Suite struct TreeHealthTests {
-    func node(_ path: String, _ state: NodeState, type: ChildType = .worker, heartbeatAge: Double? = nil,
-              restarts: Int = 0, children: [NodeStatus] = []) -> NodeStatus {
-        NodeStatus(path: path, id: path.split(separator: "/").last.map(String.init) ?? "root", type: type,
-                   restart: path.isEmpty ? nil : .permanent, state: state, reason: nil, status: nil,
-                   restartsInWindow: 0, restartsTotal: restarts, lastExit: nil, uptimeSeconds: nil,
-                   nextRestartInSeconds: nil, lastHeartbeatAgeSeconds: heartbeatAge, children: children)
+    func node(
+        _ path: String, _ state: NodeState, type: ChildType = .worker, heartbeatAge: Double? = nil,
+        restarts: Int = 0, children: [NodeStatus] = []
+    ) -> NodeStatus {
+        NodeStatus(
+            path: path, id: path.split(separator: "/").last.map(String.init) ?? "root", type: type,
+            restart: path.isEmpty ? nil : .permanent, state: state, reason: nil, status: nil,
+            restartsInWindow: 0, restartsTotal: restarts, lastExit: nil, uptimeSeconds: nil,
+            nextRestartInSeconds: nil, lastHeartbeatAgeSeconds: heartbeatAge, children: children)
     }
 
     func tree(_ children: [NodeStatus], state: NodeState = .running) -> NodeStatus {
@@ -17,11 +21,15 @@ import Testing
     }
 
     var healthyChildren: [NodeStatus] {
-        [node("store", .running, heartbeatAge: 1), node("http", .running, heartbeatAge: 1),
-         node("deployments", .running, type: .supervisor, children: [
-            node("deployments/a", .running, type: .supervisor, children: [node("deployments/a/poller", .running, heartbeatAge: 1)]),
-         ]),
-         node("health-watchdog", .running, heartbeatAge: 0)]
+        [
+            node("store", .running, heartbeatAge: 1), node("http", .running, heartbeatAge: 1),
+            node(
+                "deployments", .running, type: .supervisor,
+                children: [
+                    node("deployments/a", .running, type: .supervisor, children: [node("deployments/a/poller", .running, heartbeatAge: 1)])
+                ]),
+            node("health-watchdog", .running, heartbeatAge: 0),
+        ]
     }
 
     @Test func allRunningIsOK() {
@@ -85,13 +93,15 @@ import Testing
     }
 
     @Test func statusLineSummarisesWithoutClockValues() {
-        #expect(TreeHealth.statusLine(tree(healthyChildren), staleHeartbeatSeconds: 120)
+        #expect(
+            TreeHealth.statusLine(tree(healthyChildren), staleHeartbeatSeconds: 120)
                 == "ok: 4/4 subsystems running; 1 deployment (1 ok); 0 restarts")
         var children = healthyChildren
         children[0].state = .stuck
         children[0].reason = "did not end"
         children[1].restartsTotal = 2
-        #expect(TreeHealth.statusLine(tree(children), staleHeartbeatSeconds: 120)
+        #expect(
+            TreeHealth.statusLine(tree(children), staleHeartbeatSeconds: 120)
                 == "unhealthy: 3/4 subsystems running; 1 deployment (1 ok); 2 restarts; store stuck: did not end")
     }
 }
@@ -107,12 +117,14 @@ import Testing
     @Test func injectedThrowEndsTheIncarnationAndTheSupervisorRestartsIt() async throws {
         let injector = FaultInjector(enabled: true, logger: .init(label: "test"))
         let starts = Starts()
-        let spec = injector.wrap(.worker("w") { _ in
-            await starts.add()
-            while true { try await Task.sleep(for: .seconds(3600)) }
-        })
-        let supervisor = Supervisor(id: "root", configuration: SupervisorConfiguration(backoff: .none), logger: .init(label: "test"),
-                                    children: [spec])
+        let spec = injector.wrap(
+            .worker("w") { _ in
+                await starts.add()
+                while true { try await Task.sleep(for: .seconds(3600)) }
+            })
+        let supervisor = Supervisor(
+            id: "root", configuration: SupervisorConfiguration(backoff: .none), logger: .init(label: "test"),
+            children: [spec])
         let run = Task { try await supervisor.run() }
         defer { run.cancel() }
         try await eventuallyTrue { injector.injectablePaths == ["w"] }

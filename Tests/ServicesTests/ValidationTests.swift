@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Services
 
 @Suite struct ValidationTests {
@@ -73,12 +74,16 @@ import Testing
             _ = try DaemonConfiguration(environment: ["STEVEDORE_FAULT_INJECTION": "maybe"])
             Issue.record("accepted STEVEDORE_FAULT_INJECTION=maybe")
         } catch {
-            #expect("\(error)" == "invalid STEVEDORE_FAULT_INJECTION 'maybe': use 1, true, yes or on to enable; 0, false, no, off or empty to disable")
+            #expect(
+                "\(error)"
+                    == "invalid STEVEDORE_FAULT_INJECTION 'maybe': use 1, true, yes or on to enable; 0, false, no, off or empty to disable")
         }
     }
 
     @Test func parameterNamesThatWouldChangeHowComposeRunsAreReserved() throws {
-        for name in ["PATH", "HOME", "LD_PRELOAD", "DOCKER_HOST", "COMPOSE_FILE", "COMPOSE_PROJECT_NAME", "STEVEDORE_DATA", "BUILDKIT_HOST"] {
+        for name in [
+            "PATH", "HOME", "LD_PRELOAD", "DOCKER_HOST", "COMPOSE_FILE", "COMPOSE_PROJECT_NAME", "STEVEDORE_DATA", "BUILDKIT_HOST",
+        ] {
             #expect(throws: ServiceError.invalidParameterName(name)) { try Validation.parameterName(name) }
         }
         for name in ["GREETING", "DB_PASSWORD", "path", "MY_DOCKER_TAG", "_X"] {
@@ -100,7 +105,9 @@ import Testing
     @Test func hostRootAndPublicURLSettings() throws {
         let defaults = try DaemonConfiguration(environment: [:])
         #expect(defaults.hostRoot == nil && defaults.publicURL == nil)
-        let set = try DaemonConfiguration(environment: ["STEVEDORE_HOST_ROOT": "/srv/stevedore/", "STEVEDORE_PUBLIC_URL": "https://deploy.example.org/"])
+        let set = try DaemonConfiguration(environment: [
+            "STEVEDORE_HOST_ROOT": "/srv/stevedore/", "STEVEDORE_PUBLIC_URL": "https://deploy.example.org/",
+        ])
         #expect(set.hostRoot == "/srv/stevedore")
         #expect(set.publicURL == "https://deploy.example.org")
         for bad in ["relative/path", "/srv/../etc"] {
@@ -116,7 +123,8 @@ import Testing
     @Test func settingsFileIsReadLikeSystemdEnvironmentFile() throws {
         let path = "/tmp/stevedore-env-\(UInt32.random(in: 0...UInt32.max))"
         defer { try? FileManager.default.removeItem(atPath: path) }
-        try "# comment\n; also\n\nSTEVEDORE_LISTEN_ADDR=127.0.0.1:9\n STEVEDORE_LOG_LEVEL = \"debug\"\nbroken line\n".write(toFile: path, atomically: true, encoding: .utf8)
+        try "# comment\n; also\n\nSTEVEDORE_LISTEN_ADDR=127.0.0.1:9\n STEVEDORE_LOG_LEVEL = \"debug\"\nbroken line\n".write(
+            toFile: path, atomically: true, encoding: .utf8)
         #expect(Doctor.readSettingsFile(path) == ["STEVEDORE_LISTEN_ADDR": "127.0.0.1:9", "STEVEDORE_LOG_LEVEL": "debug"])
         #expect(Doctor.readSettingsFile(path + ".missing").isEmpty)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Store
 
 /// A fresh directory per test, removed afterwards.
@@ -21,7 +22,8 @@ func randomKey() -> [UInt8] { (0..<32).map { _ in UInt8.random(in: 0...255) } }
         let path = dir.path + "/stevedore.db"
         do {
             let store = try StateStore(path: path, key: key)
-            let record = DeploymentRecord(name: "hello", url: "/srv/hello.git", branch: "main", pollIntervalSeconds: 30, createdAt: 1_700_000_000)
+            let record = DeploymentRecord(
+                name: "hello", url: "/srv/hello.git", branch: "main", pollIntervalSeconds: 30, createdAt: 1_700_000_000)
             #expect(try await store.addDeployment(record))
             #expect(try await store.addDeployment(record) == false)  // duplicate: refused, nothing changed
             try await store.recordCheck("hello", remoteCommit: "abc")
@@ -55,7 +57,8 @@ func randomKey() -> [UInt8] { (0..<32).map { _ in UInt8.random(in: 0...255) } }
         let secret = "correct-horse-battery-staple-\(UUID().uuidString)"
         do {
             let store = try StateStore(path: path, key: randomKey())
-            _ = try await store.addDeployment(DeploymentRecord(name: "app", url: "/x", branch: "main", pollIntervalSeconds: 60, createdAt: 0))
+            _ = try await store.addDeployment(
+                DeploymentRecord(name: "app", url: "/x", branch: "main", pollIntervalSeconds: 60, createdAt: 0))
             try await store.setParameter("app", key: "PASSWORD", value: secret)
         }
         let bytes = try #require(FileManager.default.contents(atPath: path))
@@ -143,12 +146,14 @@ func randomKey() -> [UInt8] { (0..<32).map { _ in UInt8.random(in: 0...255) } }
     @Test func environmentTakesPrecedence() throws {
         let dir = TempDir()
         let hex = String(repeating: "ab", count: 32)
-        #expect(try DatabaseKey.resolve(environment: ["STEVEDORE_DB_KEY": hex], defaultFile: dir.path + "/db.key", generate: true)
+        #expect(
+            try DatabaseKey.resolve(environment: ["STEVEDORE_DB_KEY": hex], defaultFile: dir.path + "/db.key", generate: true)
                 == [UInt8](repeating: 0xab, count: 32))
         #expect(!FileManager.default.fileExists(atPath: dir.path + "/db.key"))
         let keyFile = dir.path + "/other.key"
         try Data([UInt8](repeating: 7, count: 32)).write(to: URL(fileURLWithPath: keyFile))
-        #expect(try DatabaseKey.resolve(environment: ["STEVEDORE_DB_KEY_FILE": keyFile], defaultFile: dir.path + "/db.key", generate: true)
+        #expect(
+            try DatabaseKey.resolve(environment: ["STEVEDORE_DB_KEY_FILE": keyFile], defaultFile: dir.path + "/db.key", generate: true)
                 == [UInt8](repeating: 7, count: 32))
     }
 
@@ -178,8 +183,10 @@ func randomKey() -> [UInt8] { (0..<32).map { _ in UInt8.random(in: 0...255) } }
         let key = randomKey()
         let path = dir.path + "/stevedore.db"
         let seed = randomKey()
-        let record = DeploymentRecord(name: "app", url: "git@github.com:o/r.git", branch: "main", pollIntervalSeconds: 60, createdAt: 1, clean: false)
-        let deployKey = DeployKeyRecord(deployment: "app", keyType: "ssh-ed25519", privateSeed: seed, publicKey: "ssh-ed25519 AAAA stevedore:app", createdAt: 1)
+        let record = DeploymentRecord(
+            name: "app", url: "git@github.com:o/r.git", branch: "main", pollIntervalSeconds: 60, createdAt: 1, clean: false)
+        let deployKey = DeployKeyRecord(
+            deployment: "app", keyType: "ssh-ed25519", privateSeed: seed, publicKey: "ssh-ed25519 AAAA stevedore:app", createdAt: 1)
         do {
             let store = try StateStore(path: path, key: key)
             #expect(try await store.addDeployment(record, deployKey: deployKey))

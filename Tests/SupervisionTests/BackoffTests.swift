@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Supervision
 
 @Suite struct BackoffTests {
@@ -27,9 +28,14 @@ import Testing
         let clock = ManualClock()
         let probe = Probe()
         let backoff = BackoffPolicy(initial: .seconds(1), maximum: .seconds(60), multiplier: 2, jitter: 0, resetAfter: .seconds(600))
-        let sup = Supervisor(id: "root", configuration: config(max: 100, period: .seconds(1000), backoff: backoff), clock: clock, logger: quiet, children: [
-            .worker("w") { _ in probe.record("start"); throw Boom() },
-        ])
+        let sup = Supervisor(
+            id: "root", configuration: config(max: 100, period: .seconds(1000), backoff: backoff), clock: clock, logger: quiet,
+            children: [
+                .worker("w") { _ in
+                    probe.record("start")
+                    throw Boom()
+                }
+            ])
         let run = Task { try await sup.run() }
         var observed: [Duration] = []
         for n in 1...5 {
@@ -56,15 +62,17 @@ import Testing
         let probe = Probe()
         let crash = Probe()  // "now" tells the child to crash
         let backoff = BackoffPolicy(initial: .seconds(1), maximum: .seconds(60), multiplier: 2, jitter: 0, resetAfter: .seconds(30))
-        let sup = Supervisor(id: "root", configuration: config(max: 100, period: .seconds(1000), backoff: backoff), clock: clock, logger: quiet, children: [
-            .worker("w") { _ in
-                probe.record("start")
-                if probe.count("start") <= 3 { throw Boom() }
-                // 4th incarnation: stays up until told to crash.
-                try await eventually { crash.count("now") > 0 }
-                throw Boom()
-            },
-        ])
+        let sup = Supervisor(
+            id: "root", configuration: config(max: 100, period: .seconds(1000), backoff: backoff), clock: clock, logger: quiet,
+            children: [
+                .worker("w") { _ in
+                    probe.record("start")
+                    if probe.count("start") <= 3 { throw Boom() }
+                    // 4th incarnation: stays up until told to crash.
+                    try await eventually { crash.count("now") > 0 }
+                    throw Boom()
+                }
+            ])
         let run = Task { try await sup.run() }
         for n in 1...3 {
             try await eventually { probe.count("start") == n }
@@ -88,11 +96,15 @@ import Testing
     @Test func childBackoffCapsTheDelay() async throws {
         let clock = ManualClock()
         let probe = Probe()
-        var spec = ChildSpec.worker("w") { _ in probe.record("start"); throw Boom() }
+        var spec = ChildSpec.worker("w") { _ in
+            probe.record("start")
+            throw Boom()
+        }
         spec.backoff = BackoffPolicy(initial: .milliseconds(500), maximum: .seconds(1), jitter: 0)
-        let sup = Supervisor(id: "root",
-                             configuration: config(max: 100, backoff: BackoffPolicy(initial: .seconds(10), maximum: .seconds(30), jitter: 0)),
-                             clock: clock, logger: quiet, children: [])
+        let sup = Supervisor(
+            id: "root",
+            configuration: config(max: 100, backoff: BackoffPolicy(initial: .seconds(10), maximum: .seconds(30), jitter: 0)),
+            clock: clock, logger: quiet, children: [])
         let run = Task { try await sup.run() }
         try await eventually { await sup.isSettled() }
         try? await sup.startChild(spec)

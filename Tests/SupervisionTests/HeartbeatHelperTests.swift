@@ -1,6 +1,7 @@
-@testable import Supervision
 import Synchronization
 import Testing
+
+@testable import Supervision
 
 /// `ChildContext.heartbeating(every:_:)` and `sleep(for:heartbeatEvery:)`: long waits of a
 /// daemon worker must not look like hangs. (Heartbeats are observed, never timed.)

@@ -1,18 +1,29 @@
 import Testing
+
 @testable import Supervision
 
 @Suite struct IntensityTests {
     @Test func exceedingIntensityStopsTheSupervisorWithAnError() async throws {
         let probe = Probe()
-        let sup = Supervisor(id: "root", configuration: config(max: 2, period: .seconds(10)), clock: ManualClock(), logger: quiet, children: [
-            .worker("bystander") { _ in
-                probe.record("bystander")
-                do { try await idle() } catch { probe.record("bystander-stopped"); throw error }
-            },
-            .worker("crasher") { _ in probe.record("crash"); throw Boom() },
-        ])
-        await #expect(throws: SupervisorError.restartIntensityExceeded(
-            supervisor: "root", maxRestarts: 2, period: .seconds(10), lastReason: "crasher: boom")) {
+        let sup = Supervisor(
+            id: "root", configuration: config(max: 2, period: .seconds(10)), clock: ManualClock(), logger: quiet,
+            children: [
+                .worker("bystander") { _ in
+                    probe.record("bystander")
+                    do { try await idle() } catch {
+                        probe.record("bystander-stopped")
+                        throw error
+                    }
+                },
+                .worker("crasher") { _ in
+                    probe.record("crash")
+                    throw Boom()
+                },
+            ])
+        await #expect(
+            throws: SupervisorError.restartIntensityExceeded(
+                supervisor: "root", maxRestarts: 2, period: .seconds(10), lastReason: "crasher: boom")
+        ) {
             try await sup.run()
         }
         // 1 start + 2 allowed restarts; the 3rd restart would exceed 2 in 10 s.
@@ -29,10 +40,18 @@ import Testing
         // One restart allowed per 10 s; a crash every 11 s is tolerated forever.
         let clock = ManualClock()
         let probe = Probe()
-        let sup = Supervisor(id: "root", configuration: config(max: 1, period: .seconds(10), backoff: BackoffPolicy(
-            initial: .seconds(11), maximum: .seconds(11), jitter: 0, resetAfter: .seconds(3600))), clock: clock, logger: quiet, children: [
-            .worker("w") { _ in probe.record("start"); throw Boom() },
-        ])
+        let sup = Supervisor(
+            id: "root",
+            configuration: config(
+                max: 1, period: .seconds(10),
+                backoff: BackoffPolicy(
+                    initial: .seconds(11), maximum: .seconds(11), jitter: 0, resetAfter: .seconds(3600))), clock: clock, logger: quiet,
+            children: [
+                .worker("w") { _ in
+                    probe.record("start")
+                    throw Boom()
+                }
+            ])
         let run = Task { try await sup.run() }
         for n in 1...4 {
             try await eventually("start \(n)") { probe.count("start") == n }
@@ -47,12 +66,19 @@ import Testing
 
     @Test func nestedSupervisorFailureIsHandledByItsParent() async throws {
         let probe = Probe()
-        let inner = Supervisor(id: "inner", configuration: config(max: 1), clock: ManualClock(), logger: quiet, children: [
-            .worker("crasher") { _ in probe.record("crash"); throw Boom() },
-        ])
-        let outer = Supervisor(id: "root", configuration: config(max: 3), clock: ManualClock(), logger: quiet, children: [
-            .supervisor(inner),
-        ])
+        let inner = Supervisor(
+            id: "inner", configuration: config(max: 1), clock: ManualClock(), logger: quiet,
+            children: [
+                .worker("crasher") { _ in
+                    probe.record("crash")
+                    throw Boom()
+                }
+            ])
+        let outer = Supervisor(
+            id: "root", configuration: config(max: 3), clock: ManualClock(), logger: quiet,
+            children: [
+                .supervisor(inner)
+            ])
         do {
             try await outer.run()
             Issue.record("outer should have given up")
@@ -79,9 +105,11 @@ import Testing
     /// Found in the issue 3 trial (was `ReportedSupervisionFaultsTests.T3_intensityZeroEscalatesOnTheFirstRestart`).
     @Test func intensityZeroEscalatesOnTheFirstRestart() async throws {
         let probe = Probe()
-        let sup = Supervisor(id: "root", configuration: config(max: 0), clock: ManualClock(), logger: quiet, children: [
-            w3("a", probe), w3("b", probe),
-        ])
+        let sup = Supervisor(
+            id: "root", configuration: config(max: 0), clock: ManualClock(), logger: quiet,
+            children: [
+                w3("a", probe), w3("b", probe),
+            ])
         let run = Task { try await sup.run() }
         try await waitCount(probe, "start b")
         probe.record("go a")

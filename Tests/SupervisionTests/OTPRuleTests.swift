@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Supervision
 
 /// One test per rule of the Erlang/OTP `supervisor` behaviour that Stevedore implements,
@@ -32,9 +33,11 @@ import Testing
 
     @Test func oneForAll_restartsEveryChildWhenOneEnds() async throws {
         let probe = Probe()
-        let sup = Supervisor(id: "root", configuration: config(strategy: .oneForAll), clock: ManualClock(), logger: quiet, children: [
-            logged("a", probe), logged("b", probe, crashOn: "go"), logged("c", probe),
-        ])
+        let sup = Supervisor(
+            id: "root", configuration: config(strategy: .oneForAll), clock: ManualClock(), logger: quiet,
+            children: [
+                logged("a", probe), logged("b", probe, crashOn: "go"), logged("c", probe),
+            ])
         let run = Task { try await sup.run() }
         try await eventually { probe.count("start c") == 1 }
         probe.record("go")
@@ -49,9 +52,11 @@ import Testing
 
     @Test func restForOne_restartsTheChildAndThoseStartedAfterIt() async throws {
         let probe = Probe()
-        let sup = Supervisor(id: "root", configuration: config(strategy: .restForOne), clock: ManualClock(), logger: quiet, children: [
-            logged("a", probe), logged("b", probe, crashOn: "go"), logged("c", probe), logged("d", probe),
-        ])
+        let sup = Supervisor(
+            id: "root", configuration: config(strategy: .restForOne), clock: ManualClock(), logger: quiet,
+            children: [
+                logged("a", probe), logged("b", probe, crashOn: "go"), logged("c", probe), logged("d", probe),
+            ])
         let run = Task { try await sup.run() }
         try await eventually { probe.count("start d") == 1 }
         probe.record("go")
@@ -65,9 +70,11 @@ import Testing
 
     @Test func temporaryChild_isNotRestartedWhenASiblingsRestartTakesItDown() async throws {
         let probe = Probe()
-        let sup = Supervisor(id: "root", configuration: config(strategy: .oneForAll), clock: ManualClock(), logger: quiet, children: [
-            logged("tmp", probe, restart: .temporary), logged("b", probe, crashOn: "go"),
-        ])
+        let sup = Supervisor(
+            id: "root", configuration: config(strategy: .oneForAll), clock: ManualClock(), logger: quiet,
+            children: [
+                logged("tmp", probe, restart: .temporary), logged("b", probe, crashOn: "go"),
+            ])
         let run = Task { try await sup.run() }
         try await eventually { probe.count("start b") == 1 }
         probe.record("go")
@@ -84,15 +91,17 @@ import Testing
     @Test func start_childrenStartInOrderEachCompleteBeforeTheNext() async throws {
         let probe = Probe()
         let clock = ManualClock()
-        let sup = Supervisor(id: "root", configuration: config(), clock: clock, logger: quiet, children: [
-            .worker("slow", readiness: .explicit(timeout: .seconds(30))) { context in
-                probe.record("start slow")
-                try await eventually { probe.count("release") > 0 }
-                context.ready()
-                try await idle()
-            },
-            logged("next", probe),
-        ])
+        let sup = Supervisor(
+            id: "root", configuration: config(), clock: clock, logger: quiet,
+            children: [
+                .worker("slow", readiness: .explicit(timeout: .seconds(30))) { context in
+                    probe.record("start slow")
+                    try await eventually { probe.count("release") > 0 }
+                    context.ready()
+                    try await idle()
+                },
+                logged("next", probe),
+            ])
         let run = Task { try await sup.run() }
         try await eventually { probe.count("start slow") == 1 }
         #expect(probe.count("start next") == 0)  // waits for slow's READY
@@ -105,11 +114,13 @@ import Testing
 
     @Test func start_aFailedStartStopsTheStartedChildrenAndFailsTheSupervisor() async throws {
         let probe = Probe()
-        let sup = Supervisor(id: "root", configuration: config(), clock: ManualClock(), logger: quiet, children: [
-            logged("a", probe), logged("b", probe),
-            .worker("broken", readiness: .explicit(timeout: nil)) { _ in throw Boom() },
-            logged("never", probe),
-        ])
+        let sup = Supervisor(
+            id: "root", configuration: config(), clock: ManualClock(), logger: quiet,
+            children: [
+                logged("a", probe), logged("b", probe),
+                .worker("broken", readiness: .explicit(timeout: nil)) { _ in throw Boom() },
+                logged("never", probe),
+            ])
         await #expect(throws: SupervisorError.startFailed(supervisor: "root", child: "broken", reason: "boom")) {
             try await sup.run()
         }
@@ -118,9 +129,11 @@ import Testing
 
     @Test func stop_childrenStopInReverseOrderOneAtATime() async throws {
         let probe = Probe()
-        let sup = Supervisor(id: "root", configuration: config(), clock: ManualClock(), logger: quiet, children: [
-            logged("a", probe), logged("b", probe), logged("c", probe),
-        ])
+        let sup = Supervisor(
+            id: "root", configuration: config(), clock: ManualClock(), logger: quiet,
+            children: [
+                logged("a", probe), logged("b", probe), logged("c", probe),
+            ])
         let run = Task { try await sup.run() }
         try await eventually { probe.count("start c") == 1 }
         await sup.shutdown()
@@ -133,7 +146,10 @@ import Testing
         let clock = ManualClock()
         var spec = ChildSpec.worker("polite", shutdown: .timeout(.seconds(3))) { context in
             context.onShutdownRequest { probe.record("asked") }
-            do { try await idle() } catch { probe.record("cancelled"); throw error }
+            do { try await idle() } catch {
+                probe.record("cancelled")
+                throw error
+            }
         }
         spec.gracefulStop = true
         let sup = Supervisor(id: "root", configuration: config(), clock: clock, logger: quiet, children: [spec])
@@ -154,28 +170,32 @@ import Testing
         // A child that fails its start on every restart: start attempts count against the
         // intensity, so the supervisor gives up instead of retrying forever.
         let probe = Probe()
-        let sup = Supervisor(id: "root", configuration: config(max: 3), clock: ManualClock(), logger: quiet, children: [
-            .worker("flaky", readiness: .explicit(timeout: nil)) { context in
-                probe.record("attempt")
-                if probe.count("attempt") == 1 {
-                    context.ready()
-                    throw Boom()  // ends after a good start...
+        let sup = Supervisor(
+            id: "root", configuration: config(max: 3), clock: ManualClock(), logger: quiet,
+            children: [
+                .worker("flaky", readiness: .explicit(timeout: nil)) { context in
+                    probe.record("attempt")
+                    if probe.count("attempt") == 1 {
+                        context.ready()
+                        throw Boom()  // ends after a good start...
+                    }
+                    throw Boom()  // ...and never starts again
                 }
-                throw Boom()  // ...and never starts again
-            },
-        ])
+            ])
         await #expect(throws: SupervisorError.self) { try await sup.run() }
         #expect(probe.count("attempt") == 4)  // 1 start + 3 counted restart attempts, the 4th count exceeds
     }
 
     @Test func significant_anySignificantEndsTheSupervisorWhenOneEndsOnItsOwn() async throws {
         let probe = Probe()
-        let sup = Supervisor(id: "root", configuration: config(autoShutdown: .anySignificant), clock: ManualClock(), logger: quiet, children: [
-            logged("other", probe),
-            .worker("job", restart: .transient, significant: true) { _ in
-                try await eventually { probe.count("finish") > 0 }
-            },
-        ])
+        let sup = Supervisor(
+            id: "root", configuration: config(autoShutdown: .anySignificant), clock: ManualClock(), logger: quiet,
+            children: [
+                logged("other", probe),
+                .worker("job", restart: .transient, significant: true) { _ in
+                    try await eventually { probe.count("finish") > 0 }
+                },
+            ])
         let run = Task { try await sup.run() }
         try await eventually { probe.count("start other") == 1 }
         probe.record("finish")
@@ -189,8 +209,9 @@ import Testing
         func job(_ id: String) -> ChildSpec {
             .worker(id, restart: .temporary, significant: true) { _ in try await eventually { probe.count("finish \(id)") > 0 } }
         }
-        let sup = Supervisor(id: "root", configuration: config(autoShutdown: .allSignificant), clock: ManualClock(), logger: quiet,
-                             children: [job("j1"), job("j2"), logged("other", probe)])
+        let sup = Supervisor(
+            id: "root", configuration: config(autoShutdown: .allSignificant), clock: ManualClock(), logger: quiet,
+            children: [job("j1"), job("j2"), logged("other", probe)])
         let run = Task { try await sup.run() }
         try await eventually { probe.count("start other") == 1 }
         probe.record("finish j1")
@@ -202,9 +223,11 @@ import Testing
     }
 
     @Test func significant_terminationsByTheSupervisorDoNotCount() async throws {
-        let sup = Supervisor(id: "root", configuration: config(autoShutdown: .anySignificant), clock: ManualClock(), logger: quiet, children: [
-            .worker("job", restart: .transient, significant: true) { _ in try await idle() },
-        ])
+        let sup = Supervisor(
+            id: "root", configuration: config(autoShutdown: .anySignificant), clock: ManualClock(), logger: quiet,
+            children: [
+                .worker("job", restart: .transient, significant: true) { _ in try await idle() }
+            ])
         let run = Task { try await sup.run() }
         try await eventually { await sup.status().find(path: "job")?.state == .running }
         try await sup.terminateChild("job")
@@ -217,13 +240,15 @@ import Testing
     @Test func liveness_missedDeadlineMarksHungAndRestartsLikeAFailure() async throws {
         let clock = ManualClock()
         let probe = Probe()
-        let sup = Supervisor(id: "root", configuration: config(), clock: clock, logger: quiet, children: [
-            .worker("sleepy", liveness: .seconds(10)) { context in
-                probe.record("start")
-                context.heartbeat()
-                try await idle()  // never beats again
-            },
-        ])
+        let sup = Supervisor(
+            id: "root", configuration: config(), clock: clock, logger: quiet,
+            children: [
+                .worker("sleepy", liveness: .seconds(10)) { context in
+                    probe.record("start")
+                    context.heartbeat()
+                    try await idle()  // never beats again
+                }
+            ])
         let run = Task { try await sup.run() }
         try await eventually { probe.count("start") == 1 }
         await clock.waitForSleepers(1)
@@ -240,16 +265,18 @@ import Testing
     @Test func liveness_heartbeatsKeepAChildAlive() async throws {
         let clock = ManualClock()
         let probe = Probe()
-        let sup = Supervisor(id: "root", configuration: config(), clock: clock, logger: quiet, children: [
-            .worker("beating", liveness: .seconds(10)) { context in
-                probe.record("start")
-                while true {
-                    context.heartbeat()
-                    try await eventually { probe.count("beat") > probe.count("beaten") }
-                    probe.record("beaten")
+        let sup = Supervisor(
+            id: "root", configuration: config(), clock: clock, logger: quiet,
+            children: [
+                .worker("beating", liveness: .seconds(10)) { context in
+                    probe.record("start")
+                    while true {
+                        context.heartbeat()
+                        try await eventually { probe.count("beat") > probe.count("beaten") }
+                        probe.record("beaten")
+                    }
                 }
-            },
-        ])
+            ])
         let run = Task { try await sup.run() }
         try await eventually { probe.count("start") == 1 }
         for _ in 0..<5 {
@@ -266,13 +293,18 @@ import Testing
 
     @Test func admin_actsOnOnePathAndListsValidPathsOnError() async throws {
         let probe = Probe()
-        let inner = Supervisor(id: "hello", configuration: config(), clock: ManualClock(), logger: quiet, children: [
-            logged("poller", probe), logged("reconciler", probe),
-        ])
-        let deployments = Supervisor(id: "deployments", configuration: config(), clock: ManualClock(), logger: quiet, children: [.supervisor(inner)])
-        let root = Supervisor(id: "root", configuration: config(), clock: ManualClock(), logger: quiet, events: EventLog(), children: [
-            logged("store", probe), .supervisor(deployments),
-        ])
+        let inner = Supervisor(
+            id: "hello", configuration: config(), clock: ManualClock(), logger: quiet,
+            children: [
+                logged("poller", probe), logged("reconciler", probe),
+            ])
+        let deployments = Supervisor(
+            id: "deployments", configuration: config(), clock: ManualClock(), logger: quiet, children: [.supervisor(inner)])
+        let root = Supervisor(
+            id: "root", configuration: config(), clock: ManualClock(), logger: quiet, events: EventLog(),
+            children: [
+                logged("store", probe), .supervisor(deployments),
+            ])
         let run = Task { try await root.run() }
         try await eventually { probe.count("start reconciler") == 1 }
         try await root.restart(path: "deployments/hello/poller", by: "test")
@@ -296,10 +328,15 @@ import Testing
     }
 
     @Test func status_healthRollsUpToTheRoot() async throws {
-        let sup = Supervisor(id: "root", configuration: config(), clock: ManualClock(), logger: quiet, children: [
-            .worker("ok") { _ in try await idle() },
-            .worker("down") { context in context.setDegraded("engine down"); try await idle() },
-        ])
+        let sup = Supervisor(
+            id: "root", configuration: config(), clock: ManualClock(), logger: quiet,
+            children: [
+                .worker("ok") { _ in try await idle() },
+                .worker("down") { context in
+                    context.setDegraded("engine down")
+                    try await idle()
+                },
+            ])
         let run = Task { try await sup.run() }
         try await eventually { await sup.status().find(path: "down")?.state == .degraded }
         #expect(await sup.status().health == "degraded")
@@ -311,9 +348,11 @@ import Testing
     @Test func events_areRecordedWithBothClocksAndStreamed() async throws {
         let log = EventLog(capacity: 4)
         let stream = log.subscribe()
-        let sup = Supervisor(id: "root", configuration: config(), clock: ManualClock(), logger: quiet, events: log, children: [
-            .worker("w") { _ in try await idle() },
-        ])
+        let sup = Supervisor(
+            id: "root", configuration: config(), clock: ManualClock(), logger: quiet, events: log,
+            children: [
+                .worker("w") { _ in try await idle() }
+            ])
         let run = Task { try await sup.run() }
         var iterator = stream.makeAsyncIterator()
         let first = try #require(await iterator.next())

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Supervision
 
 /// OTP `supervisor` rules about child specs and what ends a supervisor, one test per rule,
@@ -28,9 +29,11 @@ import Testing
     @Test(arguments: ["end", "crash"])
     func temporary_aChildThatEndsLeavesNoSpec(how: String) async throws {
         let probe = Probe()
-        let sup = Supervisor(id: "root", configuration: config(), clock: ManualClock(), logger: quiet, children: [
-            child("keep", probe), child("tmp", probe, restart: .temporary),
-        ])
+        let sup = Supervisor(
+            id: "root", configuration: config(), clock: ManualClock(), logger: quiet,
+            children: [
+                child("keep", probe), child("tmp", probe, restart: .temporary),
+            ])
         try await withRunning(sup) {
             try await eventually { probe.count("start tmp") == 1 }
             probe.record("\(how) tmp")
@@ -48,9 +51,11 @@ import Testing
     @Test(arguments: [RestartStrategy.oneForAll, .restForOne])
     func temporary_aChildTakenDownBySiblingsRestartLeavesNoSpec(strategy: RestartStrategy) async throws {
         let probe = Probe()
-        let sup = Supervisor(id: "root", configuration: config(strategy: strategy), clock: ManualClock(), logger: quiet, children: [
-            child("a", probe), child("tmp", probe, restart: .temporary), child("c", probe),
-        ])
+        let sup = Supervisor(
+            id: "root", configuration: config(strategy: strategy), clock: ManualClock(), logger: quiet,
+            children: [
+                child("a", probe), child("tmp", probe, restart: .temporary), child("c", probe),
+            ])
         try await withRunning(sup) {
             try await eventually { probe.count("start c") == 1 }
             probe.record("crash a")
@@ -67,9 +72,11 @@ import Testing
 
     @Test func temporary_terminateChildDeletesTheSpec() async throws {
         let probe = Probe()
-        let sup = Supervisor(id: "root", configuration: config(), clock: ManualClock(), logger: quiet, children: [
-            child("tmp", probe, restart: .temporary),
-        ])
+        let sup = Supervisor(
+            id: "root", configuration: config(), clock: ManualClock(), logger: quiet,
+            children: [
+                child("tmp", probe, restart: .temporary)
+            ])
         try await withRunning(sup) {
             try await eventually { probe.count("start tmp") == 1 }
             try await sup.terminateChild("tmp")
@@ -91,11 +98,16 @@ import Testing
                 throw Boom()
             }
             context.ready()
-            do { try await idle() } catch { probe.record("stop b"); throw error }
+            do { try await idle() } catch {
+                probe.record("stop b")
+                throw error
+            }
         }
-        let sup = Supervisor(id: "root", configuration: config(strategy: .oneForAll), clock: clock, logger: quiet, children: [
-            child("a", probe), b, child("c", probe),
-        ])
+        let sup = Supervisor(
+            id: "root", configuration: config(strategy: .oneForAll), clock: clock, logger: quiet,
+            children: [
+                child("a", probe), b, child("c", probe),
+            ])
         try await withRunning(sup) {
             try await eventually { probe.count("start c") == 1 }
             probe.record("crash c")
@@ -104,11 +116,12 @@ import Testing
             let events = probe.events.filter { !$0.hasPrefix("crash") }
             // First attempt: a starts, b fails → a (already restarted) is stopped again; the
             // second attempt starts the whole group in order.
-            #expect(Array(events.suffix(9)) == [
-                "stop b", "stop a",  // c crashed: the others stop in reverse order
-                "start a", "start b", "failed b", "stop a",  // b failed: the restarted a stops again
-                "start a", "start b", "start c",  // the whole group again
-            ])
+            #expect(
+                Array(events.suffix(9)) == [
+                    "stop b", "stop a",  // c crashed: the others stop in reverse order
+                    "start a", "start b", "failed b", "stop a",  // b failed: the restarted a stops again
+                    "start a", "start b", "start c",  // the whole group again
+                ])
             #expect(await sup.status().restartsInWindow == 2)  // both attempts counted
         }
     }
@@ -127,9 +140,11 @@ import Testing
             }
             try await idle()
         }
-        let sup = Supervisor(id: "root", configuration: config(strategy: .restForOne), clock: ManualClock(), logger: quiet, children: [
-            child("a", probe), b, child("c", probe),
-        ])
+        let sup = Supervisor(
+            id: "root", configuration: config(strategy: .restForOne), clock: ManualClock(), logger: quiet,
+            children: [
+                child("a", probe), b, child("c", probe),
+            ])
         try await withRunning(sup) {
             try await eventually { probe.count("start c") == 1 }
             probe.record("crash b")
@@ -143,9 +158,11 @@ import Testing
     // MARK: bad_combination
 
     @Test func badCombination_significantChildUnderAutoShutdownNeverIsRefusedInTheInitialList() async throws {
-        let sup = Supervisor(id: "root", configuration: config(autoShutdown: .never), clock: ManualClock(), logger: quiet, children: [
-            .worker("job", restart: .transient, significant: true) { _ in try await idle() },
-        ])
+        let sup = Supervisor(
+            id: "root", configuration: config(autoShutdown: .never), clock: ManualClock(), logger: quiet,
+            children: [
+                .worker("job", restart: .transient, significant: true) { _ in try await idle() }
+            ])
         await #expect {
             try await sup.run()
         } throws: { error in
@@ -183,12 +200,19 @@ import Testing
 
     @Test func giveUp_endsWithReasonShutdownSoATransientParentDoesNotRestartIt() async throws {
         let probe = Probe()
-        let inner = Supervisor(id: "inner", configuration: config(max: 1), clock: ManualClock(), logger: quiet, children: [
-            .worker("crasher") { _ in probe.record("crash"); throw Boom() },
-        ])
-        let outer = Supervisor(id: "root", configuration: config(max: 3), clock: ManualClock(), logger: quiet, children: [
-            child("bystander", probe), .supervisor(inner, restart: .transient),
-        ])
+        let inner = Supervisor(
+            id: "inner", configuration: config(max: 1), clock: ManualClock(), logger: quiet,
+            children: [
+                .worker("crasher") { _ in
+                    probe.record("crash")
+                    throw Boom()
+                }
+            ])
+        let outer = Supervisor(
+            id: "root", configuration: config(max: 3), clock: ManualClock(), logger: quiet,
+            children: [
+                child("bystander", probe), .supervisor(inner, restart: .transient),
+            ])
         try await withRunning(outer) {
             try await eventually("inner gave up") { await outer.status().find(path: "inner")?.state == .failed }
             try await eventually { await outer.isSettled() }
@@ -203,12 +227,19 @@ import Testing
 
     @Test func giveUp_aPermanentParentRestartsASupervisorThatGaveUp() async throws {
         let probe = Probe()
-        let inner = Supervisor(id: "inner", configuration: config(max: 1), clock: ManualClock(), logger: quiet, children: [
-            .worker("crasher") { _ in probe.record("crash"); throw Boom() },
-        ])
-        let outer = Supervisor(id: "root", configuration: config(max: 1), clock: ManualClock(), logger: quiet, children: [
-            .supervisor(inner, restart: .permanent),
-        ])
+        let inner = Supervisor(
+            id: "inner", configuration: config(max: 1), clock: ManualClock(), logger: quiet,
+            children: [
+                .worker("crasher") { _ in
+                    probe.record("crash")
+                    throw Boom()
+                }
+            ])
+        let outer = Supervisor(
+            id: "root", configuration: config(max: 1), clock: ManualClock(), logger: quiet,
+            children: [
+                .supervisor(inner, restart: .permanent)
+            ])
         await #expect(throws: SupervisorError.self) { try await outer.run() }
         #expect(probe.count("crash") == 4)  // two incarnations of inner, then the parent gave up too
     }
@@ -220,10 +251,18 @@ import Testing
         // two restarts exactly 10 s apart exceed it.
         let clock = ManualClock()
         let probe = Probe()
-        let sup = Supervisor(id: "root", configuration: config(max: 1, period: .seconds(10), backoff: BackoffPolicy(
-            initial: .seconds(10), maximum: .seconds(10), jitter: 0, resetAfter: .seconds(3600))), clock: clock, logger: quiet, children: [
-            .worker("w") { _ in probe.record("start"); throw Boom() },
-        ])
+        let sup = Supervisor(
+            id: "root",
+            configuration: config(
+                max: 1, period: .seconds(10),
+                backoff: BackoffPolicy(
+                    initial: .seconds(10), maximum: .seconds(10), jitter: 0, resetAfter: .seconds(3600))), clock: clock, logger: quiet,
+            children: [
+                .worker("w") { _ in
+                    probe.record("start")
+                    throw Boom()
+                }
+            ])
         let run = Task { try await sup.run() }
         try await eventually { probe.count("start") == 1 }
         await clock.waitForSleepers(1)
@@ -239,9 +278,11 @@ import Testing
         // the children added at run time (they mirror the database).
         let probe = Probe()
         let dynamic = Supervisor(id: "deployments", configuration: config(), clock: ManualClock(), logger: quiet)
-        let root = Supervisor(id: "root", configuration: config(), clock: ManualClock(), logger: quiet, children: [
-            .supervisor(dynamic),
-        ])
+        let root = Supervisor(
+            id: "root", configuration: config(), clock: ManualClock(), logger: quiet,
+            children: [
+                .supervisor(dynamic)
+            ])
         try await withRunning(root) {
             try await eventually { await root.status().find(path: "deployments")?.state == .running }
             try await dynamic.startChild(child("hello", probe))
@@ -257,17 +298,21 @@ import Testing
     @Test func revival_aSubtreeThatGaveUpIsStartedAgainAfterItsBackoffOutsideTheIntensity() async throws {
         let probe = Probe()
         let clock = ManualClock()
-        let inner = Supervisor(id: "bad", configuration: config(max: 1), clock: clock, logger: quiet, children: [
-            .worker("crasher") { _ in
-                probe.record("crash")
-                if probe.count("fixed") > 0 { try await idle() }
-                throw Boom()
-            },
-        ])
+        let inner = Supervisor(
+            id: "bad", configuration: config(max: 1), clock: clock, logger: quiet,
+            children: [
+                .worker("crasher") { _ in
+                    probe.record("crash")
+                    if probe.count("fixed") > 0 { try await idle() }
+                    throw Boom()
+                }
+            ])
         let revival = BackoffPolicy(initial: .seconds(30), maximum: .seconds(120), jitter: 0, resetAfter: .seconds(600))
-        let outer = Supervisor(id: "deployments", configuration: config(max: 1), clock: clock, logger: quiet, children: [
-            child("healthy", probe), .supervisor(inner, restart: .transient, revival: revival),
-        ])
+        let outer = Supervisor(
+            id: "deployments", configuration: config(max: 1), clock: clock, logger: quiet,
+            children: [
+                child("healthy", probe), .supervisor(inner, restart: .transient, revival: revival),
+            ])
         try await withRunning(outer) {
             // Gives up twice (each incarnation: start + 1 restart), revived after 30 s, then
             // 60 s; before the second revival the cause goes away and it stays up.
@@ -292,9 +337,11 @@ import Testing
 
     @Test func revival_needsATransientChild() async throws {
         let inner = Supervisor(id: "inner", configuration: config(), clock: ManualClock(), logger: quiet)
-        let outer = Supervisor(id: "root", configuration: config(), clock: ManualClock(), logger: quiet, children: [
-            .supervisor(inner, restart: .permanent, revival: BackoffPolicy()),
-        ])
+        let outer = Supervisor(
+            id: "root", configuration: config(), clock: ManualClock(), logger: quiet,
+            children: [
+                .supervisor(inner, restart: .permanent, revival: BackoffPolicy())
+            ])
         await #expect {
             try await outer.run()
         } throws: { error in
@@ -326,9 +373,11 @@ import Testing
     }
 
     @Test func restForOne() {
-        let plan = RestartPlan(strategy: .restForOne, ended: "t2", children: children + [
-            RestartPlan.Child(id: "t2", restart: .permanent, isRunning: false),
-        ])
+        let plan = RestartPlan(
+            strategy: .restForOne, ended: "t2",
+            children: children + [
+                RestartPlan.Child(id: "t2", restart: .permanent, isRunning: false)
+            ])
         #expect(plan == RestartPlan(stop: [], restart: ["t2"], delete: []))
         let fromA = RestartPlan(strategy: .restForOne, ended: "a", children: children)
         #expect(fromA.stop == ["b", "t"])

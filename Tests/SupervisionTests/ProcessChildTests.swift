@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Supervision
 
 /// The test child (Fixtures/notify-child.c), compiled once with the system's cc and libsystemd.
@@ -37,8 +38,9 @@ func isAlive(_ pid: Int32) -> Bool {
         let dir = temporaryDirectory("pid")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let events = EventLog()
-        let sup = Supervisor(id: "root", configuration: config(max: 1_000), clock: ManualClock(), logger: quiet, events: events,
-                             children: [.process("child", command: [NotifyChild.binary, "ready"], runtimeDirectory: dir + "/run", logger: quiet)])
+        let sup = Supervisor(
+            id: "root", configuration: config(max: 1_000), clock: ManualClock(), logger: quiet, events: events,
+            children: [.process("child", command: [NotifyChild.binary, "ready"], runtimeDirectory: dir + "/run", logger: quiet)])
         var readies = events.subscribe().filter { $0.kind == .ready && $0.path == "child" }.makeAsyncIterator()
         try await withRunning(sup) {
             for round in 0..<60 {
@@ -55,10 +57,13 @@ func isAlive(_ pid: Int32) -> Bool {
         let dir = temporaryDirectory("trap")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let clock = ManualClock()
-        let sup = Supervisor(id: "root", configuration: config(), clock: clock, logger: quiet, children: [
-            .process("steady", command: [NotifyChild.binary, "ready"], runtimeDirectory: dir + "/run", logger: quiet),
-            .process("trapper", command: [NotifyChild.binary, "trap-once", dir + "/trapped"], runtimeDirectory: dir + "/run", logger: quiet),
-        ])
+        let sup = Supervisor(
+            id: "root", configuration: config(), clock: clock, logger: quiet,
+            children: [
+                .process("steady", command: [NotifyChild.binary, "ready"], runtimeDirectory: dir + "/run", logger: quiet),
+                .process(
+                    "trapper", command: [NotifyChild.binary, "trap-once", dir + "/trapped"], runtimeDirectory: dir + "/run", logger: quiet),
+            ])
         let run = Task { try await sup.run() }
         try await eventually("both ready") { await sup.status().children.allSatisfy { $0.state == .running && $0.pid != nil } }
         let steadyBefore = try #require(await sup.status().find(path: "steady"))
@@ -85,16 +90,20 @@ func isAlive(_ pid: Int32) -> Bool {
         let dir = temporaryDirectory("never")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let clock = ManualClock()
-        let sup = Supervisor(id: "root", configuration: config(), clock: clock, logger: quiet, children: [
-            .process("mute", command: [NotifyChild.binary, "never-ready"], readyTimeout: .seconds(10), runtimeDirectory: dir, logger: quiet),
-        ])
+        let sup = Supervisor(
+            id: "root", configuration: config(), clock: clock, logger: quiet,
+            children: [
+                .process(
+                    "mute", command: [NotifyChild.binary, "never-ready"], readyTimeout: .seconds(10), runtimeDirectory: dir, logger: quiet)
+            ])
         let run = Task { try await sup.run() }
         try await eventually("process spawned") { await sup.status().find(path: "mute")?.pid != nil }
         let pid = try #require(await sup.status().find(path: "mute")?.pid)
         await clock.waitForSleepers(1)
         clock.advance(by: .seconds(10))  // the READY timeout
         // Stopping: SIGTERM first (never-ready does not ignore it).
-        await #expect(throws: SupervisorError.startFailed(supervisor: "root", child: "mute", reason: "did not report ready within 10.0 s")) {
+        await #expect(throws: SupervisorError.startFailed(supervisor: "root", child: "mute", reason: "did not report ready within 10.0 s"))
+        {
             try await run.value
         }
         #expect(!isAlive(pid))
@@ -104,9 +113,13 @@ func isAlive(_ pid: Int32) -> Bool {
         let dir = temporaryDirectory("term")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let clock = ManualClock()
-        let sup = Supervisor(id: "root", configuration: config(), clock: clock, logger: quiet, children: [
-            .process("stubborn", command: [NotifyChild.binary, "ignore-term"], shutdown: .timeout(.seconds(5)), runtimeDirectory: dir, logger: quiet),
-        ])
+        let sup = Supervisor(
+            id: "root", configuration: config(), clock: clock, logger: quiet,
+            children: [
+                .process(
+                    "stubborn", command: [NotifyChild.binary, "ignore-term"], shutdown: .timeout(.seconds(5)), runtimeDirectory: dir,
+                    logger: quiet)
+            ])
         let run = Task { try await sup.run() }
         try await eventually("ready, pid known") {
             let node = await sup.status().find(path: "stubborn")
@@ -127,10 +140,14 @@ func isAlive(_ pid: Int32) -> Bool {
     @Test func exitStatusIsTheExitReason() async throws {
         let dir = temporaryDirectory("exit")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let sup = Supervisor(id: "root", configuration: config(), clock: ManualClock(), logger: quiet, children: [
-            .process("quitter", command: [NotifyChild.binary, "ready-then-exit", "3"], restart: .transient, runtimeDirectory: dir, logger: quiet),
-            .worker("keepalive") { _ in try await idle() },
-        ])
+        let sup = Supervisor(
+            id: "root", configuration: config(), clock: ManualClock(), logger: quiet,
+            children: [
+                .process(
+                    "quitter", command: [NotifyChild.binary, "ready-then-exit", "3"], restart: .transient, runtimeDirectory: dir,
+                    logger: quiet),
+                .worker("keepalive") { _ in try await idle() },
+            ])
         let run = Task { try await sup.run() }
         try await eventually("restarted after exit 3") { (await sup.status().find(path: "quitter")?.restartsTotal ?? 0) >= 1 }
         #expect(await sup.status().find(path: "quitter")?.lastExit?.contains("exited with status 3") == true)
@@ -141,10 +158,12 @@ func isAlive(_ pid: Int32) -> Bool {
     @Test func noZombieIsLeft() async throws {
         let dir = temporaryDirectory("zombie")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let sup = Supervisor(id: "root", configuration: config(), clock: ManualClock(), logger: quiet, children: [
-            .process("a", command: [NotifyChild.binary, "ready"], runtimeDirectory: dir, logger: quiet),
-            .process("b", command: [NotifyChild.binary, "trap-once", dir + "/trapped"], runtimeDirectory: dir, logger: quiet),
-        ])
+        let sup = Supervisor(
+            id: "root", configuration: config(), clock: ManualClock(), logger: quiet,
+            children: [
+                .process("a", command: [NotifyChild.binary, "ready"], runtimeDirectory: dir, logger: quiet),
+                .process("b", command: [NotifyChild.binary, "trap-once", dir + "/trapped"], runtimeDirectory: dir, logger: quiet),
+            ])
         let run = Task { try await sup.run() }
         try await eventually {
             let b = await sup.status().find(path: "b")
@@ -164,10 +183,15 @@ func isAlive(_ pid: Int32) -> Bool {
     @Test func processChildWithMissingCommand() async throws {
         let dir = temporaryDirectory("t3ghost")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let sup = Supervisor(id: "root", configuration: config(), clock: ManualClock(), logger: quiet, children: [
-            .process("ghost", command: ["/nonexistent/bin/ghost"], runtimeDirectory: dir, logger: quiet),
-        ])
-        do { try await sup.run(); Issue.record("run returned") } catch {}
+        let sup = Supervisor(
+            id: "root", configuration: config(), clock: ManualClock(), logger: quiet,
+            children: [
+                .process("ghost", command: ["/nonexistent/bin/ghost"], runtimeDirectory: dir, logger: quiet)
+            ])
+        do {
+            try await sup.run()
+            Issue.record("run returned")
+        } catch {}
     }
 
     /// Found in the issue 3 trial (was `ReportedSupervisionFaultsTests.T3_processChildExitingBeforeReady`).
@@ -179,10 +203,15 @@ func isAlive(_ pid: Int32) -> Bool {
         // one of them briefly makes the process a child subreaper (its orphans stay zombies).
         let shell = dir + "/t3early-sh"
         try FileManager.default.createSymbolicLink(atPath: shell, withDestinationPath: "/bin/sh")
-        let sup = Supervisor(id: "root", configuration: config(), clock: ManualClock(), logger: quiet, children: [
-            .process("early", command: [shell, "-c", "exit 7"], runtimeDirectory: dir + "/run", logger: quiet),
-        ])
-        do { try await sup.run(); Issue.record("run returned") } catch {}
+        let sup = Supervisor(
+            id: "root", configuration: config(), clock: ManualClock(), logger: quiet,
+            children: [
+                .process("early", command: [shell, "-c", "exit 7"], runtimeDirectory: dir + "/run", logger: quiet)
+            ])
+        do {
+            try await sup.run()
+            Issue.record("run returned")
+        } catch {}
         try await eventually("no zombie child named t3early-sh") { zombieChildren(named: "t3early-sh").isEmpty }
     }
 
@@ -191,15 +220,23 @@ func isAlive(_ pid: Int32) -> Bool {
         let dir = temporaryDirectory("t3close")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let clock = ManualClock()
-        let sup = Supervisor(id: "root", configuration: config(), clock: clock, logger: quiet, children: [
-            .process("closer", command: ["/bin/sh", "-c", "exec >/dev/null 2>&1; sleep 0.3; exec \(NotifyChild.binary) ready"],
-                     readyTimeout: .seconds(10), runtimeDirectory: dir, logger: quiet),
-        ])
+        let sup = Supervisor(
+            id: "root", configuration: config(), clock: clock, logger: quiet,
+            children: [
+                .process(
+                    "closer", command: ["/bin/sh", "-c", "exec >/dev/null 2>&1; sleep 0.3; exec \(NotifyChild.binary) ready"],
+                    readyTimeout: .seconds(10), runtimeDirectory: dir, logger: quiet)
+            ])
         let run = Task { try await sup.run() }
         let ready = await within(60) { await sup.status().find(path: "closer")?.state == .running }
         let node = await sup.status().find(path: "closer")
         #expect(ready, "READY=1 sent after the child closed its stdout was never seen")
-        if ready { run.cancel() } else { await clock.waitForSleepers(1); clock.advance(by: .seconds(10)) }
+        if ready {
+            run.cancel()
+        } else {
+            await clock.waitForSleepers(1)
+            clock.advance(by: .seconds(10))
+        }
         _ = try? await run.value
     }
 
@@ -209,10 +246,12 @@ func isAlive(_ pid: Int32) -> Bool {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let pidFile = dir + "/gc.pid"
         let script = "setsid sh -c 'echo $$ >> \(pidFile); exec sleep 30' & sleep 0.2; exec \(NotifyChild.binary) ready-then-exit 3"
-        let sup = Supervisor(id: "root", configuration: config(), clock: ManualClock(), logger: quiet, children: [
-            .process("parent", command: ["/bin/sh", "-c", script], restart: .transient, runtimeDirectory: dir + "/run", logger: quiet),
-            .worker("keep") { _ in try await idle() },
-        ])
+        let sup = Supervisor(
+            id: "root", configuration: config(), clock: ManualClock(), logger: quiet,
+            children: [
+                .process("parent", command: ["/bin/sh", "-c", script], restart: .transient, runtimeDirectory: dir + "/run", logger: quiet),
+                .worker("keep") { _ in try await idle() },
+            ])
         let run = Task { try await sup.run() }
         let noticed = await within(60) { (await sup.status().find(path: "parent")?.restartsTotal ?? 0) >= 1 }
         let node = await sup.status().find(path: "parent")
@@ -229,14 +268,22 @@ func isAlive(_ pid: Int32) -> Bool {
         let dir = temporaryDirectory("t3ctl")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let clock = ManualClock()
-        let sup = Supervisor(id: "root", configuration: config(), clock: clock, logger: quiet, children: [
-            .process("ctl", command: ["/bin/sh", "-c", "sleep 0.3; exec \(NotifyChild.binary) ready"],
-                     readyTimeout: .seconds(10), runtimeDirectory: dir, logger: quiet),
-        ])
+        let sup = Supervisor(
+            id: "root", configuration: config(), clock: clock, logger: quiet,
+            children: [
+                .process(
+                    "ctl", command: ["/bin/sh", "-c", "sleep 0.3; exec \(NotifyChild.binary) ready"],
+                    readyTimeout: .seconds(10), runtimeDirectory: dir, logger: quiet)
+            ])
         let run = Task { try await sup.run() }
         let ready = await within(60) { await sup.status().find(path: "ctl")?.state == .running }
         #expect(ready)
-        if ready { run.cancel() } else { await clock.waitForSleepers(1); clock.advance(by: .seconds(10)) }
+        if ready {
+            run.cancel()
+        } else {
+            await clock.waitForSleepers(1)
+            clock.advance(by: .seconds(10))
+        }
         _ = try? await run.value
     }
 }
@@ -255,8 +302,10 @@ func isAlive(_ pid: Int32) -> Bool {
         sh.standardOutput = pipe
         try sh.run()
         sh.waitUntilExit()
-        let orphan = try #require(Int32(String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            .trimmingCharacters(in: .whitespacesAndNewlines)))
+        let orphan = try #require(
+            Int32(
+                String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                    .trimmingCharacters(in: .whitespacesAndNewlines)))
         var previous: Set<pid_t> = []
         var reaped: [pid_t] = []
         for _ in 0..<20_000 where !reaped.contains(orphan) {

@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+
 @testable import Supervision
 
 /// SplitMix64: small, seedable, good enough to pick trees and failures.
@@ -46,17 +47,18 @@ final class TreeInstrument: Sendable {
 /// A random supervision tree and the facts needed to check it.
 struct RandomTree {
     var root: Supervisor
-    var intensities: [String: RestartIntensity] = [:]   // supervisor path → intensity
-    var restartTypes: [String: RestartType] = [:]       // worker path → restart type
-    var childOrder: [String: [String]] = [:]            // supervisor path → child paths in order
+    var intensities: [String: RestartIntensity] = [:]  // supervisor path → intensity
+    var restartTypes: [String: RestartType] = [:]  // worker path → restart type
+    var childOrder: [String: [String]] = [:]  // supervisor path → child paths in order
 
     static func make(seed: UInt64, clock: ManualClock, events: EventLog, instrument: TreeInstrument) -> RandomTree {
         var rng = SeededGenerator(state: seed)
         var tree = RandomTree(root: Supervisor(id: "x"))
         func supervisor(id: String, path: String, depth: Int) -> Supervisor {
             let strategy = [RestartStrategy.oneForOne, .oneForAll, .restForOne].randomElement(using: &rng)!
-            let intensity = RestartIntensity(maxRestarts: Int.random(in: 1...6, using: &rng),
-                                             period: .seconds(Int.random(in: 5...30, using: &rng)))
+            let intensity = RestartIntensity(
+                maxRestarts: Int.random(in: 1...6, using: &rng),
+                period: .seconds(Int.random(in: 5...30, using: &rng)))
             tree.intensities[path] = intensity
             var children: [ChildSpec] = []
             for i in 0..<Int.random(in: 1...4, using: &rng) {
@@ -69,21 +71,23 @@ struct RandomTree {
                 } else {
                     let restart = [RestartType.permanent, .transient, .temporary].randomElement(using: &rng)!
                     tree.restartTypes[childPath] = restart
-                    children.append(.worker(childID, restart: restart) { context in
-                        instrument.started(context.path)
-                        defer { instrument.ended(context.path) }
-                        while true {
-                            switch instrument.take(context.path) {
-                            case .crash: throw Boom()
-                            case .exit: return
-                            case nil: try await Task.sleep(for: .milliseconds(1))
+                    children.append(
+                        .worker(childID, restart: restart) { context in
+                            instrument.started(context.path)
+                            defer { instrument.ended(context.path) }
+                            while true {
+                                switch instrument.take(context.path) {
+                                case .crash: throw Boom()
+                                case .exit: return
+                                case nil: try await Task.sleep(for: .milliseconds(1))
+                                }
                             }
-                        }
-                    })
+                        })
                 }
             }
-            return Supervisor(id: id, configuration: SupervisorConfiguration(strategy: strategy, intensity: intensity, backoff: .none, random: { 0.5 }),
-                              clock: clock, logger: quiet, events: events, children: children)
+            return Supervisor(
+                id: id, configuration: SupervisorConfiguration(strategy: strategy, intensity: intensity, backoff: .none, random: { 0.5 }),
+                clock: clock, logger: quiet, events: events, children: children)
         }
         tree.root = supervisor(id: "root", path: "", depth: 0)
         return tree
@@ -133,7 +137,9 @@ struct RandomTree {
             if await tree.root.status().state != .running { break }
             let target = live.randomElement(using: &rng)!
             instrument.send(Int.random(in: 0..<5, using: &rng) == 0 ? .exit : .crash, to: target)
-            try await eventually("command consumed, \(context)") { instrument.pendingCommands == 0 || !instrument.livePaths.contains(target) }
+            try await eventually("command consumed, \(context)") {
+                instrument.pendingCommands == 0 || !instrument.livePaths.contains(target)
+            }
             try await settle(tree, instrument, context)
             clock.advance(by: .seconds(Int.random(in: 0...12, using: &rng)))
             #expect(instrument.violations.isEmpty, "\(instrument.violations), \(context)")
@@ -156,12 +162,15 @@ struct RandomTree {
             var incarnations: [[Double]] = [[]]
             for event in log {
                 if event.path == sup, event.kind == .started, !sup.isEmpty { incarnations.append([]) }
-                if children.contains(event.path), event.kind == .backoff { incarnations[incarnations.count - 1].append(event.monotonicSeconds) }
+                if children.contains(event.path), event.kind == .backoff {
+                    incarnations[incarnations.count - 1].append(event.monotonicSeconds)
+                }
             }
             for stamps in incarnations {
                 for (i, start) in stamps.enumerated() {
                     let inWindow = stamps[i...].prefix { $0 - start < intensity.period.seconds }.count
-                    #expect(inWindow <= intensity.maxRestarts, "'\(sup)' restarted \(inWindow) times within \(intensity.period), \(context)")
+                    #expect(
+                        inWindow <= intensity.maxRestarts, "'\(sup)' restarted \(inWindow) times within \(intensity.period), \(context)")
                 }
             }
         }

@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+
 @testable import Supervision
 
 /// Strategy groups (one_for_all, rest_for_one) waiting out their backoff, and runtime requests meanwhile.
@@ -9,8 +10,9 @@ import Testing
     @Test func terminatedSiblingInBackoffIsNotRestartedByTheGroupTimer() async throws {
         let probe = Probe()
         let clock = ManualClock()
-        let sup = Supervisor(id: "root", configuration: config(backoff: fixed10, strategy: .oneForAll), clock: clock, logger: quiet,
-                             children: [w3("a", probe), w3("b", probe)])
+        let sup = Supervisor(
+            id: "root", configuration: config(backoff: fixed10, strategy: .oneForAll), clock: clock, logger: quiet,
+            children: [w3("a", probe), w3("b", probe)])
         let run = Task { try await sup.run() }
         try await waitCount(probe, "start b")
         probe.record("go b")
@@ -31,8 +33,9 @@ import Testing
     @Test func terminatingTheCrashedChildDuringBackoffDoesNotStrandItsSiblings() async throws {
         let probe = Probe()
         let clock = ManualClock()
-        let sup = Supervisor(id: "root", configuration: config(backoff: fixed10, strategy: .oneForAll), clock: clock, logger: quiet,
-                             children: [w3("a", probe), w3("b", probe)])
+        let sup = Supervisor(
+            id: "root", configuration: config(backoff: fixed10, strategy: .oneForAll), clock: clock, logger: quiet,
+            children: [w3("a", probe), w3("b", probe)])
         let run = Task { try await sup.run() }
         try await waitCount(probe, "start b")
         probe.record("go b")
@@ -52,8 +55,9 @@ import Testing
     @Test func deletingTheCrashedChildDuringBackoffDoesNotStrandItsSiblings() async throws {
         let probe = Probe()
         let clock = ManualClock()
-        let sup = Supervisor(id: "root", configuration: config(backoff: fixed10, strategy: .restForOne), clock: clock, logger: quiet,
-                             children: [w3("a", probe), w3("b", probe)])
+        let sup = Supervisor(
+            id: "root", configuration: config(backoff: fixed10, strategy: .restForOne), clock: clock, logger: quiet,
+            children: [w3("a", probe), w3("b", probe)])
         let run = Task { try await sup.run() }
         try await waitCount(probe, "start b")
         probe.record("go a")
@@ -92,10 +96,12 @@ import Testing
     @Test func oneForAllNestedInRestForOne() async throws {
         let probe = Probe()
         let clock = ManualClock()
-        let inner = Supervisor(id: "inner", configuration: config(strategy: .oneForAll), clock: clock, logger: quiet,
-                               children: [w3("x", probe), w3("y", probe)])
-        let root = Supervisor(id: "root", configuration: config(strategy: .restForOne), clock: clock, logger: quiet,
-                              children: [w3("a", probe), .supervisor(inner), w3("c", probe)])
+        let inner = Supervisor(
+            id: "inner", configuration: config(strategy: .oneForAll), clock: clock, logger: quiet,
+            children: [w3("x", probe), w3("y", probe)])
+        let root = Supervisor(
+            id: "root", configuration: config(strategy: .restForOne), clock: clock, logger: quiet,
+            children: [w3("a", probe), .supervisor(inner), w3("c", probe)])
         let run = Task { try await root.run() }
         try await waitCount(probe, "start c")
         #expect(probe.events == ["start a", "start x", "start y", "start c"])

@@ -1,17 +1,20 @@
 import Testing
+
 @testable import Supervision
 
 @Suite struct RestartTypeTests {
     @Test func permanentChildThatThrowsIsRestarted() async throws {
         let clock = ManualClock()
         let probe = Probe()
-        let sup = Supervisor(id: "root", configuration: config(), clock: clock, logger: quiet, children: [
-            .worker("w") { _ in
-                probe.record("start")
-                if probe.count("start") < 3 { throw Boom() }
-                try await idle()
-            },
-        ])
+        let sup = Supervisor(
+            id: "root", configuration: config(), clock: clock, logger: quiet,
+            children: [
+                .worker("w") { _ in
+                    probe.record("start")
+                    if probe.count("start") < 3 { throw Boom() }
+                    try await idle()
+                }
+            ])
         let run = Task { try await sup.run() }
         try await eventually("three starts") { probe.count("start") == 3 }
         let node = try #require(await sup.status().find(path: "w"))
@@ -24,12 +27,14 @@ import Testing
 
     @Test func permanentChildThatReturnsIsRestarted() async throws {
         let probe = Probe()
-        let sup = Supervisor(id: "root", configuration: config(), clock: ManualClock(), logger: quiet, children: [
-            .worker("w") { _ in
-                probe.record("start")
-                if probe.count("start") >= 2 { try await idle() }
-            },
-        ])
+        let sup = Supervisor(
+            id: "root", configuration: config(), clock: ManualClock(), logger: quiet,
+            children: [
+                .worker("w") { _ in
+                    probe.record("start")
+                    if probe.count("start") >= 2 { try await idle() }
+                }
+            ])
         let run = Task { try await sup.run() }
         try await eventually { probe.count("start") == 2 }
         run.cancel()
@@ -38,10 +43,12 @@ import Testing
 
     @Test func transientChildThatReturnsIsNotRestarted() async throws {
         let probe = Probe()
-        let sup = Supervisor(id: "root", configuration: config(), clock: ManualClock(), logger: quiet, children: [
-            .worker("t", restart: .transient) { _ in probe.record("start") },
-            .worker("keepalive") { _ in try await idle() },
-        ])
+        let sup = Supervisor(
+            id: "root", configuration: config(), clock: ManualClock(), logger: quiet,
+            children: [
+                .worker("t", restart: .transient) { _ in probe.record("start") },
+                .worker("keepalive") { _ in try await idle() },
+            ])
         let run = Task { try await sup.run() }
         try await eventually { await sup.status().find(path: "t")?.lastExit == "normal" }
         #expect(probe.count("start") == 1)
@@ -54,12 +61,14 @@ import Testing
 
     @Test func transientChildThatThrowsIsRestarted() async throws {
         let probe = Probe()
-        let sup = Supervisor(id: "root", configuration: config(), clock: ManualClock(), logger: quiet, children: [
-            .worker("t", restart: .transient) { _ in
-                probe.record("start")
-                if probe.count("start") == 1 { throw Boom() }
-            },
-        ])
+        let sup = Supervisor(
+            id: "root", configuration: config(), clock: ManualClock(), logger: quiet,
+            children: [
+                .worker("t", restart: .transient) { _ in
+                    probe.record("start")
+                    if probe.count("start") == 1 { throw Boom() }
+                }
+            ])
         let run = Task { try await sup.run() }
         try await eventually { await sup.status().find(path: "t")?.lastExit == "normal" }
         #expect(probe.count("start") == 2)
@@ -70,9 +79,14 @@ import Testing
 
     @Test func temporaryChildIsNeverRestarted() async throws {
         let probe = Probe()
-        let sup = Supervisor(id: "root", configuration: config(), clock: ManualClock(), logger: quiet, children: [
-            .worker("tmp", restart: .temporary) { _ in probe.record("start"); throw Boom() },
-        ])
+        let sup = Supervisor(
+            id: "root", configuration: config(), clock: ManualClock(), logger: quiet,
+            children: [
+                .worker("tmp", restart: .temporary) { _ in
+                    probe.record("start")
+                    throw Boom()
+                }
+            ])
         let run = Task { try await sup.run() }
         try await eventually { await sup.status().find(path: "tmp")?.lastExit == "boom" }
         #expect(probe.count("start") == 1)
@@ -84,9 +98,11 @@ import Testing
     /// Found in the issue 3 trial (was `ReportedSupervisionFaultsTests.T3_transientSignificantChildThatCrashesIsRestartedNotShutDown`).
     @Test func transientSignificantChildThatCrashesIsRestartedNotShutDown() async throws {
         let probe = Probe()
-        let sup = Supervisor(id: "root", configuration: config(autoShutdown: .anySignificant), clock: ManualClock(), logger: quiet, children: [
-            w3("other", probe), w3("job", probe, restart: .transient, significant: true),
-        ])
+        let sup = Supervisor(
+            id: "root", configuration: config(autoShutdown: .anySignificant), clock: ManualClock(), logger: quiet,
+            children: [
+                w3("other", probe), w3("job", probe, restart: .transient, significant: true),
+            ])
         let run = Task { try await sup.run() }
         try await waitCount(probe, "start job")
         probe.record("go job")

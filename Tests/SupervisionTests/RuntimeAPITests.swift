@@ -1,18 +1,27 @@
 import Testing
+
 @testable import Supervision
 
 @Suite struct RuntimeAPITests {
     @Test func childrenAddedAtRunTimeStartAndShowInStatus() async throws {
         let probe = Probe()
         let deployments = Supervisor(id: "deployments", configuration: config(), clock: ManualClock(), logger: quiet)
-        let root = Supervisor(id: "root", configuration: config(), clock: ManualClock(), logger: quiet, children: [
-            .worker("store") { _ in try await idle() },
-            .supervisor(deployments),
-        ])
+        let root = Supervisor(
+            id: "root", configuration: config(), clock: ManualClock(), logger: quiet,
+            children: [
+                .worker("store") { _ in try await idle() },
+                .supervisor(deployments),
+            ])
         let run = Task { try await root.run() }
-        let hello = Supervisor(id: "hello", configuration: config(), clock: ManualClock(), logger: quiet, children: [
-            .worker("poller") { context in probe.record(context.path); context.heartbeat(); try await idle() },
-        ])
+        let hello = Supervisor(
+            id: "hello", configuration: config(), clock: ManualClock(), logger: quiet,
+            children: [
+                .worker("poller") { context in
+                    probe.record(context.path)
+                    context.heartbeat()
+                    try await idle()
+                }
+            ])
         try await eventually { await root.status().find(path: "deployments")?.state == .running }
         try await deployments.startChild(.supervisor(hello))
         try await eventually { probe.count("deployments/hello/poller") == 1 }
@@ -26,9 +35,14 @@ import Testing
 
     @Test func terminateRestartDeleteFollowOTP() async throws {
         let probe = Probe()
-        let sup = Supervisor(id: "root", configuration: config(), clock: ManualClock(), logger: quiet, children: [
-            .worker("w") { _ in probe.record("start"); try await idle() },
-        ])
+        let sup = Supervisor(
+            id: "root", configuration: config(), clock: ManualClock(), logger: quiet,
+            children: [
+                .worker("w") { _ in
+                    probe.record("start")
+                    try await idle()
+                }
+            ])
         let run = Task { try await sup.run() }
         try await eventually { probe.count("start") == 1 }
         await #expect(throws: SupervisorError.running("w")) { try await sup.restartChild("w") }
@@ -55,10 +69,14 @@ import Testing
         func child(_ id: String) -> ChildSpec {
             .worker(id) { _ in
                 probe.record("start \(id)")
-                do { try await idle() } catch { probe.record("stop \(id)"); throw error }
+                do { try await idle() } catch {
+                    probe.record("stop \(id)")
+                    throw error
+                }
             }
         }
-        let sup = Supervisor(id: "root", configuration: config(), clock: ManualClock(), logger: quiet, children: [child("a"), child("b"), child("c")])
+        let sup = Supervisor(
+            id: "root", configuration: config(), clock: ManualClock(), logger: quiet, children: [child("a"), child("b"), child("c")])
         let run = Task { try await sup.run() }
         try await eventually { probe.count("start c") == 1 }
         await sup.shutdown()
@@ -70,12 +88,17 @@ import Testing
         // Regression: AsyncStream iteration ends at once on cancellation, so the queued
         // shutdown was never handled and children kept running.
         let probe = Probe()
-        let sup = Supervisor(id: "root", configuration: config(), clock: ManualClock(), logger: quiet, children: [
-            .worker("a") { _ in
-                probe.record("start")
-                do { try await idle() } catch { probe.record("stopped"); throw error }
-            },
-        ])
+        let sup = Supervisor(
+            id: "root", configuration: config(), clock: ManualClock(), logger: quiet,
+            children: [
+                .worker("a") { _ in
+                    probe.record("start")
+                    do { try await idle() } catch {
+                        probe.record("stopped")
+                        throw error
+                    }
+                }
+            ])
         let run = Task { try await sup.run() }
         try await eventually { probe.count("start") == 1 }
         run.cancel()
@@ -87,12 +110,17 @@ import Testing
     @Test func childIgnoringCancellationIsReportedStuckAndDoesNotHangTheSupervisor() async throws {
         let clock = ManualClock()
         let release = Probe()
-        let sup = Supervisor(id: "root", configuration: config(), clock: clock, logger: quiet, children: [
-            .worker("stubborn", shutdown: .timeout(.seconds(5))) { _ in
-                // Ignores cancellation until released.
-                while release.count("go") == 0 { await Task.yield(); try? await Task.sleep(for: .milliseconds(1)) }
-            },
-        ])
+        let sup = Supervisor(
+            id: "root", configuration: config(), clock: clock, logger: quiet,
+            children: [
+                .worker("stubborn", shutdown: .timeout(.seconds(5))) { _ in
+                    // Ignores cancellation until released.
+                    while release.count("go") == 0 {
+                        await Task.yield()
+                        try? await Task.sleep(for: .milliseconds(1))
+                    }
+                }
+            ])
         let run = Task { try await sup.run() }
         try await eventually { await sup.status().find(path: "stubborn")?.state == .running }
         let terminate = Task { try await sup.terminateChild("stubborn") }
@@ -108,13 +136,15 @@ import Testing
     }
 
     @Test func degradedIsReportedWithoutBeingAFailure() async throws {
-        let sup = Supervisor(id: "root", configuration: config(), clock: ManualClock(), logger: quiet, children: [
-            .worker("poller") { context in
-                context.setDegraded("git remote unreachable")
-                context.setStatus("retrying")
-                try await idle()
-            },
-        ])
+        let sup = Supervisor(
+            id: "root", configuration: config(), clock: ManualClock(), logger: quiet,
+            children: [
+                .worker("poller") { context in
+                    context.setDegraded("git remote unreachable")
+                    context.setStatus("retrying")
+                    try await idle()
+                }
+            ])
         let run = Task { try await sup.run() }
         try await eventually { await sup.status().find(path: "poller")?.state == .degraded }
         let node = try #require(await sup.status().find(path: "poller"))
@@ -129,17 +159,25 @@ import Testing
     @Test func adminRequestQueuedBehindShutdownIsAnswered() async throws {
         let probe = Probe()
         let clock = ManualClock()
-        let sup = Supervisor(id: "root", configuration: config(), clock: clock, logger: quiet, children: [
-            .worker("slow", shutdown: .timeout(.seconds(5)), gracefulStop: true) { _ in try await idle() },
-            .worker("other") { _ in probe.record("start other"); try await idle() },
-        ])
+        let sup = Supervisor(
+            id: "root", configuration: config(), clock: clock, logger: quiet,
+            children: [
+                .worker("slow", shutdown: .timeout(.seconds(5)), gracefulStop: true) { _ in try await idle() },
+                .worker("other") { _ in
+                    probe.record("start other")
+                    try await idle()
+                },
+            ])
         let run = Task { try await sup.run() }
         try await waitCount(probe, "start other")
         let first = Task { try await sup.terminateChild("slow") }
         await clock.waitForSleepers(1)  // the loop is busy in slow's graceful wait
         await sup.shutdown()
         let second = Task {
-            do { try await sup.terminateChild("other"); probe.record("answered ok") } catch { probe.record("answered \(error)") }
+            do {
+                try await sup.terminateChild("other")
+                probe.record("answered ok")
+            } catch { probe.record("answered \(error)") }
         }
         try await Task.sleep(for: .milliseconds(200))
         clock.advance(by: .seconds(5))
@@ -154,10 +192,12 @@ import Testing
     @Test func adminRequestQueuedBehindEscalationIsAnswered() async throws {
         let probe = Probe()
         let clock = ManualClock()
-        let sup = Supervisor(id: "root", configuration: config(max: 0), clock: clock, logger: quiet, children: [
-            .worker("slow", shutdown: .timeout(.seconds(5)), gracefulStop: true) { _ in try await idle() },
-            w3("b", probe),
-        ])
+        let sup = Supervisor(
+            id: "root", configuration: config(max: 0), clock: clock, logger: quiet,
+            children: [
+                .worker("slow", shutdown: .timeout(.seconds(5)), gracefulStop: true) { _ in try await idle() },
+                w3("b", probe),
+            ])
         let run = Task { try await sup.run() }
         try await waitCount(probe, "start b")
         let first = Task { try await sup.terminateChild("slow") }
@@ -166,7 +206,10 @@ import Testing
         try await waitCount(probe, "crash b")
         try await Task.sleep(for: .milliseconds(100))
         let second = Task {
-            do { try await sup.restartChild("slow"); probe.record("answered ok") } catch { probe.record("answered \(error)") }
+            do {
+                try await sup.restartChild("slow")
+                probe.record("answered ok")
+            } catch { probe.record("answered \(error)") }
         }
         try await Task.sleep(for: .milliseconds(200))
         clock.advance(by: .seconds(5))
@@ -180,10 +223,13 @@ import Testing
     /// Found in the issue 3 trial (was `ReportedSupervisionFaultsTests.T3_adminByPathRejectsBadPaths`).
     @Test func adminByPathRejectsBadPaths() async throws {
         let clock = ManualClock()
-        let inner = Supervisor(id: "sub", configuration: config(), clock: clock, logger: quiet, children: [.worker("x") { _ in try await idle() }])
-        let root = Supervisor(id: "root", configuration: config(), clock: clock, logger: quiet, children: [
-            .worker("a") { _ in try await idle() }, .supervisor(inner),
-        ])
+        let inner = Supervisor(
+            id: "sub", configuration: config(), clock: clock, logger: quiet, children: [.worker("x") { _ in try await idle() }])
+        let root = Supervisor(
+            id: "root", configuration: config(), clock: clock, logger: quiet,
+            children: [
+                .worker("a") { _ in try await idle() }, .supervisor(inner),
+            ])
         let run = Task { try await root.run() }
         try await eventually { await root.status().find(path: "sub/x")?.state == .running }
         for bad in ["", "/", "nope", "a/x", "sub/nope", "sub/x/y", "root", "root/a", "/a", "a/", "sub//x", " a"] {
@@ -205,7 +251,8 @@ import Testing
 
     /// Found in the issue 3 trial (was `ReportedSupervisionFaultsTests.T3_failedStartChildDoesNotKeepTheSpec`).
     @Test func failedStartChildDoesNotKeepTheSpec() async throws {
-        let sup = Supervisor(id: "root", configuration: config(), clock: ManualClock(), logger: quiet, children: [.worker("k") { _ in try await idle() }])
+        let sup = Supervisor(
+            id: "root", configuration: config(), clock: ManualClock(), logger: quiet, children: [.worker("k") { _ in try await idle() }])
         let run = Task { try await sup.run() }
         try await eventually { await sup.childCounts.active == 1 }
         let bad = ChildSpec.worker("bad", readiness: .explicit(timeout: nil)) { _ in throw Boom() }

@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+
 @testable import Supervision
 
 /// The supervisor's start phase (OTP `init`: children start in order) and requests that arrive during it.
@@ -8,17 +9,19 @@ import Testing
     /// Found in the issue 3 trial (was `ReportedSupervisionFaultsTests.T3_deleteDuringTheStartPhaseDoesNotSkipALaterChild`).
     @Test func deleteDuringTheStartPhaseDoesNotSkipALaterChild() async throws {
         let probe = Probe()
-        let sup = Supervisor(id: "root", configuration: config(), clock: ManualClock(), logger: quiet, children: [
-            // Transient: it ends normally and keeps its spec (a temporary one would be deleted).
-            .worker("t", restart: .transient) { _ in probe.record("start t") },
-            .worker("slow", readiness: .explicit(timeout: nil)) { ctx in
-                probe.record("start slow")
-                try await waitCount(probe, "release")
-                ctx.ready()
-                try await idle()
-            },
-            w3("b", probe), w3("c", probe),
-        ])
+        let sup = Supervisor(
+            id: "root", configuration: config(), clock: ManualClock(), logger: quiet,
+            children: [
+                // Transient: it ends normally and keeps its spec (a temporary one would be deleted).
+                .worker("t", restart: .transient) { _ in probe.record("start t") },
+                .worker("slow", readiness: .explicit(timeout: nil)) { ctx in
+                    probe.record("start slow")
+                    try await waitCount(probe, "release")
+                    ctx.ready()
+                    try await idle()
+                },
+                w3("b", probe), w3("c", probe),
+            ])
         let run = Task { try await sup.run() }
         try await waitCount(probe, "start slow")
         try await eventually { await sup.childCounts.active == 1 }  // t has ended
@@ -36,12 +39,17 @@ import Testing
     /// Found in the issue 3 trial (was `ReportedSupervisionFaultsTests.T3_terminateDuringTheStartPhaseKeepsTheChildTerminated`).
     @Test func terminateDuringTheStartPhaseKeepsTheChildTerminated() async throws {
         let probe = Probe()
-        let sup = Supervisor(id: "root", configuration: config(), clock: ManualClock(), logger: quiet, children: [
-            .worker("slow", readiness: .explicit(timeout: nil)) { ctx in
-                probe.record("start slow"); try await waitCount(probe, "release"); ctx.ready(); try await idle()
-            },
-            w3("b", probe),
-        ])
+        let sup = Supervisor(
+            id: "root", configuration: config(), clock: ManualClock(), logger: quiet,
+            children: [
+                .worker("slow", readiness: .explicit(timeout: nil)) { ctx in
+                    probe.record("start slow")
+                    try await waitCount(probe, "release")
+                    ctx.ready()
+                    try await idle()
+                },
+                w3("b", probe),
+            ])
         let run = Task { try await sup.run() }
         try await waitCount(probe, "start slow")
         // Queued until the start phase is over (OTP: the supervisor is busy in init), then
@@ -59,17 +67,19 @@ import Testing
     /// Found in the issue 3 trial (was `ReportedSupervisionFaultsTests.T3_cancelWhileARestartWaitsForReadyDoesNotHang`).
     @Test func cancelWhileARestartWaitsForReadyDoesNotHang() async throws {
         let probe = Probe()
-        let sup = Supervisor(id: "root", configuration: config(), clock: ManualClock(), logger: quiet, children: [
-            .worker("r", readiness: .explicit(timeout: nil)) { ctx in
-                probe.record("start r")
-                if probe.count("start r") == 1 {
-                    ctx.ready()
-                    try await waitCount(probe, "go r")
-                    throw Boom()
+        let sup = Supervisor(
+            id: "root", configuration: config(), clock: ManualClock(), logger: quiet,
+            children: [
+                .worker("r", readiness: .explicit(timeout: nil)) { ctx in
+                    probe.record("start r")
+                    if probe.count("start r") == 1 {
+                        ctx.ready()
+                        try await waitCount(probe, "go r")
+                        throw Boom()
+                    }
+                    try await idle()  // second incarnation never ready but honours cancellation
                 }
-                try await idle()  // second incarnation never ready but honours cancellation
-            },
-        ])
+            ])
         let run = Task { try await sup.run() }
         try await waitCount(probe, "start r")
         probe.record("go r")
@@ -78,7 +88,10 @@ import Testing
         #expect(snap, "status during restart")
         run.cancel()
         let done = Probe()
-        Task { _ = try? await run.value; done.record("done") }
+        Task {
+            _ = try? await run.value
+            done.record("done")
+        }
         let ended = await within(60) { done.count("done") == 1 }
         #expect(ended, "run() did not return after cancellation while a restart waited for READY")
     }

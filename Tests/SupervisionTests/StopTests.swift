@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+
 @testable import Supervision
 
 /// Stopping children: graceful request, cancellation, and what a child does meanwhile.
@@ -11,7 +12,10 @@ import Testing
         let spec = ChildSpec.worker("t", shutdown: .timeout(.seconds(5)), gracefulStop: true) { ctx in
             probe.record("start t")
             let (stream, cont) = AsyncStream.makeStream(of: Int.self)
-            ctx.onShutdownRequest { cont.yield(1); cont.finish() }
+            ctx.onShutdownRequest {
+                cont.yield(1)
+                cont.finish()
+            }
             for await _ in stream { throw Boom() }
         }
         let sup = Supervisor(id: "root", configuration: config(), clock: ManualClock(), logger: quiet, children: [spec])

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Supervision
 
 /// A stuck child (it ignored cancellation) stays stuck while its task runs — across a restart
@@ -10,15 +11,21 @@ import Testing
     func deaf(_ probe: Probe, _ latch: Latch, liveness: Duration? = nil) -> ChildSpec {
         .worker("deaf", shutdown: .timeout(.seconds(1)), liveness: liveness) { _ in
             probe.record("start deaf")
-            if probe.count("start deaf") == 1 { await latch.wait(); return }
+            if probe.count("start deaf") == 1 {
+                await latch.wait()
+                return
+            }
             try await idle()
         }
     }
 
     @Test func hungThenStuckChildIsRestartedWhenItsTaskFinallyEnds() async throws {
-        let probe = Probe(), latch = Latch(), clock = ManualClock()
-        let sup = Supervisor(id: "root", configuration: config(), clock: clock, logger: quiet,
-                             children: [deaf(probe, latch, liveness: .seconds(10))])
+        let probe = Probe()
+        let latch = Latch()
+        let clock = ManualClock()
+        let sup = Supervisor(
+            id: "root", configuration: config(), clock: clock, logger: quiet,
+            children: [deaf(probe, latch, liveness: .seconds(10))])
         let run = Task { try await sup.run() }
         try await waitCount(probe, "start deaf")
         await clock.waitForSleepers(1)  // the liveness timer
@@ -38,7 +45,9 @@ import Testing
     }
 
     @Test func restartingTheParentKeepsAStuckChildStuckAndStartsItOnlyOnceItEnds() async throws {
-        let probe = Probe(), latch = Latch(), clock = ManualClock()
+        let probe = Probe()
+        let latch = Latch()
+        let clock = ManualClock()
         let sub = Supervisor(id: "sub", configuration: config(), clock: clock, logger: quiet, children: [deaf(probe, latch)])
         let root = Supervisor(id: "root", configuration: config(), clock: clock, logger: quiet, children: [.supervisor(sub)])
         let run = Task { try await root.run() }
@@ -75,10 +84,15 @@ import Testing
         let probe = Probe()
         let clock = ManualClock()
         let latch = Latch()
-        let sup = Supervisor(id: "root", configuration: config(strategy: .oneForAll), clock: clock, logger: quiet, children: [
-            .worker("deaf", shutdown: .timeout(.seconds(1))) { _ in probe.record("start deaf"); await latch.wait() },
-            w3("b", probe),
-        ])
+        let sup = Supervisor(
+            id: "root", configuration: config(strategy: .oneForAll), clock: clock, logger: quiet,
+            children: [
+                .worker("deaf", shutdown: .timeout(.seconds(1))) { _ in
+                    probe.record("start deaf")
+                    await latch.wait()
+                },
+                w3("b", probe),
+            ])
         let run = Task { try await sup.run() }
         try await waitCount(probe, "start b")
         probe.record("go b")
@@ -99,9 +113,14 @@ import Testing
         let clock = ManualClock()
         let latch = Latch()
         let probe = Probe()
-        let sup = Supervisor(id: "root", configuration: config(), clock: clock, logger: quiet, children: [
-            .worker("deaf", shutdown: .timeout(.seconds(1))) { _ in probe.record("start deaf"); await latch.wait() },
-        ])
+        let sup = Supervisor(
+            id: "root", configuration: config(), clock: clock, logger: quiet,
+            children: [
+                .worker("deaf", shutdown: .timeout(.seconds(1))) { _ in
+                    probe.record("start deaf")
+                    await latch.wait()
+                }
+            ])
         let run = Task { try await sup.run() }
         try await waitCount(probe, "start deaf")
         let r = Task { try await sup.restart(path: "deaf", by: "t3") }

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Supervision
 import Synchronization
+import Testing
 
 /// Counts events from children so tests can wait for them.
 final class Probe: Sendable {
@@ -55,18 +56,19 @@ func withRunning(_ supervisor: Supervisor, _ body: () async throws -> Void) asyn
 }
 
 /// A configuration without jitter, so delays are exact.
-func config(max: Int = 10, period: Duration = .seconds(60), backoff: BackoffPolicy = .none,
-            strategy: RestartStrategy = .oneForOne, autoShutdown: AutoShutdown = .never) -> SupervisorConfiguration {
-    SupervisorConfiguration(strategy: strategy, intensity: RestartIntensity(maxRestarts: max, period: period), backoff: backoff,
-                            autoShutdown: autoShutdown, random: { 0.5 })
+func config(
+    max: Int = 10, period: Duration = .seconds(60), backoff: BackoffPolicy = .none,
+    strategy: RestartStrategy = .oneForOne, autoShutdown: AutoShutdown = .never
+) -> SupervisorConfiguration {
+    SupervisorConfiguration(
+        strategy: strategy, intensity: RestartIntensity(maxRestarts: max, period: period), backoff: backoff,
+        autoShutdown: autoShutdown, random: { 0.5 })
 }
 
 /// Runs forever until cancelled.
 func idle() async throws {
     while true { try await Task.sleep(for: .seconds(3600)) }
 }
-
-import Testing
 
 /// A logger that drops everything, so test output stays readable.
 let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
@@ -75,7 +77,8 @@ let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
 func zombieChildren(named name: String) -> [pid_t] {
     OrphanReaper.zombieChildren().filter { pid in
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")") else { return false }
+            let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")")
+        else { return false }
         return stat[stat.index(after: open)..<close] == name
     }
 }
@@ -98,7 +101,10 @@ func waitCount(_ probe: Probe, _ event: String, _ n: Int = 1) async throws {
 
 /// A gate that ignores cancellation (to make a child that does not stop when cancelled).
 final class Latch: Sendable {
-    struct S { var open = false; var waiters: [CheckedContinuation<Void, Never>] = [] }
+    struct S {
+        var open = false
+        var waiters: [CheckedContinuation<Void, Never>] = []
+    }
     private let s = Mutex(S())
     func wait() async {
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in

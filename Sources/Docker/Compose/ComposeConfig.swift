@@ -51,8 +51,10 @@ public struct ComposeConfig: Sendable, Equatable {
             let service = value as? [String: Any] ?? [:]
             let replicas = ((service["deploy"] as? [String: Any])?["replicas"]).flatMap(integer) ?? service["scale"].flatMap(integer)
             let profiles = service["profiles"] as? [Any] ?? []
-            result.append(Service(name: name, initEnabled: truthy(service["init"]), labels: labels(service["labels"]),
-                                  startedByUp: replicas != 0 && profiles.isEmpty))
+            result.append(
+                Service(
+                    name: name, initEnabled: truthy(service["init"]), labels: labels(service["labels"]),
+                    startedByUp: replicas != 0 && profiles.isEmpty))
         }
         return ComposeConfig(services: result.sorted { $0.name < $1.name })
     }

@@ -12,7 +12,8 @@ public enum ComposeConfigError: Error, Sendable, Equatable, CustomStringConverti
         switch self {
         case .unreadable(let why): return "cannot read the resolved Compose configuration: \(why)"
         case .invalidSetting(let key, let value, let allowed):
-            return "x-stevedore\(key.isEmpty ? "" : "." + key) is '\(value)' in the Compose file (read as written: no variables); allowed: \(allowed)"
+            return
+                "x-stevedore\(key.isEmpty ? "" : "." + key) is '\(value)' in the Compose file (read as written: no variables); allowed: \(allowed)"
         }
     }
 }

@@ -10,7 +10,8 @@ public enum ComposeError: Error, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .notInstalled(let detail):
-            return "Docker Compose not found: neither `docker compose version --short` nor `docker-compose version --short` worked (\(detail)); run scripts/setup.sh or install docker-compose"
+            return
+                "Docker Compose not found: neither `docker compose version --short` nor `docker-compose version --short` worked (\(detail)); run scripts/setup.sh or install docker-compose"
         case .noComposeFile(let directory):
             return "no Compose file in \(directory) (looked for \(ComposeFile.searchOrder.joined(separator: ", ")))"
         }

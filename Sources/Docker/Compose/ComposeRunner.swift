@@ -35,7 +35,8 @@ public struct ComposeRunner: Sendable {
                 tried.append("\(command.joined(separator: " ")): not runnable")
                 continue
             }
-            let version = result.output.split(separator: "\n").last.map(String.init)?
+            let version =
+                result.output.split(separator: "\n").last.map(String.init)?
                 .trimmingCharacters(in: .whitespaces) ?? ""
             let flavor = ComposeFlavor(command: command, version: version)
             if result.succeeded, flavor.majorVersion >= 1, version.first.map({ $0.isNumber || $0 == "v" }) == true {
@@ -59,9 +60,10 @@ public struct ComposeRunner: Sendable {
     /// - Throws: ``ProcessError`` with the output's tail (build errors) on failure.
     @discardableResult
     public func up(_ project: ComposeProject, onLine: (@Sendable (String) -> Void)? = nil) async throws -> ProcessResult {
-        try await runner.runChecked(base(project) + ["up", "-d", "--build", "--remove-orphans"],
-                                    environment: environment(project), workingDirectory: project.directory,
-                                    timeout: timeout, onLine: onLine)
+        try await runner.runChecked(
+            base(project) + ["up", "-d", "--build", "--remove-orphans"],
+            environment: environment(project), workingDirectory: project.directory,
+            timeout: timeout, onLine: onLine)
     }
 
     /// `config`: the resolved configuration (YAML) with the project's environment, exactly as
@@ -73,9 +75,10 @@ public struct ComposeRunner: Sendable {
     public func config(_ project: ComposeProject) async throws -> String {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("stevedore-config-\(UUID().uuidString).yaml").path
         defer { try? FileManager.default.removeItem(atPath: file) }
-        _ = try await runner.runChecked(["/bin/sh", "-c", "out=$1; shift; exec \"$@\" >\"$out\"", "sh", file] + base(project) + ["config"],
-                                        environment: environment(project), workingDirectory: project.directory,
-                                        timeout: .seconds(120))
+        _ = try await runner.runChecked(
+            ["/bin/sh", "-c", "out=$1; shift; exec \"$@\" >\"$out\"", "sh", file] + base(project) + ["config"],
+            environment: environment(project), workingDirectory: project.directory,
+            timeout: .seconds(120))
         return try String(contentsOfFile: file, encoding: .utf8)
     }
 
@@ -84,9 +87,10 @@ public struct ComposeRunner: Sendable {
     /// - Throws: ``ProcessError`` on failure.
     @discardableResult
     public func down(_ project: ComposeProject) async throws -> ProcessResult {
-        try await runner.runChecked(base(project) + ["down", "--remove-orphans"],
-                                    environment: environment(project), workingDirectory: project.directory,
-                                    timeout: timeout)
+        try await runner.runChecked(
+            base(project) + ["down", "--remove-orphans"],
+            environment: environment(project), workingDirectory: project.directory,
+            timeout: timeout)
     }
 
     /// `down` by project name alone, for a deployment whose checkout is gone: Compose v2

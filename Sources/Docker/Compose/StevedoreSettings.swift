@@ -56,7 +56,9 @@ public struct StevedoreSettings: Sendable, Equatable {
                 guard let seconds = seconds(raw), healthCheckTimeoutRange.contains(seconds) else {
                     throw ComposeConfigError.invalidSetting(
                         key: key, value: "\(raw)",
-                        allowed: "seconds from \(healthCheckTimeoutRange.lowerBound) to \(healthCheckTimeoutRange.upperBound), as a number or like 90s, 2m")
+                        allowed:
+                            "seconds from \(healthCheckTimeoutRange.lowerBound) to \(healthCheckTimeoutRange.upperBound), as a number or like 90s, 2m"
+                    )
                 }
                 settings.healthCheckTimeout = .seconds(seconds)
             default:

@@ -14,7 +14,11 @@ public struct ContainerDetails: Decodable, Sendable {
         public var startedAt: String?
 
         enum CodingKeys: String, CodingKey {
-            case status = "Status", running = "Running", exitCode = "ExitCode", health = "Health", startedAt = "StartedAt"
+            case status = "Status"
+            case running = "Running"
+            case exitCode = "ExitCode"
+            case health = "Health"
+            case startedAt = "StartedAt"
         }
     }
 
@@ -24,7 +28,10 @@ public struct ContainerDetails: Decodable, Sendable {
         public var status: String
         /// The most recent probes, oldest first.
         public var log: [Probe]?
-        enum CodingKeys: String, CodingKey { case status = "Status", log = "Log" }
+        enum CodingKeys: String, CodingKey {
+            case status = "Status"
+            case log = "Log"
+        }
 
         /// One healthcheck probe of `State.Health.Log`.
         public struct Probe: Decodable, Sendable {
@@ -32,7 +39,10 @@ public struct ContainerDetails: Decodable, Sendable {
             public var exitCode: Int?
             /// What the probe printed (Docker keeps up to 4 KiB).
             public var output: String?
-            enum CodingKeys: String, CodingKey { case exitCode = "ExitCode", output = "Output" }
+            enum CodingKeys: String, CodingKey {
+                case exitCode = "ExitCode"
+                case output = "Output"
+            }
         }
     }
 
@@ -61,7 +71,11 @@ public struct ContainerDetails: Decodable, Sendable {
     public var restartCount: Int?
 
     enum CodingKeys: String, CodingKey {
-        case id = "Id", name = "Name", state = "State", hostConfig = "HostConfig", restartCount = "RestartCount"
+        case id = "Id"
+        case name = "Name"
+        case state = "State"
+        case hostConfig = "HostConfig"
+        case restartCount = "RestartCount"
     }
 
     /// A one-shot container that finished its job: exited with status 0 and no restart

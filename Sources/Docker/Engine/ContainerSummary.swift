@@ -14,7 +14,12 @@ public struct ContainerSummary: Decodable, Sendable, Equatable {
     public var labels: [String: String]
 
     enum CodingKeys: String, CodingKey {
-        case id = "Id", names = "Names", image = "Image", state = "State", status = "Status", labels = "Labels"
+        case id = "Id"
+        case names = "Names"
+        case image = "Image"
+        case state = "State"
+        case status = "Status"
+        case labels = "Labels"
     }
 
     /// A summary with the given fields (tests and fakes of pure logic).

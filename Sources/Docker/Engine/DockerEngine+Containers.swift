@@ -39,13 +39,18 @@ public struct ContainerCreateRequest: Encodable, Sendable {
         }
 
         enum CodingKeys: String, CodingKey {
-            case binds = "Binds", networkMode = "NetworkMode", pidsLimit = "PidsLimit", initProcess = "Init"
+            case binds = "Binds"
+            case networkMode = "NetworkMode"
+            case pidsLimit = "PidsLimit"
+            case initProcess = "Init"
         }
     }
 
     /// A create request with the given fields (see the properties).
-    public init(image: String, entrypoint: [String]?, cmd: [String], env: [String], labels: [String: String],
-                workingDir: String?, hostConfig: HostConfig) {
+    public init(
+        image: String, entrypoint: [String]?, cmd: [String], env: [String], labels: [String: String],
+        workingDir: String?, hostConfig: HostConfig
+    ) {
         self.image = image
         self.entrypoint = entrypoint
         self.cmd = cmd
@@ -56,8 +61,14 @@ public struct ContainerCreateRequest: Encodable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case image = "Image", entrypoint = "Entrypoint", cmd = "Cmd", env = "Env", labels = "Labels",
-             workingDir = "WorkingDir", hostConfig = "HostConfig"
+        case image = "Image"
+        case entrypoint = "Entrypoint"
+        case cmd = "Cmd"
+        case env = "Env"
+        case labels = "Labels"
+        case
+            workingDir = "WorkingDir"
+        case hostConfig = "HostConfig"
     }
 }
 
@@ -89,7 +100,8 @@ extension DockerEngine {
         let (_, body) = try await send(path: path, method: .POST, timeout: timeout)
         for line in String(decoding: body, as: UTF8.self).split(separator: "\n") {
             if let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-               let error = object["error"] as? String {
+                let error = object["error"] as? String
+            {
                 throw DockerError.api(status: 500, message: error, path: path)
             }
         }
@@ -103,8 +115,11 @@ extension DockerEngine {
         let body = try JSONEncoder().encode(request)
         let query = name.map { "?name=\(Self.queryEscaped($0))" } ?? ""
         let (_, answer) = try await send(path: "/containers/create\(query)", method: .POST, body: body)
-        struct Created: Decodable { var Id: String }
-        return try JSONDecoder().decode(Created.self, from: answer).Id
+        struct Created: Decodable {
+            enum CodingKeys: String, CodingKey { case id = "Id" }
+            var id: String
+        }
+        return try JSONDecoder().decode(Created.self, from: answer).id
     }
 
     /// Waits until the container is no longer running (`POST /containers/{id}/wait`, in
@@ -116,10 +131,14 @@ extension DockerEngine {
         while true {
             try Task.checkCancellation()
             do {
-                let (_, body) = try await send(path: "/containers/\(id)/wait?condition=not-running", method: .POST,
-                                               timeout: .seconds(25))
-                struct Waited: Decodable { var StatusCode: Int }
-                return try JSONDecoder().decode(Waited.self, from: body).StatusCode
+                let (_, body) = try await send(
+                    path: "/containers/\(id)/wait?condition=not-running", method: .POST,
+                    timeout: .seconds(25))
+                struct Waited: Decodable {
+                    enum CodingKeys: String, CodingKey { case statusCode = "StatusCode" }
+                    var statusCode: Int
+                }
+                return try JSONDecoder().decode(Waited.self, from: body).statusCode
             } catch DockerError.unreachable {
                 // The round ended without an answer: still running, or the engine went away.
                 let details = try await inspect(container: id)
@@ -137,7 +156,8 @@ extension DockerEngine {
         let (_, body) = try await send(path: "/containers/\(id)/logs?stdout=1&stderr=1")
         var stream = DockerLogStream()
         stream.append(Array(body))
-        var out: [UInt8] = [], err: [UInt8] = []
+        var out: [UInt8] = []
+        var err: [UInt8] = []
         while let frame = stream.next() {
             if frame.stream == .stderr { err += frame.payload } else { out += frame.payload }
         }

@@ -69,7 +69,8 @@ public final class DockerEngine: Sendable {
     /// - Throws: ``DockerError``.
     public func containers(labels: [String]) async throws -> [ContainerSummary] {
         let filters = try JSONEncoder().encode(["label": labels])
-        let (_, body) = try await send(path: "/containers/json?all=1&filters=\(Self.queryEscaped(String(decoding: filters, as: UTF8.self)))")
+        let (_, body) = try await send(
+            path: "/containers/json?all=1&filters=\(Self.queryEscaped(String(decoding: filters, as: UTF8.self)))")
         return try JSONDecoder().decode([ContainerSummary].self, from: body)
     }
 
@@ -98,8 +99,10 @@ public final class DockerEngine: Sendable {
     }
 
     /// Sends one request; `body` is sent as JSON. Statuses outside 2xx throw ``DockerError/api(status:message:path:)``.
-    func send(path: String, method: HTTPMethod = .GET, body: Data? = nil, timeout: TimeAmount? = nil,
-              versioned: Bool = true) async throws -> (HTTPClientResponse, Data) {
+    func send(
+        path: String, method: HTTPMethod = .GET, body: Data? = nil, timeout: TimeAmount? = nil,
+        versioned: Bool = true
+    ) async throws -> (HTTPClientResponse, Data) {
         guard FileManager.default.fileExists(atPath: socketPath) else {
             throw DockerError.unreachable(socket: socketPath, detail: "no such socket (is dockerd running?)")
         }
@@ -125,7 +128,8 @@ public final class DockerEngine: Sendable {
         }
         let data = Data(received.readableBytesView)
         guard (200..<300).contains(Int(response.status.code)) else {
-            let message = (try? JSONDecoder().decode([String: String].self, from: data))?["message"]
+            let message =
+                (try? JSONDecoder().decode([String: String].self, from: data))?["message"]
                 ?? String(decoding: data.prefix(300), as: UTF8.self)
             throw DockerError.api(status: Int(response.status.code), message: message, path: path)
         }

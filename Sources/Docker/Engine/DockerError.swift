@@ -13,8 +13,8 @@ public enum DockerError: Error, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .unreachable(socket, detail): return "Docker engine not reachable on \(socket): \(detail)"
-        case let .api(status, message, path): return "Docker engine error \(status) on \(path): \(message)"
+        case .unreachable(let socket, let detail): return "Docker engine not reachable on \(socket): \(detail)"
+        case .api(let status, let message, let path): return "Docker engine error \(status) on \(path): \(message)"
         }
     }
 }

@@ -6,7 +6,9 @@
 public struct DockerLogStream: Sendable {
     /// Which stream a frame belongs to.
     public enum Stream: UInt8, Sendable {
-        case stdin = 0, stdout = 1, stderr = 2
+        case stdin = 0
+        case stdout = 1
+        case stderr = 2
     }
 
     /// One frame's stream and payload.

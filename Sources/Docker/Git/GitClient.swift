@@ -53,7 +53,9 @@ public struct GitClient: Sendable {
             }
             defer { try? fm.removeItem(atPath: directory) }
             let result = try await executor.run(operation, checkout: directory, access: access, timeout: timeout)
-            if result.exitCode != 0, result.output.contains("couldn't find remote ref") { throw GitError.branchNotFound(url: url, branch: branch) }
+            if result.exitCode != 0, result.output.contains("couldn't find remote ref") {
+                throw GitError.branchNotFound(url: url, branch: branch)
+            }
             guard result.exitCode == 0, let head = GitScript.reportedHead(in: result.output) else {
                 throw GitError.classify(result, operation: operation, deployment: access.deployment)
             }

@@ -15,16 +15,19 @@ public enum GitError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .branchNotFound(url, branch):
+        case .branchNotFound(let url, let branch):
             return "branch '\(branch)' not found on remote \(url)"
-        case let .permissionDenied(deployment, url):
-            return "permission denied by \(url): the deploy key of '\(deployment)' is not authorised there. Add it as a read-only deploy key (`stevedore repo key \(deployment)` prints it and how)"
-        case let .hostKeyChanged(deployment, host):
-            return "the SSH host key of \(host) has changed since it was first trusted for '\(deployment)' (possible man-in-the-middle). If the change is expected, run `stevedore repo forget-host \(deployment) \(host)`; the next connection trusts the new key"
-        case let .timedOut(operation, seconds):
+        case .permissionDenied(let deployment, let url):
+            return
+                "permission denied by \(url): the deploy key of '\(deployment)' is not authorised there. Add it as a read-only deploy key (`stevedore repo key \(deployment)` prints it and how)"
+        case .hostKeyChanged(let deployment, let host):
+            return
+                "the SSH host key of \(host) has changed since it was first trusted for '\(deployment)' (possible man-in-the-middle). If the change is expected, run `stevedore repo forget-host \(deployment) \(host)`; the next connection trusts the new key"
+        case .timedOut(let operation, let seconds):
             return "git \(operation) timed out after \(seconds) s and was stopped (raise STEVEDORE_GIT_TIMEOUT for slow remotes)"
-        case let .workerImageMissing(image, detail):
-            return "git worker image \(image) is not available (\(detail)): load or pull it (`docker pull \(image)`), choose another with STEVEDORE_GIT_IMAGE, or set STEVEDORE_GIT_MODE=local to run git on the host"
+        case .workerImageMissing(let image, let detail):
+            return
+                "git worker image \(image) is not available (\(detail)): load or pull it (`docker pull \(image)`), choose another with STEVEDORE_GIT_IMAGE, or set STEVEDORE_GIT_MODE=local to run git on the host"
         case .commandFailed(let message):
             return message
         }
@@ -42,10 +45,10 @@ public enum GitError: Error, Sendable, Equatable, CustomStringConvertible {
         if output.contains("Permission denied (publickey") {
             return .permissionDenied(deployment: deployment, url: url)
         }
-        if case let .clone(_, branch) = operation, output.contains("Remote branch \(branch) not found") {
+        if case .clone(_, let branch) = operation, output.contains("Remote branch \(branch) not found") {
             return .branchNotFound(url: url, branch: branch)
         }
-        if case let .update(_, branch, _) = operation, output.contains("couldn't find remote ref") {
+        if case .update(_, let branch, _) = operation, output.contains("couldn't find remote ref") {
             return .branchNotFound(url: url, branch: branch)
         }
         let tail = output.split(separator: "\n").suffix(15).joined(separator: "\n")

@@ -24,11 +24,11 @@ public enum GitScript {
         /// The script's argument vector.
         public var arguments: [String] {
             switch self {
-            case let .lsRemote(url, branch): ["ls-remote", url, branch]
-            case let .shallowFetch(url, branch): ["shallow-fetch", url, branch]
-            case let .clone(url, branch): ["clone", url, branch]
-            case let .update(url, branch, clean): ["update", url, branch, clean ? "clean" : "no-clean"]
-            case let .restore(commit, clean): ["restore", commit, clean ? "clean" : "no-clean"]
+            case .lsRemote(let url, let branch): ["ls-remote", url, branch]
+            case .shallowFetch(let url, let branch): ["shallow-fetch", url, branch]
+            case .clone(let url, let branch): ["clone", url, branch]
+            case .update(let url, let branch, let clean): ["update", url, branch, clean ? "clean" : "no-clean"]
+            case .restore(let commit, let clean): ["restore", commit, clean ? "clean" : "no-clean"]
             }
         }
 
@@ -55,34 +55,34 @@ public enum GitScript {
     /// The script. `safe.directory=*`: the checkout may be owned by another uid than the
     /// worker's; `--no-tags`: only the branch is needed.
     public static let text = #"""
-    set -eu
-    op=$1; shift
-    g() { git -c safe.directory='*' -c advice.detachedHead=false -c core.askPass=true -c credential.helper= "$@"; }
-    head() { echo "stevedore-head $(g -C "$CHECKOUT" rev-parse HEAD)"; }
-    case "$op" in
-      ls-remote)
-        exec git -c core.askPass=true ls-remote -- "$1" "refs/heads/$2" ;;
-      shallow-fetch)
-        g init -q "$CHECKOUT"
-        g -C "$CHECKOUT" fetch --quiet --no-tags --depth 1 -- "$1" "refs/heads/$2"
-        echo "stevedore-head $(g -C "$CHECKOUT" rev-parse FETCH_HEAD)" ;;
-      clone)
-        g clone --quiet --no-tags --single-branch --branch "$2" -- "$1" "$CHECKOUT"
-        head ;;
-      update)
-        g -C "$CHECKOUT" remote set-url origin -- "$1"
-        g -C "$CHECKOUT" fetch --quiet --prune --no-tags origin -- "+refs/heads/$2:refs/remotes/origin/$2"
-        g -C "$CHECKOUT" reset --quiet --hard "refs/remotes/origin/$2"
-        if [ "$3" = clean ]; then g -C "$CHECKOUT" clean -fdq; fi
-        head ;;
-      restore)
-        g -C "$CHECKOUT" reset --quiet --hard "$1"
-        if [ "$2" = clean ]; then g -C "$CHECKOUT" clean -fdq; fi
-        head ;;
-      *)
-        echo "stevedore-git: unknown operation '$op'" >&2; exit 64 ;;
-    esac
-    """#
+        set -eu
+        op=$1; shift
+        g() { git -c safe.directory='*' -c advice.detachedHead=false -c core.askPass=true -c credential.helper= "$@"; }
+        head() { echo "stevedore-head $(g -C "$CHECKOUT" rev-parse HEAD)"; }
+        case "$op" in
+          ls-remote)
+            exec git -c core.askPass=true ls-remote -- "$1" "refs/heads/$2" ;;
+          shallow-fetch)
+            g init -q "$CHECKOUT"
+            g -C "$CHECKOUT" fetch --quiet --no-tags --depth 1 -- "$1" "refs/heads/$2"
+            echo "stevedore-head $(g -C "$CHECKOUT" rev-parse FETCH_HEAD)" ;;
+          clone)
+            g clone --quiet --no-tags --single-branch --branch "$2" -- "$1" "$CHECKOUT"
+            head ;;
+          update)
+            g -C "$CHECKOUT" remote set-url origin -- "$1"
+            g -C "$CHECKOUT" fetch --quiet --prune --no-tags origin -- "+refs/heads/$2:refs/remotes/origin/$2"
+            g -C "$CHECKOUT" reset --quiet --hard "refs/remotes/origin/$2"
+            if [ "$3" = clean ]; then g -C "$CHECKOUT" clean -fdq; fi
+            head ;;
+          restore)
+            g -C "$CHECKOUT" reset --quiet --hard "$1"
+            if [ "$2" = clean ]; then g -C "$CHECKOUT" clean -fdq; fi
+            head ;;
+          *)
+            echo "stevedore-git: unknown operation '$op'" >&2; exit 64 ;;
+        esac
+        """#
 
     /// The commit from a `stevedore-head <commit>` line of `output`, if any.
     public static func reportedHead(in output: String) -> String? {

@@ -63,11 +63,14 @@ public final class GitWorkerExecutor: GitExecutor {
 
     /// Creates, starts and waits for one worker (``GitExecutor/run(_:checkout:access:timeout:)``); the
     /// container is removed in every case, after its output (stdout, then stderr) is read.
-    public func run(_ operation: GitScript.Operation, checkout: String?, access: GitAccess, timeout: Duration) async throws -> GitRunResult {
+    public func run(_ operation: GitScript.Operation, checkout: String?, access: GitAccess, timeout: Duration) async throws -> GitRunResult
+    {
         try await ensureImage()
         var binds = ["\(access.sshDirectory):/stevedore/ssh"]
-        var env = ["CHECKOUT=/checkout", "HOME=/tmp", "GIT_TERMINAL_PROMPT=0", "LC_ALL=C",
-                   "GIT_SSH_COMMAND=\(GitAccess.sshCommand(sshDirectory: "/stevedore/ssh"))"]
+        var env = [
+            "CHECKOUT=/checkout", "HOME=/tmp", "GIT_TERMINAL_PROMPT=0", "LC_ALL=C",
+            "GIT_SSH_COMMAND=\(GitAccess.sshCommand(sshDirectory: "/stevedore/ssh"))",
+        ]
         if let checkout { binds.append("\(checkout):/checkout") }
         if let agent = access.agentDirectory {
             binds.append("\(agent):/stevedore/agent")
@@ -130,7 +133,8 @@ public final class GitWorkerExecutor: GitExecutor {
     /// - Returns: how many were removed.
     /// - Throws: `DockerError`.
     public func removeLeftovers() async throws -> Int {
-        let filters = ["com.stevedore.role=\(Self.role)", "com.stevedore.managed=true"]
+        let filters =
+            ["com.stevedore.role=\(Self.role)", "com.stevedore.managed=true"]
             + extraLabels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
         let leftovers = try await docker.containers(labels: filters)
         for container in leftovers { try await docker.remove(container: container.id) }

@@ -17,13 +17,15 @@ public struct LocalGitExecutor: GitExecutor {
 
     /// Runs `/bin/sh -c <GitScript> stevedore-git <arguments>` (``GitExecutor/run(_:checkout:access:timeout:)``);
     /// on timeout the process group gets SIGTERM, then SIGKILL.
-    public func run(_ operation: GitScript.Operation, checkout: String?, access: GitAccess, timeout: Duration) async throws -> GitRunResult {
-        let environment = ProcessRunner.childEnvironment(extra: [
-            "CHECKOUT": checkout ?? "/nonexistent",
-            "SSH_AUTH_SOCK": access.agentDirectory.map { $0 + "/" + GitAccess.agentSocketName } ?? "",
-            "GIT_SSH_COMMAND": GitAccess.sshCommand(sshDirectory: access.sshDirectory),
-            "GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "/bin/true", "SSH_ASKPASS": "/bin/true", "LC_ALL": "C",
-        ].merging(extraEnvironment) { _, extra in extra })
+    public func run(_ operation: GitScript.Operation, checkout: String?, access: GitAccess, timeout: Duration) async throws -> GitRunResult
+    {
+        let environment = ProcessRunner.childEnvironment(
+            extra: [
+                "CHECKOUT": checkout ?? "/nonexistent",
+                "SSH_AUTH_SOCK": access.agentDirectory.map { $0 + "/" + GitAccess.agentSocketName } ?? "",
+                "GIT_SSH_COMMAND": GitAccess.sshCommand(sshDirectory: access.sshDirectory),
+                "GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "/bin/true", "SSH_ASKPASS": "/bin/true", "LC_ALL": "C",
+            ].merging(extraEnvironment) { _, extra in extra })
         let command = ["/bin/sh", "-c", GitScript.text, GitScript.name] + operation.arguments
         do {
             let result = try await runner.run(command, environment: environment, timeout: timeout)
@@ -47,10 +49,13 @@ extension LocalGitExecutor {
         let me = getpgrp()
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
             guard let pid = pid_t(entry),
-                  let argv = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline")?.split(separator: 0).map({ String(decoding: $0, as: UTF8.self) }),
-                  argv.count >= 4, argv[0] == "/bin/sh", argv[1] == "-c", argv[3] == GitScript.name,
-                  let environ = FileManager.default.contents(atPath: "/proc/\(entry)/environ"),
-                  String(decoding: environ, as: UTF8.self).contains("UserKnownHostsFile=\(root)/deployments/") else { continue }
+                let argv = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline")?.split(separator: 0).map({
+                    String(decoding: $0, as: UTF8.self)
+                }),
+                argv.count >= 4, argv[0] == "/bin/sh", argv[1] == "-c", argv[3] == GitScript.name,
+                let environ = FileManager.default.contents(atPath: "/proc/\(entry)/environ"),
+                String(decoding: environ, as: UTF8.self).contains("UserKnownHostsFile=\(root)/deployments/")
+            else { continue }
             let group = getpgid(pid)
             guard group > 1, group != me else { continue }
             if Glibc.kill(-group, SIGKILL) == 0 { killed.append(group) }

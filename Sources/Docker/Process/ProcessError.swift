@@ -1,10 +1,11 @@
 import Foundation
-import Synchronization
 import Subprocess
+import Synchronization
+
 #if canImport(System)
-import System
+    import System
 #else
-import SystemPackage
+    import SystemPackage
 #endif
 
 /// Errors of ``ProcessRunner``.
@@ -19,14 +20,14 @@ public enum ProcessError: Error, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .timedOut(command, timeout, output):
+        case .timedOut(let command, let timeout, let output):
             return "\(command.joined(separator: " ")) timed out after \(Int(timeout.components.seconds)) s" + Self.tail(output)
-        case let .failed(result):
+        case .failed(let result):
             // The cause first (what a status line has room for), the full command last.
             let how = result.exitCode.map { "exit status \($0)" } ?? "signal \(result.signal ?? 0)"
             let program = result.command.prefix { !$0.hasPrefix("-") }.joined(separator: " ")
             return "\(program) failed (\(how))" + Self.tail(result.output) + "\n  (command: \(result.command.joined(separator: " ")))"
-        case let .launchFailed(command, message):
+        case .launchFailed(let command, let message):
             return "cannot run \(command.first ?? "?"): \(message)"
         }
     }

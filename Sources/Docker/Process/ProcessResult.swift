@@ -1,10 +1,11 @@
 import Foundation
-import Synchronization
 import Subprocess
+import Synchronization
+
 #if canImport(System)
-import System
+    import System
 #else
-import SystemPackage
+    import SystemPackage
 #endif
 
 /// The outcome of one subprocess run.

@@ -28,8 +28,9 @@ public struct APIError: Error, Sendable {
         if let http = error as? HTTPError { return APIError(http.status, http.body ?? http.status.reasonPhrase) }
         if let service = error as? ServiceError {
             switch service {
-            case .invalidName, .invalidBranch, .invalidURL, .invalidDuration, .invalidListenAddress, .invalidFlag, .invalidRoot, .invalidSetting,
-                 .invalidHost, .invalidParameterName, .invalidParameterValue:
+            case .invalidName, .invalidBranch, .invalidURL, .invalidDuration, .invalidListenAddress, .invalidFlag, .invalidRoot,
+                .invalidSetting,
+                .invalidHost, .invalidParameterName, .invalidParameterValue:
                 return APIError(.badRequest, service.description)
             case .unknownDeployment, .noDeployKey, .unknownParameter: return APIError(.notFound, service.description)
             case .agentUnavailable: return APIError(.serviceUnavailable, service.description)

@@ -22,8 +22,10 @@ public struct AdminAPI: Sendable {
     ///   - defaultPollIntervalSeconds: poll interval of repositories added without one.
     ///   - publicURL: base of the webhook URLs shown by `repo webhook` (`STEVEDORE_PUBLIC_URL`);
     ///     `nil`: the `Host` the request came to.
-    public init(engine: DeploymentEngine, tree: DaemonTree, adminKey: String, defaultPollIntervalSeconds: Int,
-                publicURL: String? = nil, logger: Logger) {
+    public init(
+        engine: DeploymentEngine, tree: DaemonTree, adminKey: String, defaultPollIntervalSeconds: Int,
+        publicURL: String? = nil, logger: Logger
+    ) {
         self.publicURL = publicURL
         self.engine = engine
         self.tree = tree
@@ -37,8 +39,9 @@ public struct AdminAPI: Sendable {
         let router = Router()
         router.add(middleware: JSONErrorMiddleware())
         router.get("/healthz") { _, _ in
-            let health = HealthResponse.from(tree: await tree.status(), version: StevedoreVersion.current,
-                                             staleHeartbeatSeconds: tree.timing.livenessDeadline.seconds * 2)
+            let health = HealthResponse.from(
+                tree: await tree.status(), version: StevedoreVersion.current,
+                staleHeartbeatSeconds: tree.timing.livenessDeadline.seconds * 2)
             return try json(health, status: health.status == "unhealthy" ? .serviceUnavailable : .ok)
         }
         let api = router.group("api").add(middleware: BearerAuthMiddleware(key: adminKey))
@@ -75,8 +78,10 @@ public struct AdminAPI: Sendable {
         api.post("deployments/:name/down") { _, context in
             let name = try name(context)
             try await engine.down(name)
-            return try json(ActionResponse(deployment: name, action: "down", commit: nil,
-                                           message: "containers removed; paused until `deploy up`"))
+            return try json(
+                ActionResponse(
+                    deployment: name, action: "down", commit: nil,
+                    message: "containers removed; paused until `deploy up`"))
         }
         return router
     }
@@ -93,9 +98,10 @@ public struct AdminAPI: Sendable {
     }
 
     private func view(_ record: DeploymentRecord) async throws -> DeploymentView {
-        DeploymentView(record: record, status: try await engine.store.status(of: record.name), health: await engine.health(record.name),
-                       lastRun: try await engine.store.runs(of: record.name, limit: 1).first,
-                       pipeline: await engine.pipelines.state(record.name))
+        DeploymentView(
+            record: record, status: try await engine.store.status(of: record.name), health: await engine.health(record.name),
+            lastRun: try await engine.store.runs(of: record.name, limit: 1).first,
+            pipeline: await engine.pipelines.state(record.name))
     }
 
     func name(_ context: BasicRequestContext) throws -> String {
@@ -109,8 +115,9 @@ public struct AdminAPI: Sendable {
 func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
     var data = try APICoding.encoder().encode(value)
     data.append(0x0a)
-    return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
-                    body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    return Response(
+        status: status, headers: [.contentType: "application/json; charset=utf-8"],
+        body: .init(byteBuffer: ByteBuffer(bytes: data)))
 }
 
 /// Turns every thrown error into `{"error": "..."}` with a fitting status (``APIError/from(_:)``).
@@ -137,7 +144,9 @@ struct BearerAuthMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let header = request.headers[.authorization] else {
-            throw APIError(.unauthorized, "missing Authorization header: send `Authorization: Bearer <admin key>` (the key is in <root>/system/admin.key)")
+            throw APIError(
+                .unauthorized,
+                "missing Authorization header: send `Authorization: Bearer <admin key>` (the key is in <root>/system/admin.key)")
         }
         let prefix = "Bearer "
         guard header.hasPrefix(prefix), AdminKey.matches(String(header.dropFirst(prefix.count)), key) else {

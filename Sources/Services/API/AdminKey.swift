@@ -23,7 +23,8 @@ public enum AdminKey {
 
     /// Compares two keys in time independent of where they differ.
     public static func matches(_ presented: String, _ expected: String) -> Bool {
-        let a = Array(presented.utf8), b = Array(expected.utf8)
+        let a = Array(presented.utf8)
+        let b = Array(expected.utf8)
         var diff = UInt8(a.count == b.count ? 0 : 1)
         for i in 0..<max(a.count, b.count) {
             diff |= (i < a.count ? a[i] : 0) ^ (i < b.count ? b[i] : 0)

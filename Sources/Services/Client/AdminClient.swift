@@ -98,7 +98,8 @@ public struct AdminClient: Sendable {
     private func send(_ method: HTTPMethod, _ path: String, body: Data?, long: Bool = false) async throws -> Data {
         let (status, data) = try await raw(method, path, body: body, long: long)
         guard (200..<300).contains(status) else {
-            let message = (try? APICoding.decoder().decode(ErrorResponse.self, from: data))?.error
+            let message =
+                (try? APICoding.decoder().decode(ErrorResponse.self, from: data))?.error
                 ?? String(decoding: data.prefix(500), as: UTF8.self)
             throw AdminClientError.api(status: status, message: message)
         }

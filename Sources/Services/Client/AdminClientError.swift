@@ -14,9 +14,10 @@ public enum AdminClientError: Error, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .daemonNotRunning(url, _):
-            return "the stevedore daemon is not running at \(url): start it with `stevedore daemon` (or `systemctl start stevedore`), or set STEVEDORE_LISTEN_ADDR / STEVEDORE_ROOT to match the running daemon"
-        case let .api(status, message):
+        case .daemonNotRunning(let url, _):
+            return
+                "the stevedore daemon is not running at \(url): start it with `stevedore daemon` (or `systemctl start stevedore`), or set STEVEDORE_LISTEN_ADDR / STEVEDORE_ROOT to match the running daemon"
+        case .api(let status, let message):
             return status == 401 ? "not authorized (HTTP 401): \(message)" : message
         case .badResponse(let detail): return "unexpected answer from the daemon: \(detail)"
         }

@@ -28,10 +28,13 @@ public struct Daemon {
         for record in try await store.deployments() where !keyed.contains(record.name) {
             let key = DeployKey.generate()
             let publicKey = key.openSSHPublicKey(comment: "stevedore:\(record.name)")
-            try await store.setDeployKey(DeployKeyRecord(deployment: record.name, keyType: DeployKey.keyType, privateSeed: key.seed,
-                                                         publicKey: publicKey, createdAt: Date().timeIntervalSince1970))
-            logger.notice("generated a deploy key for a deployment that had none; see `stevedore repo key \(record.name)`",
-                          metadata: ["deployment": "\(record.name)"])
+            try await store.setDeployKey(
+                DeployKeyRecord(
+                    deployment: record.name, keyType: DeployKey.keyType, privateSeed: key.seed,
+                    publicKey: publicKey, createdAt: Date().timeIntervalSince1970))
+            logger.notice(
+                "generated a deploy key for a deployment that had none; see `stevedore repo key \(record.name)`",
+                metadata: ["deployment": "\(record.name)"])
         }
     }
 
@@ -44,8 +47,11 @@ public struct Daemon {
     public func run() async throws {
         let notifier = SystemdNotifier(environment: configuration.environment)
         if notifier.isEnabled {
-            logger.info("running under systemd", metadata: [
-                "watchdog": "\(notifier.watchdogTimeout.map { "\($0.seconds) s" } ?? "off")"])
+            logger.info(
+                "running under systemd",
+                metadata: [
+                    "watchdog": "\(notifier.watchdogTimeout.map { "\($0.seconds) s" } ?? "off")"
+                ])
         }
         let startup = StartupProgress(notifier: notifier, logger: logger)
         defer { startup.finish() }
@@ -54,7 +60,8 @@ public struct Daemon {
         let lock = try StateRootLock(root: root)
         defer { withExtendedLifetime(lock) {} }
         let databaseExists = FileManager.default.fileExists(atPath: root.database)
-        let keyConfigured = (configuration.environment["STEVEDORE_DB_KEY"] ?? "") != "" || (configuration.environment["STEVEDORE_DB_KEY_FILE"] ?? "") != ""
+        let keyConfigured =
+            (configuration.environment["STEVEDORE_DB_KEY"] ?? "") != "" || (configuration.environment["STEVEDORE_DB_KEY_FILE"] ?? "") != ""
         if databaseExists, !keyConfigured, !FileManager.default.fileExists(atPath: root.databaseKey) {
             throw ServiceError.databaseKeyMissing(database: root.database, keyFile: root.databaseKey)
         }
@@ -86,13 +93,19 @@ public struct Daemon {
             }
             executor = workers
         }
-        logger.info("git mode", metadata: ["mode": "\(configuration.gitMode.rawValue)", "image": "\(configuration.gitImage)",
-                                          "runtime_dir": "\(configuration.runtimeDirectory)"])
-        let git = GitClient(executor: executor, timeout: .seconds(configuration.gitTimeoutSeconds), checkMethod: configuration.gitCheckMethod)
+        logger.info(
+            "git mode",
+            metadata: [
+                "mode": "\(configuration.gitMode.rawValue)", "image": "\(configuration.gitImage)",
+                "runtime_dir": "\(configuration.runtimeDirectory)",
+            ])
+        let git = GitClient(
+            executor: executor, timeout: .seconds(configuration.gitTimeoutSeconds), checkMethod: configuration.gitCheckMethod)
         try await Self.ensureDeployKeys(store: store, logger: logger)
         let agents = SSHAgents(runtimeDirectory: configuration.runtimeDirectory)
-        let engine = DeploymentEngine(root: root, store: store, docker: docker, compose: ComposeRunner(flavor: flavor), git: git,
-                                      agents: agents, hostRoot: configuration.hostRoot, logger: logger)
+        let engine = DeploymentEngine(
+            root: root, store: store, docker: docker, compose: ComposeRunner(flavor: flavor), git: git,
+            agents: agents, hostRoot: configuration.hostRoot, logger: logger)
         if try await store.closeInterruptedRuns() > 0 {
             logger.notice("closed deploy runs left open by the previous daemon as interrupted")
         }
@@ -100,31 +113,39 @@ public struct Daemon {
         if faults.isEnabled {
             logger.warning("fault injection is ON (STEVEDORE_FAULT_INJECTION / --fault-injection): for drills and tests only")
         }
-        let tree = DaemonTree(reconcileIntervalSeconds: configuration.reconcileIntervalSeconds,
-                              timing: configuration.timing, deploymentRestarts: configuration.deploymentRestarts,
-                              faults: faults, logger: logger)
-        let api = AdminAPI(engine: engine, tree: tree, adminKey: adminKey,
-                           defaultPollIntervalSeconds: configuration.defaultPollIntervalSeconds,
-                           publicURL: configuration.publicURL, logger: logger)
-        try await tree.configure(engine: engine, api: api, host: configuration.listenHost, port: configuration.listenPort,
-                                 notifier: notifier,
-                                 unhealthyExitAfter: configuration.unhealthyExitAfterSeconds > 0 ? .seconds(configuration.unhealthyExitAfterSeconds) : nil)
+        let tree = DaemonTree(
+            reconcileIntervalSeconds: configuration.reconcileIntervalSeconds,
+            timing: configuration.timing, deploymentRestarts: configuration.deploymentRestarts,
+            faults: faults, logger: logger)
+        let api = AdminAPI(
+            engine: engine, tree: tree, adminKey: adminKey,
+            defaultPollIntervalSeconds: configuration.defaultPollIntervalSeconds,
+            publicURL: configuration.publicURL, logger: logger)
+        try await tree.configure(
+            engine: engine, api: api, host: configuration.listenHost, port: configuration.listenPort,
+            notifier: notifier,
+            unhealthyExitAfter: configuration.unhealthyExitAfterSeconds > 0 ? .seconds(configuration.unhealthyExitAfterSeconds) : nil)
         startup.watch(until: { tree.isReady })
         try? await store.recordEvent(deployment: nil, kind: "daemon", message: "started \(StevedoreVersion.current)")
-        logger.info("stevedore daemon starting", metadata: [
-            "root": "\(root.path)", "listen": "\(configuration.listenHost):\(configuration.listenPort)",
-            "version": "\(StevedoreVersion.current)",
-        ])
+        logger.info(
+            "stevedore daemon starting",
+            metadata: [
+                "root": "\(root.path)", "listen": "\(configuration.listenHost):\(configuration.listenPort)",
+                "version": "\(StevedoreVersion.current)",
+            ])
         // The STOPPING=1 sender is listed last: a graceful shutdown signals it first.
-        let group = ServiceGroup(configuration: .init(
-            services: [
-                .init(service: RootService(root: tree.root, notifier: notifier), successTerminationBehavior: .gracefullyShutdownGroup,
-                      failureTerminationBehavior: .gracefullyShutdownGroup),
-                .init(service: SystemdStoppingService(notifier: notifier, logger: logger),
-                      successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore),
-            ],
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger))
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [
+                    .init(
+                        service: RootService(root: tree.root, notifier: notifier), successTerminationBehavior: .gracefullyShutdownGroup,
+                        failureTerminationBehavior: .gracefullyShutdownGroup),
+                    .init(
+                        service: SystemdStoppingService(notifier: notifier, logger: logger),
+                        successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
         do {
             try await group.run()
         } catch {

@@ -1,5 +1,6 @@
 import Docker
 import Supervision
+
 /// The daemon's settings, read from the environment (docs/OPERATIONS.md lists them).
 public struct DaemonConfiguration: Sendable {
     /// State root (`STEVEDORE_ROOT`, default `/opt/stevedore`).
@@ -68,7 +69,8 @@ public struct DaemonConfiguration: Sendable {
     public static let daemonOnlyVariables = [
         "STEVEDORE_POLL_INTERVAL", "STEVEDORE_RECONCILE_INTERVAL", "STEVEDORE_LIVENESS_DEADLINE", "STEVEDORE_FAULT_INJECTION",
         "STEVEDORE_UNHEALTHY_EXIT_AFTER", "STEVEDORE_DEPLOYMENT_MAX_RESTARTS", "STEVEDORE_DEPLOYMENT_RESTART_PERIOD",
-        "STEVEDORE_DEPLOYMENT_REVIVAL_INITIAL", "STEVEDORE_DEPLOYMENT_REVIVAL_MAX", "STEVEDORE_LOG_LEVEL", "STEVEDORE_GIT_MODE", "STEVEDORE_GIT_IMAGE", "STEVEDORE_GIT_TIMEOUT",
+        "STEVEDORE_DEPLOYMENT_REVIVAL_INITIAL", "STEVEDORE_DEPLOYMENT_REVIVAL_MAX", "STEVEDORE_LOG_LEVEL", "STEVEDORE_GIT_MODE",
+        "STEVEDORE_GIT_IMAGE", "STEVEDORE_GIT_TIMEOUT",
         "STEVEDORE_GIT_CHECK", "STEVEDORE_RUNTIME_DIR", "STEVEDORE_HOST_ROOT", "STEVEDORE_PUBLIC_URL",
     ]
 
@@ -98,12 +100,14 @@ public struct DaemonConfiguration: Sendable {
         reconcileIntervalSeconds = try seconds("STEVEDORE_RECONCILE_INTERVAL", default: 30, minimum: 1)
         livenessDeadlineSeconds = try seconds("STEVEDORE_LIVENESS_DEADLINE", default: 60, minimum: 4)
         unhealthyExitAfterSeconds = try seconds("STEVEDORE_UNHEALTHY_EXIT_AFTER", default: 30, minimum: 0)
-        let maxRestarts = try environment["STEVEDORE_DEPLOYMENT_MAX_RESTARTS"].map {
-            guard let n = Int($0), (0...1000).contains(n) else {
-                throw ServiceError.invalidSetting(name: "STEVEDORE_DEPLOYMENT_MAX_RESTARTS", value: $0, allowed: "a whole number from 0 to 1000")
-            }
-            return n
-        } ?? 5
+        let maxRestarts =
+            try environment["STEVEDORE_DEPLOYMENT_MAX_RESTARTS"].map {
+                guard let n = Int($0), (0...1000).contains(n) else {
+                    throw ServiceError.invalidSetting(
+                        name: "STEVEDORE_DEPLOYMENT_MAX_RESTARTS", value: $0, allowed: "a whole number from 0 to 1000")
+                }
+                return n
+            } ?? 5
         deploymentRestarts = DeploymentRestartPolicy(
             intensity: RestartIntensity(
                 maxRestarts: maxRestarts,
@@ -122,13 +126,15 @@ public struct DaemonConfiguration: Sendable {
         preferComposeV1 = compose == "v1"
         let mode = environment["STEVEDORE_GIT_MODE"].flatMap { $0.isEmpty ? nil : $0 } ?? GitMode.worker.rawValue
         guard let gitMode = GitMode(rawValue: mode) else {
-            throw ServiceError.invalidSetting(name: "STEVEDORE_GIT_MODE", value: mode,
-                                              allowed: "worker (git in a container per operation, the default) or local (git on the host)")
+            throw ServiceError.invalidSetting(
+                name: "STEVEDORE_GIT_MODE", value: mode,
+                allowed: "worker (git in a container per operation, the default) or local (git on the host)")
         }
         self.gitMode = gitMode
         gitImage = environment["STEVEDORE_GIT_IMAGE"].flatMap { $0.isEmpty ? nil : $0 } ?? GitWorkerExecutor.defaultImage
         guard !gitImage.hasPrefix("-"), !gitImage.contains(where: { $0.isWhitespace || $0.isNewline }) else {
-            throw ServiceError.invalidSetting(name: "STEVEDORE_GIT_IMAGE", value: gitImage, allowed: "an image reference such as alpine/git:latest")
+            throw ServiceError.invalidSetting(
+                name: "STEVEDORE_GIT_IMAGE", value: gitImage, allowed: "an image reference such as alpine/git:latest")
         }
         gitTimeoutSeconds = try seconds("STEVEDORE_GIT_TIMEOUT", default: 300, minimum: 5)
         let check = environment["STEVEDORE_GIT_CHECK"].flatMap { $0.isEmpty ? nil : $0 } ?? GitCheckMethod.lsRemote.rawValue
@@ -136,26 +142,30 @@ public struct DaemonConfiguration: Sendable {
             throw ServiceError.invalidSetting(name: "STEVEDORE_GIT_CHECK", value: check, allowed: "ls-remote (default) or shallow-fetch")
         }
         gitCheckMethod = method
-        let runtime = environment["STEVEDORE_RUNTIME_DIR"].flatMap { $0.isEmpty ? nil : $0 }
+        let runtime =
+            environment["STEVEDORE_RUNTIME_DIR"].flatMap { $0.isEmpty ? nil : $0 }
             ?? environment["RUNTIME_DIRECTORY"].flatMap { $0.isEmpty ? nil : String($0.split(separator: ":").first ?? "") }
             ?? "/run/stevedore"
         guard runtime.hasPrefix("/") else {
-            throw ServiceError.invalidSetting(name: "STEVEDORE_RUNTIME_DIR", value: runtime, allowed: "an absolute path, e.g. /run/stevedore")
+            throw ServiceError.invalidSetting(
+                name: "STEVEDORE_RUNTIME_DIR", value: runtime, allowed: "an absolute path, e.g. /run/stevedore")
         }
         runtimeDirectory = runtime
         hostRoot = environment["STEVEDORE_HOST_ROOT"].flatMap { $0.isEmpty ? nil : $0 }
         if let hostRoot {
             guard hostRoot.hasPrefix("/"), !hostRoot.split(separator: "/").contains("..") else {
-                throw ServiceError.invalidSetting(name: "STEVEDORE_HOST_ROOT", value: hostRoot,
-                                                  allowed: "an absolute path without '..': where the Docker host sees the state root")
+                throw ServiceError.invalidSetting(
+                    name: "STEVEDORE_HOST_ROOT", value: hostRoot,
+                    allowed: "an absolute path without '..': where the Docker host sees the state root")
             }
             self.hostRoot = hostRoot.count > 1 && hostRoot.hasSuffix("/") ? String(hostRoot.dropLast()) : hostRoot
         }
         publicURL = environment["STEVEDORE_PUBLIC_URL"].flatMap { $0.isEmpty ? nil : $0 }
         if let publicURL {
             guard publicURL.hasPrefix("http://") || publicURL.hasPrefix("https://"), !publicURL.contains(where: \.isWhitespace) else {
-                throw ServiceError.invalidSetting(name: "STEVEDORE_PUBLIC_URL", value: publicURL,
-                                                  allowed: "an http:// or https:// URL such as https://deploy.example.org")
+                throw ServiceError.invalidSetting(
+                    name: "STEVEDORE_PUBLIC_URL", value: publicURL,
+                    allowed: "an http:// or https:// URL such as https://deploy.example.org")
             }
             self.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
         }
@@ -179,11 +189,12 @@ public struct DaemonConfiguration: Sendable {
 
     /// The base URL a local client uses to reach the admin API (`0.0.0.0`/`::` become loopback).
     public var localBaseURL: String {
-        let host: String = switch listenHost {
-        case "0.0.0.0", "*": "127.0.0.1"
-        case "::": "[::1]"
-        default: listenHost.contains(":") ? "[\(listenHost)]" : listenHost
-        }
+        let host: String =
+            switch listenHost {
+            case "0.0.0.0", "*": "127.0.0.1"
+            case "::": "[::1]"
+            default: listenHost.contains(":") ? "[\(listenHost)]" : listenHost
+            }
         return "http://\(host):\(listenPort)"
     }
 }

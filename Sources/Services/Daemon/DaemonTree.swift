@@ -60,9 +60,11 @@ public final class DaemonTree: Sendable {
     ///   - timing: liveness deadline of the workers.
     ///   - faults: fault injection; default disabled.
     ///   - deploymentRestarts: intensity and revival of the deployments' subtrees.
-    public init(reconcileIntervalSeconds: Int, timing: WorkerTiming = WorkerTiming(),
-                deploymentRestarts: DeploymentRestartPolicy = DeploymentRestartPolicy(), faults: FaultInjector? = nil,
-                clock: any SupervisorClock = ContinuousSupervisorClock(), logger: Logger) {
+    public init(
+        reconcileIntervalSeconds: Int, timing: WorkerTiming = WorkerTiming(),
+        deploymentRestarts: DeploymentRestartPolicy = DeploymentRestartPolicy(), faults: FaultInjector? = nil,
+        clock: any SupervisorClock = ContinuousSupervisorClock(), logger: Logger
+    ) {
         self.reconcileIntervalSeconds = reconcileIntervalSeconds
         self.deploymentRestarts = deploymentRestarts
         self.timing = timing
@@ -75,8 +77,9 @@ public final class DaemonTree: Sendable {
             id: "deployments",
             configuration: SupervisorConfiguration(intensity: Self.deploymentsIntensity),
             clock: clock, logger: logger, events: events)
-        root = Supervisor(id: "root", configuration: SupervisorConfiguration(intensity: Self.rootIntensity),
-                          clock: clock, logger: logger, events: events)
+        root = Supervisor(
+            id: "root", configuration: SupervisorConfiguration(intensity: Self.rootIntensity),
+            clock: clock, logger: logger, events: events)
     }
 
     /// Adds the root's children in start order: `store`, `ssh-agent`, `http`, `reaper`, `deployments` (with one
@@ -85,29 +88,36 @@ public final class DaemonTree: Sendable {
     ///
     /// - Parameter unhealthyExitAfter: without systemd, how long an unhealthy tree is
     ///   tolerated before the process exits (``HealthWatchdogWorker``); `nil`: never.
-    public func configure(engine: DeploymentEngine, api: AdminAPI, host: String, port: Int,
-                          notifier: SystemdNotifier = .disabled, unhealthyExitAfter: Duration? = nil) async throws {
+    public func configure(
+        engine: DeploymentEngine, api: AdminAPI, host: String, port: Int,
+        notifier: SystemdNotifier = .disabled, unhealthyExitAfter: Duration? = nil
+    ) async throws {
         engineBox.engine = engine
         try await root.startChild(faults.wrap(StoreWorker.spec(store: engine.store, timing: timing, logger: logger)))
         if let agents = engine.agents {
             try await root.startChild(faults.wrap(SSHAgentWorker.spec(agents: agents, store: engine.store, timing: timing, logger: logger)))
         }
         try await root.startChild(faults.wrap(HTTPWorker.spec(api: api, host: host, port: port, timing: timing, logger: logger)))
-        try await root.startChild(faults.wrap(OrphanReaper.spec(
-            interval: min(.seconds(2), timing.heartbeatInterval), liveness: timing.livenessDeadline)))
+        try await root.startChild(
+            faults.wrap(
+                OrphanReaper.spec(
+                    interval: min(.seconds(2), timing.heartbeatInterval), liveness: timing.livenessDeadline)))
         for record in try await engine.store.deployments() {
             try await deployments.startChild(deploymentSpec(record.name, engine: engine))
         }
         try await root.startChild(.supervisor(deployments))
-        try await root.startChild(faults.wrap(HealthWatchdogWorker.spec(
-            status: { [root] in await root.status() }, notifier: notifier, latch: readyLatch,
-            timing: timing, unhealthyExitAfter: unhealthyExitAfter, logger: logger)))
+        try await root.startChild(
+            faults.wrap(
+                HealthWatchdogWorker.spec(
+                    status: { [root] in await root.status() }, notifier: notifier, latch: readyLatch,
+                    timing: timing, unhealthyExitAfter: unhealthyExitAfter, logger: logger)))
     }
 
     /// Paths an operator may not stop, with the reason (restart is allowed).
     public static let unstoppable: [String: String] = [
         "root": "the root cannot be stopped through the API; stop the daemon (`systemctl stop stevedore`)",
-        HealthWatchdogWorker.id: "stopping the health watchdog would stop the systemd watchdog pings and make systemd restart the daemon; use `restart` instead",
+        HealthWatchdogWorker.id:
+            "stopping the health watchdog would stop the systemd watchdog pings and make systemd restart the daemon; use `restart` instead",
         "http": "stopping the admin API through the admin API would leave nothing to start it again; use `restart` instead",
     ]
 
@@ -153,8 +163,10 @@ public final class DaemonTree: Sendable {
             children: [
                 faults.wrap(PipelineWorker.spec(deployment: name, engine: engine, timing: timing, logger: logger)),
                 faults.wrap(PollerWorker.spec(deployment: name, engine: engine, timing: timing, logger: logger)),
-                faults.wrap(ReconcilerWorker.spec(deployment: name, engine: engine, intervalSeconds: reconcileIntervalSeconds,
-                                                  timing: timing, logger: logger)),
+                faults.wrap(
+                    ReconcilerWorker.spec(
+                        deployment: name, engine: engine, intervalSeconds: reconcileIntervalSeconds,
+                        timing: timing, logger: logger)),
             ])
         // Transient with a revival: giving up (OTP reason `shutdown`) is not restarted by
         // `deployments` and not counted there; the subtree comes back after the revival delay.

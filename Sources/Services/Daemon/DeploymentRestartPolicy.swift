@@ -36,7 +36,8 @@ public struct DeploymentRestartPolicy: Sendable, Equatable {
     /// The revival backoff: from ``revivalInitial`` doubling to ``revivalMaximum``, ±20 %
     /// jitter, reset after 10 min of uptime (or twice the maximum, if that is longer).
     public var revival: BackoffPolicy {
-        BackoffPolicy(initial: revivalInitial, maximum: revivalMaximum, multiplier: 2, jitter: 0.2,
-                      resetAfter: max(.seconds(600), revivalMaximum * 2))
+        BackoffPolicy(
+            initial: revivalInitial, maximum: revivalMaximum, multiplier: 2, jitter: 0.2,
+            resetAfter: max(.seconds(600), revivalMaximum * 2))
     }
 }

@@ -30,8 +30,9 @@ final class StartupProgress: Sendable {
                 let elapsed = ContinuousClock.now - started
                 guard elapsed < .seconds(Self.maximumSeconds) else { return }
                 notifier.extendTimeout(seconds: Self.extensionSeconds)
-                logger.notice("start-up still running; asked systemd for \(Self.extensionSeconds) s more",
-                              metadata: ["elapsed_s": "\(Int(elapsed.components.seconds))"])
+                logger.notice(
+                    "start-up still running; asked systemd for \(Self.extensionSeconds) s more",
+                    metadata: ["elapsed_s": "\(Int(elapsed.components.seconds))"])
             }
         }
         task.withLock { $0 = t }

@@ -79,11 +79,15 @@ extension DeploymentEngine {
         let interrupted = FileManager.default.fileExists(atPath: marker)
         guard interrupted || head != synced else { return synced }
         removeStaleIndexLock(repo)
-        logger.warning("restoring the checkout to the synced commit before deploying", metadata: [
-            "deployment": "\(name)", "head": "\(head)", "synced": "\(synced)", "interrupted_update": "\(interrupted)"])
+        logger.warning(
+            "restoring the checkout to the synced commit before deploying",
+            metadata: [
+                "deployment": "\(name)", "head": "\(head)", "synced": "\(synced)", "interrupted_update": "\(interrupted)",
+            ])
         let restored = try await git.restore(commit: synced, directory: repo, clean: record.clean, access: try await access(record))
         try? FileManager.default.removeItem(atPath: marker)
-        try? await store.recordEvent(deployment: name, kind: "sync", message: "restored checkout to \(synced.prefix(12)) after an interrupted update")
+        try? await store.recordEvent(
+            deployment: name, kind: "sync", message: "restored checkout to \(synced.prefix(12)) after an interrupted update")
         return restored
     }
 
@@ -105,9 +109,10 @@ extension DeploymentEngine {
         let remote = try await checkRemote(name)
         let status = try await store.status(of: name)
         let current = git.localHead(directory: root.repo(name))
-        return CheckResponse(deployment: name, url: record.url, branch: record.branch, currentCommit: current,
-                             deployedCommit: status.deployedCommit, remoteCommit: remote,
-                             updateAvailable: current != remote || status.deployedCommit != remote)
+        return CheckResponse(
+            deployment: name, url: record.url, branch: record.branch, currentCommit: current,
+            deployedCommit: status.deployedCommit, remoteCommit: remote,
+            updateAvailable: current != remote || status.deployedCommit != remote)
     }
 
     /// Removes the trusted key(s) of `host` from the deployment's `known_hosts`, so the next

@@ -40,9 +40,11 @@ extension DeploymentEngine {
                 try? fm.removeItem(atPath: path)
             }
             let kept = [self.root.data(name), self.root.logs(name)].filter { fm.fileExists(atPath: $0) }
-            try? await self.store.recordEvent(deployment: nil, kind: "repo-remove",
-                                              message: "removed \(name) (containers \(keepContainers ? "kept" : "removed"))")
-            self.logger.notice("deployment removed", metadata: ["deployment": "\(name)", "containers": "\(keepContainers ? "kept" : "removed")"])
+            try? await self.store.recordEvent(
+                deployment: nil, kind: "repo-remove",
+                message: "removed \(name) (containers \(keepContainers ? "kept" : "removed"))")
+            self.logger.notice(
+                "deployment removed", metadata: ["deployment": "\(name)", "containers": "\(keepContainers ? "kept" : "removed")"])
             return RemoveRepositoryResponse(deployment: name, containers: keepContainers ? "kept" : "removed", deleted: deleted, kept: kept)
         }
     }

@@ -32,8 +32,10 @@ public final class DeploymentEngine: Sendable {
     let logger: Logger
 
     /// Wires the engine; nothing runs until a method is called.
-    public init(root: StateRoot, store: StateStore, docker: DockerEngine, compose: ComposeRunner,
-                git: GitClient, agents: SSHAgents? = nil, hostRoot: String? = nil, logger: Logger = Logger(label: "stevedore.engine")) {
+    public init(
+        root: StateRoot, store: StateStore, docker: DockerEngine, compose: ComposeRunner,
+        git: GitClient, agents: SSHAgents? = nil, hostRoot: String? = nil, logger: Logger = Logger(label: "stevedore.engine")
+    ) {
         self.hostRoot = hostRoot
         self.root = root
         self.store = store
@@ -75,8 +77,9 @@ public final class DeploymentEngine: Sendable {
     public func checkRemote(_ name: String) async throws -> String {
         let record = try await deployment(name)
         do {
-            let commit = try await git.remoteHead(url: record.url, branch: record.branch, access: try await access(record),
-                                                  scratch: root.deployment(name) + "/probe")
+            let commit = try await git.remoteHead(
+                url: record.url, branch: record.branch, access: try await access(record),
+                scratch: root.deployment(name) + "/probe")
             try await store.recordCheck(name, remoteCommit: commit)
             // A check that works again ends an earlier check's error (sync and deploy clear their own).
             if try await store.status(of: name).lastError?.hasPrefix("check: ") == true { try await store.recordError(name, nil) }
@@ -250,8 +253,9 @@ public final class DeploymentEngine: Sendable {
     /// Health of the deployment's containers (a service of the running commit without a
     /// container counts as unhealthy, once the reconciler has learnt the services).
     public func health(_ name: String) async -> DeploymentHealth {
-        await DeploymentHealth.inspect(project: Self.projectName(name), docker: docker,
-                                       expected: expectedServices.withLock { $0[name] })
+        await DeploymentHealth.inspect(
+            project: Self.projectName(name), docker: docker,
+            expected: expectedServices.withLock { $0[name] })
     }
 
     /// The services `up` starts in the checkout (the running commit between runs), cached
@@ -259,7 +263,8 @@ public final class DeploymentEngine: Sendable {
     func servicesStartedByUp(_ name: String) async -> Set<String>? {
         if let known = expectedServices.withLock({ $0[name] }) { return known }
         guard let project = try? await composeProject(name), let text = try? await compose.config(project),
-              let config = try? ComposeConfig.parse(text) else { return nil }
+            let config = try? ComposeConfig.parse(text)
+        else { return nil }
         let services = Set(config.servicesStartedByUp)
         expectedServices.withLock { $0[name] = services }
         return services

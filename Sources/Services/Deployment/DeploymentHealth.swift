@@ -26,10 +26,11 @@ public struct DeploymentHealth: Codable, Sendable, Equatable {
         var views: [ContainerView] = []
         for summary in summaries.sorted(by: { $0.name < $1.name }) {
             let details = try? await docker.inspect(container: summary.id)
-            views.append(ContainerView(
-                name: summary.name, service: summary.service, state: summary.state,
-                health: summary.state == "running" ? details?.state.health?.status : nil,
-                completed: details?.hasCompleted ?? false))
+            views.append(
+                ContainerView(
+                    name: summary.name, service: summary.service, state: summary.state,
+                    health: summary.state == "running" ? details?.state.health?.status : nil,
+                    completed: details?.hasCompleted ?? false))
         }
         let missing = (expected ?? []).subtracting(views.compactMap(\.service)).sorted()
         return classify(views, missing: views.isEmpty ? [] : missing)
@@ -41,14 +42,16 @@ public struct DeploymentHealth: Codable, Sendable, Equatable {
         let notRunning = views.filter { $0.state != "running" && !$0.completed }
         let unhealthy = views.filter { $0.health == "unhealthy" }
         if !notRunning.isEmpty || !unhealthy.isEmpty || !missing.isEmpty {
-            let parts = missing.map { "service \($0) has no container" } + notRunning.map { "\($0.name) is \($0.state)" }
+            let parts =
+                missing.map { "service \($0) has no container" } + notRunning.map { "\($0.name) is \($0.state)" }
                 + unhealthy.map { "\($0.name) is unhealthy" }
             return DeploymentHealth(state: "unhealthy", containers: views, detail: parts.joined(separator: "; "))
         }
         let starting = views.filter { $0.health == "starting" }
         if !starting.isEmpty {
-            return DeploymentHealth(state: "starting", containers: views,
-                                    detail: "healthcheck starting: " + starting.map(\.name).joined(separator: ", "))
+            return DeploymentHealth(
+                state: "starting", containers: views,
+                detail: "healthcheck starting: " + starting.map(\.name).joined(separator: ", "))
         }
         return DeploymentHealth(state: "healthy", containers: views, detail: nil)
     }

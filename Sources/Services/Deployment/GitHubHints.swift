@@ -13,7 +13,8 @@ public enum GitHubHints {
         } else if let range = url.range(of: "://") {
             var rest = url[range.upperBound...]
             if let at = rest.firstIndex(of: "@"), let slash = rest.firstIndex(of: "/"), at < slash { rest = rest[rest.index(after: at)...] }
-            for host in ["github.com/", "www.github.com/", "github.com:22/", "ssh.github.com:443/"] where rest.lowercased().hasPrefix(host) {
+            for host in ["github.com/", "www.github.com/", "github.com:22/", "ssh.github.com:443/"] where rest.lowercased().hasPrefix(host)
+            {
                 path = rest.dropFirst(host.count)
                 return clean(path)
             }
@@ -33,7 +34,8 @@ public enum GitHubHints {
         while path.hasSuffix("/") { path = path.dropLast() }
         if path.hasSuffix(".git") { path = path.dropLast(4) }
         let parts = path.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count == 2, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isLetter || $0.isNumber || "-_.".contains($0) } }) else {
+        guard parts.count == 2, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isLetter || $0.isNumber || "-_.".contains($0) } })
+        else {
             return nil
         }
         return parts.joined(separator: "/")
@@ -43,8 +45,10 @@ public enum GitHubHints {
     public static func hint(url: String, name: String, publicKey: String) -> GitHubDeployKeyHint? {
         guard let repository = repository(url) else { return nil }
         let title = "stevedore:\(name)"
-        let command = "gh api -X POST repos/\(repository)/keys -f title=\(GitAccess.shellQuoted(title)) -f key=\(GitAccess.shellQuoted(publicKey)) -F read_only=true"
-        return GitHubDeployKeyHint(repository: repository, settingsURL: "https://github.com/\(repository)/settings/keys/new", ghCommand: command,
-                                   sshURL: isHTTPS(url) ? "git@github.com:\(repository).git" : nil)
+        let command =
+            "gh api -X POST repos/\(repository)/keys -f title=\(GitAccess.shellQuoted(title)) -f key=\(GitAccess.shellQuoted(publicKey)) -F read_only=true"
+        return GitHubDeployKeyHint(
+            repository: repository, settingsURL: "https://github.com/\(repository)/settings/keys/new", ghCommand: command,
+            sshURL: isHTTPS(url) ? "git@github.com:\(repository).git" : nil)
     }
 }

@@ -17,11 +17,11 @@ public enum FaultInjectionError: Error, Sendable, CustomStringConvertible {
         switch self {
         case .disabled:
             "fault injection is off; start the daemon with `stevedore daemon --fault-injection` or STEVEDORE_FAULT_INJECTION=1 (for drills and tests only)"
-        case let .notInjectable(path, injectable):
+        case .notInjectable(let path, let injectable):
             "no running worker '\(path)' to inject a fault into; running workers: \(injectable.joined(separator: ", "))"
-        case let .injected(path):
+        case .injected(let path):
             "injected fault: throw at \(path)"
-        case let .notCrashLooping(path, crashLooping):
+        case .notCrashLooping(let path, let crashLooping):
             "'\(path)' is not in a crash loop; crash loops: \(crashLooping.isEmpty ? "none" : crashLooping.joined(separator: ", "))"
         }
     }

@@ -70,7 +70,10 @@ public final class FaultInjector: Sendable {
                 throw FaultInjectionError.injected(path: context.path)
             }
             let fault = try await withThrowingTaskGroup(of: InjectedFault?.self) { group in
-                group.addTask { try await body(context); return nil }
+                group.addTask {
+                    try await body(context)
+                    return nil
+                }
                 group.addTask { await self.nextFault(for: context.path) }
                 let first = try await group.next() ?? nil
                 group.cancelAll()

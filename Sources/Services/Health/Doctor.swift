@@ -38,11 +38,15 @@ public enum Doctor {
         let configuration: DaemonConfiguration
         do {
             configuration = try DaemonConfiguration(environment: environment)
-            checks.append(Check(name: "settings", ok: true,
-                                detail: "STEVEDORE_* settings valid" + (fromFile ? " (environment and \(settingsFile))" : "")))
+            checks.append(
+                Check(
+                    name: "settings", ok: true,
+                    detail: "STEVEDORE_* settings valid" + (fromFile ? " (environment and \(settingsFile))" : "")))
         } catch {
-            checks.append(Check(name: "settings", ok: false, detail: "\(error)",
-                                fix: "correct it in \(settingsFile) (or the environment) and restart the daemon"))
+            checks.append(
+                Check(
+                    name: "settings", ok: false, detail: "\(error)",
+                    fix: "correct it in \(settingsFile) (or the environment) and restart the daemon"))
             // Go on with the defaults for what is invalid, keeping what is valid (e.g. the root).
             var fallback = environment
             for key in DaemonConfiguration.daemonOnlyVariables + ["STEVEDORE_COMPOSE", "STEVEDORE_LISTEN_ADDR", "STEVEDORE_ROOT"] {
@@ -57,38 +61,50 @@ public enum Doctor {
         // 1. State root.
         let rootExists = fm.fileExists(atPath: root.path, isDirectory: &isDirectory)
         if rootExists, !isDirectory.boolValue {
-            checks.append(Check(name: "state root", ok: false, detail: "\(root.path) is not a directory",
-                                fix: "move that file away, or set STEVEDORE_ROOT to a directory"))
+            checks.append(
+                Check(
+                    name: "state root", ok: false, detail: "\(root.path) is not a directory",
+                    fix: "move that file away, or set STEVEDORE_ROOT to a directory"))
         } else if rootExists {
             let writable = access(root.path, W_OK) == 0
-            checks.append(Check(name: "state root", ok: writable,
-                                detail: "\(root.path)\(writable ? "" : " is not writable by uid \(getuid())")",
-                                fix: writable ? nil : "run as root, or fix the owner of \(root.path)"))
+            checks.append(
+                Check(
+                    name: "state root", ok: writable,
+                    detail: "\(root.path)\(writable ? "" : " is not writable by uid \(getuid())")",
+                    fix: writable ? nil : "run as root, or fix the owner of \(root.path)"))
         } else {
-            checks.append(Check(name: "state root", ok: false, detail: "\(root.path) does not exist",
-                                fix: "run `stevedore init --root \(root.path)` (or scripts/install.sh), or set STEVEDORE_ROOT"))
+            checks.append(
+                Check(
+                    name: "state root", ok: false, detail: "\(root.path) does not exist",
+                    fix: "run `stevedore init --root \(root.path)` (or scripts/install.sh), or set STEVEDORE_ROOT"))
         }
         // 2. Database key, and whether it opens the database.
         checks.append(await databaseCheck(root: root, environment: environment))
         // 3. Admin key.
-        checks.append(keyFileCheck(name: "admin key", path: root.adminKey,
-                                   missingFix: "run `stevedore init --root \(root.path)`; the CLI needs it to talk to the daemon"))
+        checks.append(
+            keyFileCheck(
+                name: "admin key", path: root.adminKey,
+                missingFix: "run `stevedore init --root \(root.path)`; the CLI needs it to talk to the daemon"))
         // 4. Docker engine.
         let docker = DockerEngine()
         do {
             let version = try await docker.ping()
             checks.append(Check(name: "docker engine", ok: true, detail: "API \(version) at \(docker.socketPath)"))
         } catch {
-            checks.append(Check(name: "docker engine", ok: false, detail: "not reachable: \(error)",
-                                fix: "start dockerd (`systemctl start docker`) and check that /var/run/docker.sock is accessible to this user"))
+            checks.append(
+                Check(
+                    name: "docker engine", ok: false, detail: "not reachable: \(error)",
+                    fix: "start dockerd (`systemctl start docker`) and check that /var/run/docker.sock is accessible to this user"))
         }
         // 5. Compose.
         do {
             let flavor = try await ComposeRunner.detect(preferV1: configuration.preferComposeV1)
             checks.append(Check(name: "compose", ok: true, detail: flavor.description))
         } catch {
-            checks.append(Check(name: "compose", ok: false, detail: "\(error)",
-                                fix: "install the Compose v2 plugin (`docker compose`) or docker-compose v1"))
+            checks.append(
+                Check(
+                    name: "compose", ok: false, detail: "\(error)",
+                    fix: "install the Compose v2 plugin (`docker compose`) or docker-compose v1"))
         }
         // 5b. Git: the mode, and in worker mode whether the image is here.
         checks.append(await gitCheck(configuration: configuration, docker: docker))
@@ -123,8 +139,9 @@ public enum Doctor {
         }
         let mode = (attributes[.posixPermissions] as? Int ?? 0) & 0o777
         guard mode & 0o077 == 0 else {
-            return Check(name: name, ok: false, detail: "\(path) has mode \(String(mode, radix: 8)): open to group or others",
-                         fix: "chmod 600 \(path)")
+            return Check(
+                name: name, ok: false, detail: "\(path) has mode \(String(mode, radix: 8)): open to group or others",
+                fix: "chmod 600 \(path)")
         }
         return Check(name: name, ok: true, detail: "\(path) (mode \(String(mode, radix: 8)))")
     }
@@ -134,10 +151,11 @@ public enum Doctor {
         let fromEnvironment = (environment["STEVEDORE_DB_KEY"] ?? "") != "" || (environment["STEVEDORE_DB_KEY_FILE"] ?? "") != ""
         let databaseExists = FileManager.default.fileExists(atPath: root.database)
         if !fromEnvironment {
-            let file = keyFileCheck(name: name, path: root.databaseKey,
-                                    missingFix: databaseExists
-                                        ? "restore \(root.databaseKey) from your backup (a new key cannot open the existing database)"
-                                        : "run `stevedore init --root \(root.path)`")
+            let file = keyFileCheck(
+                name: name, path: root.databaseKey,
+                missingFix: databaseExists
+                    ? "restore \(root.databaseKey) from your backup (a new key cannot open the existing database)"
+                    : "run `stevedore init --root \(root.path)`")
             guard file.ok else { return file }
         }
         guard databaseExists else {
@@ -149,8 +167,9 @@ public enum Doctor {
             try await store.check()
             return Check(name: name, ok: true, detail: "opens \(root.database)")
         } catch {
-            return Check(name: name, ok: false, detail: "\(root.database): \(error)",
-                         fix: "use the key this database was created with (\(root.databaseKey), STEVEDORE_DB_KEY or STEVEDORE_DB_KEY_FILE)")
+            return Check(
+                name: name, ok: false, detail: "\(root.database): \(error)",
+                fix: "use the key this database was created with (\(root.databaseKey), STEVEDORE_DB_KEY or STEVEDORE_DB_KEY_FILE)")
         }
     }
 
@@ -164,18 +183,24 @@ public enum Doctor {
                 if try await docker.imageExists(image) {
                     return Check(name: "git", ok: true, detail: "mode worker, image \(image) present")
                 }
-                return Check(name: "git", ok: false, detail: "mode worker, image \(image) not on this host",
-                             fix: "`docker pull \(image)` (or scripts/build-git-image.sh and STEVEDORE_GIT_IMAGE=stevedore/git:latest), or STEVEDORE_GIT_MODE=local")
+                return Check(
+                    name: "git", ok: false, detail: "mode worker, image \(image) not on this host",
+                    fix:
+                        "`docker pull \(image)` (or scripts/build-git-image.sh and STEVEDORE_GIT_IMAGE=stevedore/git:latest), or STEVEDORE_GIT_MODE=local"
+                )
             } catch {
-                return Check(name: "git", ok: false, detail: "mode worker, cannot ask the engine for \(image): \(error)",
-                             fix: "start dockerd, or set STEVEDORE_GIT_MODE=local")
+                return Check(
+                    name: "git", ok: false, detail: "mode worker, cannot ask the engine for \(image): \(error)",
+                    fix: "start dockerd, or set STEVEDORE_GIT_MODE=local")
             }
         case .local:
             let path = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
             let missing = ["git", "ssh"].filter { tool in !path.contains { FileManager.default.isExecutableFile(atPath: "\($0)/\(tool)") } }
-            return Check(name: "git", ok: missing.isEmpty,
-                         detail: "mode local" + (missing.isEmpty ? " (git and ssh on the host)" : ": \(missing.joined(separator: " and ")) not found in PATH"),
-                         fix: missing.isEmpty ? nil : "apt-get install git openssh-client, or use the worker mode")
+            return Check(
+                name: "git", ok: missing.isEmpty,
+                detail: "mode local"
+                    + (missing.isEmpty ? " (git and ssh on the host)" : ": \(missing.joined(separator: " and ")) not found in PATH"),
+                fix: missing.isEmpty ? nil : "apt-get install git openssh-client, or use the worker mode")
         }
     }
 
@@ -183,8 +208,9 @@ public enum Doctor {
         let name = "daemon"
         let url = configuration.localBaseURL
         guard let key = try? AdminKey.load(root: configuration.root, generate: false) else {
-            return Check(name: name, ok: false, detail: "no admin key, cannot ask \(url)",
-                         fix: "run `stevedore init --root \(configuration.root.path)`")
+            return Check(
+                name: name, ok: false, detail: "no admin key, cannot ask \(url)",
+                fix: "run `stevedore init --root \(configuration.root.path)`")
         }
         do {
             let (status, data) = try await AdminClient(baseURL: url, key: key, timeout: .seconds(10)).raw(.GET, "/healthz")
@@ -193,24 +219,33 @@ public enum Doctor {
             let problems = ((health?.unhealthy ?? []) + (health?.degraded ?? [])).map { "\($0.path) \($0.state)" }
             let detail = "\(url) answers: \(verdict)" + (problems.isEmpty ? "" : " (\(problems.joined(separator: ", ")))")
             let healthy = status == 200
-            return Check(name: name, ok: healthy, detail: detail,
-                         fix: healthy ? nil : "see `stevedore supervisor status` and the journal (`journalctl -u stevedore`)")
+            return Check(
+                name: name, ok: healthy, detail: detail,
+                fix: healthy ? nil : "see `stevedore supervisor status` and the journal (`journalctl -u stevedore`)")
         } catch {
             let detail = if case AdminClientError.daemonNotRunning = error { "nothing answers at \(url)" } else { "\(url): \(error)" }
-            return Check(name: name, ok: false, detail: detail,
-                         fix: "start it: `systemctl start stevedore` (or `stevedore daemon`); check STEVEDORE_LISTEN_ADDR")
+            return Check(
+                name: name, ok: false, detail: detail,
+                fix: "start it: `systemctl start stevedore` (or `stevedore daemon`); check STEVEDORE_LISTEN_ADDR")
         }
     }
 
     static func systemdChecks() async -> [Check] {
         guard FileManager.default.fileExists(atPath: "/run/systemd/system") else {
-            return [Check(name: "systemd", ok: true,
-                          detail: "not running under systemd: container mode (Docker restart policy plus a HEALTHCHECK on /healthz; docs/OPERATIONS.md)")]
+            return [
+                Check(
+                    name: "systemd", ok: true,
+                    detail:
+                        "not running under systemd: container mode (Docker restart policy plus a HEALTHCHECK on /healthz; docs/OPERATIONS.md)"
+                )
+            ]
         }
         let properties = ["LoadState", "ActiveState", "SubState", "NRestarts", "WatchdogUSec", "FragmentPath"]
-        guard let result = try? await ProcessRunner().run(
-            ["systemctl", "show", "stevedore.service", "--property=" + properties.joined(separator: ",")], timeout: .seconds(10)),
-            result.succeeded else {
+        guard
+            let result = try? await ProcessRunner().run(
+                ["systemctl", "show", "stevedore.service", "--property=" + properties.joined(separator: ",")], timeout: .seconds(10)),
+            result.succeeded
+        else {
             return [Check(name: "systemd", ok: false, detail: "`systemctl show stevedore` failed", fix: "check that systemctl works")]
         }
         var values: [String: String] = [:]
@@ -219,18 +254,24 @@ public enum Doctor {
             if parts.count == 2 { values[parts[0]] = parts[1] }
         }
         guard values["LoadState"] == "loaded" else {
-            return [Check(name: "systemd", ok: false, detail: "stevedore.service is not installed (\(values["LoadState"] ?? "?"))",
-                          fix: "run scripts/install.sh")]
+            return [
+                Check(
+                    name: "systemd", ok: false, detail: "stevedore.service is not installed (\(values["LoadState"] ?? "?"))",
+                    fix: "run scripts/install.sh")
+            ]
         }
         let active = values["ActiveState"] == "active"
-        let unit = Check(name: "systemd", ok: active,
-                         detail: "stevedore.service \(values["ActiveState"] ?? "?") (\(values["SubState"] ?? "?")), restarts by systemd: \(values["NRestarts"] ?? "?")",
-                         fix: active ? nil : "`systemctl start stevedore`; see `journalctl -u stevedore`")
+        let unit = Check(
+            name: "systemd", ok: active,
+            detail:
+                "stevedore.service \(values["ActiveState"] ?? "?") (\(values["SubState"] ?? "?")), restarts by systemd: \(values["NRestarts"] ?? "?")",
+            fix: active ? nil : "`systemctl start stevedore`; see `journalctl -u stevedore`")
         let watchdog = values["WatchdogUSec"] ?? "0"
         let off = watchdog == "0" || watchdog == "infinity" || watchdog.isEmpty
-        let watchdogCheck = Check(name: "watchdog", ok: !off,
-                                  detail: off ? "WatchdogSec= is off" : "WatchdogSec=\(watchdog)",
-                                  fix: off ? "set WatchdogSec=30s (as in systemd/stevedore.service)" : nil)
+        let watchdogCheck = Check(
+            name: "watchdog", ok: !off,
+            detail: off ? "WatchdogSec= is off" : "WatchdogSec=\(watchdog)",
+            fix: off ? "set WatchdogSec=30s (as in systemd/stevedore.service)" : nil)
         return [unit, watchdogCheck]
     }
 }

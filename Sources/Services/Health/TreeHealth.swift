@@ -53,9 +53,12 @@ public struct TreeHealth: Sendable, Equatable {
                 break
             }
             if critical.contains(node.path), node.type == .worker, [.running, .degraded].contains(node.state),
-               let limit = staleHeartbeatSeconds, let age = node.lastHeartbeatAgeSeconds, age > limit {
-                unhealthy.append(PathReason(path: node.path, state: node.state.rawValue,
-                                            reason: "no heartbeat for \(Int(age)) s (limit \(Int(limit)) s)"))
+                let limit = staleHeartbeatSeconds, let age = node.lastHeartbeatAgeSeconds, age > limit
+            {
+                unhealthy.append(
+                    PathReason(
+                        path: node.path, state: node.state.rawValue,
+                        reason: "no heartbeat for \(Int(age)) s (limit \(Int(limit)) s)"))
             }
         }
         let level: Level = !unhealthy.isEmpty ? .unhealthy : (degraded.isEmpty ? .ok : .degraded)
@@ -72,7 +75,8 @@ public struct TreeHealth: Sendable, Equatable {
         let deployments = tree.children.first { $0.id == "deployments" && $0.type == .supervisor }?.children ?? []
         let deploymentsOK = deployments.filter { $0.health == "ok" }.count
         let restarts = tree.flattened.dropFirst().reduce(0) { $0 + $1.restartsTotal }
-        var line = "\(health.level.rawValue): \(running)/\(critical.count) subsystems running; "
+        var line =
+            "\(health.level.rawValue): \(running)/\(critical.count) subsystems running; "
             + "\(deployments.count) deployment\(deployments.count == 1 ? "" : "s") (\(deploymentsOK) ok); "
             + "\(restarts) restart\(restarts == 1 ? "" : "s")"
         if let first = (health.unhealthy + health.degraded).first {

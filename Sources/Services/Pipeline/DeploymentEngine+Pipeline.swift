@@ -23,8 +23,9 @@ extension DeploymentEngine {
         let before = try await store.status(of: name)
         let previous = before.deployedCommit
         if !record.enabled && !job.explicit {
-            return RunResult(deployment: name, runId: nil, outcome: RunOutcome.skipped, commit: nil, runningCommit: previous,
-                             reason: "paused by `deploy down`; `stevedore deploy up \(name)` resumes it", triggers: triggers)
+            return RunResult(
+                deployment: name, runId: nil, outcome: RunOutcome.skipped, commit: nil, runningCommit: previous,
+                reason: "paused by `deploy down`; `stevedore deploy up \(name)` resumes it", triggers: triggers)
         }
         let runId = try await store.startRun(name, triggers: triggers, previousCommit: previous)
         var run = Run(engine: self, name: name, id: runId, triggers: triggers, previous: previous)
@@ -49,7 +50,8 @@ extension DeploymentEngine {
             }
             // 2. A commit that failed before is not retried unless forced.
             if target == before.failedCommit && !job.force {
-                let why = "commit \(target.prefix(12)) failed before (see `stevedore history \(name)`); it is tried again when a newer commit arrives or with `stevedore deploy up \(name) --force`"
+                let why =
+                    "commit \(target.prefix(12)) failed before (see `stevedore history \(name)`); it is tried again when a newer commit arrives or with `stevedore deploy up \(name) --force`"
                 guard needsContainers, let previous else {
                     if let previous { try await checkOut(record, previous) }
                     return try await run.finish(RunOutcome.skipped, target: target, running: previous, reason: why)
@@ -64,7 +66,9 @@ extension DeploymentEngine {
             }
             return try await rollout(record, target: target, run: run)
         } catch is CancellationError {
-            try? await store.finishRun(runId, targetCommit: nil, outcome: "interrupted", reason: "the run was cancelled (shutdown or pipeline restart); it runs again")
+            try? await store.finishRun(
+                runId, targetCommit: nil, outcome: "interrupted",
+                reason: "the run was cancelled (shutdown or pipeline restart); it runs again")
             throw CancellationError()
         } catch {
             _ = try? await run.finish(RunOutcome.failed, target: nil, running: previous, reason: "\(error)")
@@ -109,31 +113,40 @@ extension DeploymentEngine {
         guard let previous, previous != target else {
             if previous == nil {
                 try await store.setFailedCommit(name, target)
-                return try await run.finish(RunOutcome.failed, target: target, running: nil,
-                                            reason: "\(failure); no earlier healthy commit to roll back to")
+                return try await run.finish(
+                    RunOutcome.failed, target: target, running: nil,
+                    reason: "\(failure); no earlier healthy commit to roll back to")
             }
             // The same commit again (parameters or the host changed): nothing older to go back to.
-            return try await run.finish(RunOutcome.failed, target: target, running: target,
-                                        reason: "\(failure); it is the running commit, so there is nothing to roll back to (did a parameter change?); its containers run as `compose up` left them")
+            return try await run.finish(
+                RunOutcome.failed, target: target, running: target,
+                reason:
+                    "\(failure); it is the running commit, so there is nothing to roll back to (did a parameter change?); its containers run as `compose up` left them"
+            )
         }
         try await store.setFailedCommit(name, target)
-        logger.warning("rolling back", metadata: ["deployment": "\(name)", "failed": "\(target)", "to": "\(previous)", "reason": "\(failure)"])
+        logger.warning(
+            "rolling back", metadata: ["deployment": "\(name)", "failed": "\(target)", "to": "\(previous)", "reason": "\(failure)"])
         do {
             try await checkOut(record, previous)
             let restored = try await composeProject(name)
-            let timeout = (try? StevedoreSettings.read(composeFile: restored.file))?.healthCheckTimeout ?? StevedoreSettings.defaultHealthCheckTimeout
+            let timeout =
+                (try? StevedoreSettings.read(composeFile: restored.file))?.healthCheckTimeout ?? StevedoreSettings.defaultHealthCheckTimeout
             try await compose.up(restored)
             switch try await healthGate(timeout: timeout).wait(project: restored.name, timeout: timeout) {
             case .healthy:
-                return try await run.finish(RunOutcome.rolledBack, target: target, running: previous,
-                                            reason: "\(failure); rolled back to \(previous.prefix(12))")
+                return try await run.finish(
+                    RunOutcome.rolledBack, target: target, running: previous,
+                    reason: "\(failure); rolled back to \(previous.prefix(12))")
             case .unhealthy(_, let reason):
-                return try await run.finish(RunOutcome.failed, target: target, running: previous,
-                                            reason: "\(failure); the rollback to \(previous.prefix(12)) is not healthy either: \(reason)")
+                return try await run.finish(
+                    RunOutcome.failed, target: target, running: previous,
+                    reason: "\(failure); the rollback to \(previous.prefix(12)) is not healthy either: \(reason)")
             }
         } catch let error where !(error is CancellationError) {
-            return try await run.finish(RunOutcome.failed, target: target, running: nil,
-                                        reason: "\(failure); the rollback to \(previous.prefix(12)) failed: \(error)")
+            return try await run.finish(
+                RunOutcome.failed, target: target, running: nil,
+                reason: "\(failure); the rollback to \(previous.prefix(12)) failed: \(error)")
         }
     }
 
@@ -153,7 +166,8 @@ extension DeploymentEngine {
         let missing = try ComposeConfig.parse(text).servicesWithoutInit
         guard missing.isEmpty else {
             throw ServiceError.refused(
-                "services without `init: true` (needed to reap zombie processes): \(missing.joined(separator: ", ")); add `init: true` to them, or the label `\(ComposeConfig.initEnforceLabel)=false` to opt out")
+                "services without `init: true` (needed to reap zombie processes): \(missing.joined(separator: ", ")); add `init: true` to them, or the label `\(ComposeConfig.initEnforceLabel)=false` to opt out"
+            )
         }
     }
 
@@ -195,16 +209,24 @@ extension DeploymentEngine {
             let why = text.isEmpty ? nil : text
             try await engine.store.finishRun(id, targetCommit: target, outcome: outcome, reason: why)
             let commit = target.map { String($0.prefix(12)) } ?? "?"
-            try? await engine.store.recordEvent(deployment: name, kind: "deploy", message: "\(outcome) \(commit) (\(triggers))" + (why.map { ": \($0.prefix(300))" } ?? ""))
+            try? await engine.store.recordEvent(
+                deployment: name, kind: "deploy", message: "\(outcome) \(commit) (\(triggers))" + (why.map { ": \($0.prefix(300))" } ?? ""))
             switch outcome {
             case RunOutcome.succeeded, RunOutcome.unchanged:
-                engine.logger.info("deploy run", metadata: ["deployment": "\(name)", "outcome": "\(outcome)", "commit": "\(commit)", "triggers": "\(triggers)"])
+                engine.logger.info(
+                    "deploy run",
+                    metadata: ["deployment": "\(name)", "outcome": "\(outcome)", "commit": "\(commit)", "triggers": "\(triggers)"])
             default:
                 try? await engine.store.recordError(name, "deploy \(commit) \(outcome): \(why ?? "")")
-                engine.logger.warning("deploy run", metadata: ["deployment": "\(name)", "outcome": "\(outcome)", "commit": "\(commit)",
-                                                             "triggers": "\(triggers)", "reason": "\(why ?? "")"])
+                engine.logger.warning(
+                    "deploy run",
+                    metadata: [
+                        "deployment": "\(name)", "outcome": "\(outcome)", "commit": "\(commit)",
+                        "triggers": "\(triggers)", "reason": "\(why ?? "")",
+                    ])
             }
-            return RunResult(deployment: name, runId: id, outcome: outcome, commit: target, runningCommit: running, reason: why, triggers: triggers)
+            return RunResult(
+                deployment: name, runId: id, outcome: outcome, commit: target, runningCommit: running, reason: why, triggers: triggers)
         }
     }
 }

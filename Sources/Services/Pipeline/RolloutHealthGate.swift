@@ -34,9 +34,11 @@ public struct RolloutHealthGate: Sendable {
         public var lastProbeOutput: String?
 
         /// An observation with the given fields (tests build them directly).
-        public init(service: String, name: String, state: String, health: String? = nil, exitCode: Int = 0,
-                    startedAt: String = "", restartCount: Int = 0, completed: Bool = false, willRestart: Bool = true,
-                    lastProbeOutput: String? = nil) {
+        public init(
+            service: String, name: String, state: String, health: String? = nil, exitCode: Int = 0,
+            startedAt: String = "", restartCount: Int = 0, completed: Bool = false, willRestart: Bool = true,
+            lastProbeOutput: String? = nil
+        ) {
             self.service = service
             self.name = name
             self.state = state
@@ -84,13 +86,16 @@ public struct RolloutHealthGate: Sendable {
         guard !current.isEmpty else { return .waiting("no containers yet") }
         let unhealthy = current.filter { $0.health == "unhealthy" }
         if !unhealthy.isEmpty {
-            return .failed(services: services(unhealthy), reason: unhealthy.map { c in
-                "\(c.service) is unhealthy" + (c.lastProbeOutput.map { " (last probe: \($0.prefix(300)))" } ?? "")
-            }.joined(separator: "; "))
+            return .failed(
+                services: services(unhealthy),
+                reason: unhealthy.map { c in
+                    "\(c.service) is unhealthy" + (c.lastProbeOutput.map { " (last probe: \($0.prefix(300)))" } ?? "")
+                }.joined(separator: "; "))
         }
         let dead = current.filter { !$0.completed && ($0.state == "dead" || ($0.state == "exited" && !$0.willRestart)) }
         if !dead.isEmpty {
-            return .failed(services: services(dead), reason: dead.map { "\($0.service) exited with status \($0.exitCode)" }.joined(separator: "; "))
+            return .failed(
+                services: services(dead), reason: dead.map { "\($0.service) exited with status \($0.exitCode)" }.joined(separator: "; "))
         }
         let notRunning = current.filter { $0.state != "running" && !$0.completed }
         if !notRunning.isEmpty {
@@ -105,7 +110,9 @@ public struct RolloutHealthGate: Sendable {
         if !unchecked.isEmpty {
             guard let previous else { return .waiting("checking that the containers stay up") }
             let moved = unchecked.filter { c in
-                !previous.contains { $0.name == c.name && $0.startedAt == c.startedAt && $0.restartCount == c.restartCount && $0.state == "running" }
+                !previous.contains {
+                    $0.name == c.name && $0.startedAt == c.startedAt && $0.restartCount == c.restartCount && $0.state == "running"
+                }
             }
             if !moved.isEmpty { return .waiting(moved.map { "\($0.service) (re)started recently" }.joined(separator: "; ")) }
         }
@@ -149,10 +156,13 @@ public struct RolloutHealthGate: Sendable {
                 lastWaiting = "Docker engine: \(error)"
             }
             if clock.now >= deadline {
-                let waiting = lastObservations.filter { $0.state != "running" && !$0.completed || $0.health == "starting" || $0.health == "unhealthy" }
+                let waiting = lastObservations.filter {
+                    $0.state != "running" && !$0.completed || $0.health == "starting" || $0.health == "unhealthy"
+                }
                 let names = waiting.isEmpty ? lastObservations.map(\.service) : waiting.map(\.service)
-                return .unhealthy(services: Array(Set(names)).sorted(),
-                                  reason: "not running and healthy within \(timeout.components.seconds) s: \(lastWaiting)")
+                return .unhealthy(
+                    services: Array(Set(names)).sorted(),
+                    reason: "not running and healthy within \(timeout.components.seconds) s: \(lastWaiting)")
             }
             try await Task.sleep(for: pollInterval)
         }
@@ -165,13 +175,15 @@ public struct RolloutHealthGate: Sendable {
             let details = try await docker.inspect(container: summary.id)
             let policy = details.hostConfig?.restartPolicy?.name ?? ""
             let probe = details.state.health?.log?.last?.output?.trimmingCharacters(in: .whitespacesAndNewlines)
-            result.append(Observation(
-                service: summary.service ?? summary.name, name: summary.name, state: details.state.status,
-                health: details.state.health?.status, exitCode: details.state.exitCode,
-                startedAt: details.state.startedAt ?? "", restartCount: details.restartCount ?? 0,
-                completed: details.hasCompleted,
-                willRestart: policy == "always" || policy == "unless-stopped" || (policy == "on-failure" && details.state.exitCode != 0),
-                lastProbeOutput: probe?.isEmpty == false ? probe : nil))
+            result.append(
+                Observation(
+                    service: summary.service ?? summary.name, name: summary.name, state: details.state.status,
+                    health: details.state.health?.status, exitCode: details.state.exitCode,
+                    startedAt: details.state.startedAt ?? "", restartCount: details.restartCount ?? 0,
+                    completed: details.hasCompleted,
+                    willRestart: policy == "always" || policy == "unless-stopped"
+                        || (policy == "on-failure" && details.state.exitCode != 0),
+                    lastProbeOutput: probe?.isEmpty == false ? probe : nil))
         }
         return result
     }

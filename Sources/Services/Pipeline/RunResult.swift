@@ -21,7 +21,9 @@ public struct RunResult: Codable, Sendable, Equatable {
     public var isSuccess: Bool { outcome == RunOutcome.succeeded || outcome == RunOutcome.unchanged }
 
     /// A result (see the properties).
-    public init(deployment: String, runId: Int64?, outcome: String, commit: String?, runningCommit: String?, reason: String?, triggers: String) {
+    public init(
+        deployment: String, runId: Int64?, outcome: String, commit: String?, runningCommit: String?, reason: String?, triggers: String
+    ) {
         self.deployment = deployment
         self.runId = runId
         self.outcome = outcome

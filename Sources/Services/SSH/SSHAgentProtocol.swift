@@ -48,9 +48,10 @@ public enum SSHAgentProtocol {
             return writer.bytes
         case .signRequest:
             guard let blob = try? reader.string(), let data = try? reader.string(), (try? reader.uint32()) != nil,
-                  reader.isAtEnd,
-                  let key = keys.first(where: { $0.key.publicKeyBlob == blob })?.key,
-                  let signature = try? key.signatureBlob(for: data) else { return failure }
+                reader.isAtEnd,
+                let key = keys.first(where: { $0.key.publicKeyBlob == blob })?.key,
+                let signature = try? key.signatureBlob(for: data)
+            else { return failure }
             // Flags (SSH_AGENT_RSA_SHA2_256/512) only concern RSA keys; Ed25519 has one algorithm.
             var writer = SSHWireWriter()
             writer.byte(MessageType.signResponse.rawValue)

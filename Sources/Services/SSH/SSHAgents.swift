@@ -50,8 +50,9 @@ public actor SSHAgents {
     public func serve(_ name: String, key: DeployKey) async throws {
         keys.withLock { $0[name] = key }
         guard servers[name] == nil else { return }
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o700])
+        try FileManager.default.createDirectory(
+            atPath: directory, withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700])
         chmod(directory, 0o700)
         let keys = self.keys
         let comment = "stevedore:\(name)"

@@ -50,19 +50,21 @@ public enum ServiceError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .agentUnavailable(name, reason?):
+        case .agentUnavailable(let name, let reason?):
             return "the ssh-agent subsystem cannot serve '\(name)': \(reason)"
         case .agentUnavailable(let name, nil):
-            return "the ssh-agent subsystem is not serving '\(name)' right now, so its deploy key cannot be used; see `stevedore supervisor status` (start it with `stevedore supervisor start ssh-agent` if an operator stopped it)"
+            return
+                "the ssh-agent subsystem is not serving '\(name)' right now, so its deploy key cannot be used; see `stevedore supervisor status` (start it with `stevedore supervisor start ssh-agent` if an operator stopped it)"
         case .invalidHost(let host):
             return "invalid host '\(host)': give the host name as it appears in the repository URL, e.g. github.com or 127.0.0.1"
-        case let .fileWriteFailed(path, reason):
+        case .fileWriteFailed(let path, let reason):
             return "cannot write \(path): \(reason) (the previous content is unchanged)"
         case .invalidParameterName(let name):
-            return "invalid parameter name '\(name)': use 1-128 letters, digits and '_', not starting with a digit (^[A-Za-z_][A-Za-z0-9_]*$); reserved: \(Validation.reservedParameterNames.sorted().joined(separator: ", ")) and names starting with \(Validation.reservedParameterPrefixes.joined(separator: ", "))"
-        case let .invalidParameterValue(key, reason):
+            return
+                "invalid parameter name '\(name)': use 1-128 letters, digits and '_', not starting with a digit (^[A-Za-z_][A-Za-z0-9_]*$); reserved: \(Validation.reservedParameterNames.sorted().joined(separator: ", ")) and names starting with \(Validation.reservedParameterPrefixes.joined(separator: ", "))"
+        case .invalidParameterValue(let key, let reason):
             return "invalid value for parameter \(key): \(reason)"
-        case let .unknownParameter(deployment, key):
+        case .unknownParameter(let deployment, let key):
             return "deployment '\(deployment)' has no parameter \(key) (see `stevedore param list \(deployment)`)"
         case .refused(let why):
             return why
@@ -71,18 +73,21 @@ public enum ServiceError: Error, Sendable, Equatable, CustomStringConvertible {
         case .noDeployKey(let name):
             return "deployment '\(name)' has no deploy key; remove and add it again to get one"
         case .invalidName(let name):
-            return "invalid deployment name '\(name)': use 1-63 characters, lower-case letters, digits, '-' and '_', starting with a letter or digit (^[a-z0-9][a-z0-9_-]{0,62}$)"
+            return
+                "invalid deployment name '\(name)': use 1-63 characters, lower-case letters, digits, '-' and '_', starting with a letter or digit (^[a-z0-9][a-z0-9_-]{0,62}$)"
         case .invalidBranch(let branch):
-            return "invalid branch '\(branch)': a branch name may not be empty, start with '-' or '/', end with '/', '.' or '.lock', or contain spaces, '..', '//', '@{', '~', '^', ':', '?', '*', '[', '\\' or control characters"
+            return
+                "invalid branch '\(branch)': a branch name may not be empty, start with '-' or '/', end with '/', '.' or '.lock', or contain spaces, '..', '//', '@{', '~', '^', ':', '?', '*', '[', '\\' or control characters"
         case .invalidURL(let url):
-            return "invalid repository URL '\(url)': give a Git URL (https://…, ssh://…, git@host:path, file:///absolute/path) or an absolute path (without ':'), without spaces or control characters, not starting with '-', and not a `transport::address` form"
-        case let .invalidDuration(name, value, allowed):
+            return
+                "invalid repository URL '\(url)': give a Git URL (https://…, ssh://…, git@host:path, file:///absolute/path) or an absolute path (without ':'), without spaces or control characters, not starting with '-', and not a `transport::address` form"
+        case .invalidDuration(let name, let value, let allowed):
             return "invalid \(name) '\(value)': \(allowed)"
         case .invalidListenAddress(let value):
             return "invalid listen address '\(value)': use HOST:PORT, e.g. 0.0.0.0:42107 or 127.0.0.1:8080"
-        case let .invalidFlag(name, value):
+        case .invalidFlag(let name, let value):
             return "invalid \(name) '\(value)': use 1, true, yes or on to enable; 0, false, no, off or empty to disable"
-        case let .invalidSetting(name, value, allowed):
+        case .invalidSetting(let name, let value, let allowed):
             return "invalid \(name) '\(value)': use \(allowed)"
         case .invalidRoot(let path):
             return "invalid state root '\(path)': use an absolute path (STEVEDORE_ROOT or --root), e.g. /opt/stevedore"
@@ -92,10 +97,12 @@ public enum ServiceError: Error, Sendable, Equatable, CustomStringConvertible {
             return "a deployment named '\(name)' already exists"
         case .notSynced(let name):
             return "deployment '\(name)' has not been synced yet; run `stevedore deploy sync \(name)` first"
-        case let .rootLocked(root, pid):
-            return "another stevedore daemon\(pid.map { " (pid \($0))" } ?? "") is running on state root \(root); stop it first, or use another STEVEDORE_ROOT"
-        case let .databaseKeyMissing(database, keyFile):
-            return "\(database) exists but its key \(keyFile) is missing: restore the key file from your backup, or set STEVEDORE_DB_KEY / STEVEDORE_DB_KEY_FILE (a new key would not open this database)"
+        case .rootLocked(let root, let pid):
+            return
+                "another stevedore daemon\(pid.map { " (pid \($0))" } ?? "") is running on state root \(root); stop it first, or use another STEVEDORE_ROOT"
+        case .databaseKeyMissing(let database, let keyFile):
+            return
+                "\(database) exists but its key \(keyFile) is missing: restore the key file from your backup, or set STEVEDORE_DB_KEY / STEVEDORE_DB_KEY_FILE (a new key would not open this database)"
         case .adminKeyMissing(let path):
             return "admin key \(path) not found: start the daemon once (`stevedore daemon`) or check STEVEDORE_ROOT"
         }

@@ -39,8 +39,8 @@ public enum Validation {
         let bytes = Array(name.utf8)
         func isAlpha(_ c: UInt8) -> Bool { (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c == UInt8(ascii: "_") }
         guard (1...128).contains(bytes.count), isAlpha(bytes[0]),
-              bytes.allSatisfy({ isAlpha($0) || ($0 >= 0x30 && $0 <= 0x39) }),
-              !isReservedParameterName(name)
+            bytes.allSatisfy({ isAlpha($0) || ($0 >= 0x30 && $0 <= 0x39) }),
+            !isReservedParameterName(name)
         else { throw ServiceError.invalidParameterName(name) }
     }
 
@@ -50,9 +50,12 @@ public enum Validation {
     /// - Throws: ``ServiceError/invalidParameterValue(key:reason:)``.
     public static func parameterValue(_ value: String, key: String) throws {
         if value.utf8.count > maximumParameterBytes {
-            throw ServiceError.invalidParameterValue(key: key, reason: "\(value.utf8.count) bytes; at most \(maximumParameterBytes) are allowed")
+            throw ServiceError.invalidParameterValue(
+                key: key, reason: "\(value.utf8.count) bytes; at most \(maximumParameterBytes) are allowed")
         }
-        if value.utf8.contains(0) { throw ServiceError.invalidParameterValue(key: key, reason: "it contains a NUL byte, which no environment can carry") }
+        if value.utf8.contains(0) {
+            throw ServiceError.invalidParameterValue(key: key, reason: "it contains a NUL byte, which no environment can carry")
+        }
     }
 
     /// Checks a branch name by the rules of git-check-ref-format(1) that matter here.
@@ -61,9 +64,9 @@ public enum Validation {
     public static func branch(_ branch: String) throws {
         let forbidden: [Character] = [" ", "~", "^", ":", "?", "*", "[", "\\"]
         guard !branch.isEmpty, !branch.hasPrefix("-"), !branch.hasPrefix("/"), !branch.hasSuffix("/"),
-              !branch.hasSuffix(".lock"), !branch.hasSuffix("."), !branch.contains(".."), !branch.contains("@{"),
-              !branch.contains("//"), !branch.contains(where: { forbidden.contains($0) }),
-              !branch.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f })
+            !branch.hasSuffix(".lock"), !branch.hasSuffix("."), !branch.contains(".."), !branch.contains("@{"),
+            !branch.contains("//"), !branch.contains(where: { forbidden.contains($0) }),
+            !branch.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f })
         else { throw ServiceError.invalidBranch(branch) }
     }
 
@@ -73,7 +76,7 @@ public enum Validation {
     /// - Throws: ``ServiceError/invalidURL(_:)``.
     public static func repositoryURL(_ url: String) throws {
         guard !url.isEmpty, !url.hasPrefix("-"),
-              !url.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7f })
+            !url.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7f })
         else { throw ServiceError.invalidURL(url) }
         // A relative local path would be resolved against the daemon's working directory.
         let isURL = url.contains("://")
@@ -82,7 +85,8 @@ public enum Validation {
         // git's `<transport>::<address>` forms (remote helpers such as `fd::`, `ext::`) run
         // programs or read descriptors instead of reaching a server.
         if let range = url.range(of: "::"), url[..<range.lowerBound].allSatisfy({ $0.isLetter || $0.isNumber || "+.-".contains($0) }),
-           !url.hasPrefix("["), !url[..<range.lowerBound].isEmpty {
+            !url.hasPrefix("["), !url[..<range.lowerBound].isEmpty
+        {
             throw ServiceError.invalidURL(url)
         }
         // A local repository is mounted into the git worker: an absolute path without ':'
@@ -114,7 +118,8 @@ public enum Validation {
             digits = digits.dropLast()
         }
         guard !digits.isEmpty, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber),
-              let value = Int(digits), value <= Int.max / unit else {
+            let value = Int(digits), value <= Int.max / unit
+        else {
             throw ServiceError.invalidDuration(name: name, value: text, allowed: allowed)
         }
         let seconds = value * unit

@@ -13,7 +13,8 @@ public enum WebhookError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .missingSignature(let header): return "missing \(header) header: configure the webhook with the secret from `stevedore repo webhook NAME`"
+        case .missingSignature(let header):
+            return "missing \(header) header: configure the webhook with the secret from `stevedore repo webhook NAME`"
         case .badSignature: return "signature does not match this deployment's webhook secret (see `stevedore repo webhook NAME`)"
         case .malformedPayload(let why): return "malformed webhook payload: \(why)"
         }

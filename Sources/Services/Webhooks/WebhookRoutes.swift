@@ -12,12 +12,17 @@ extension AdminAPI {
         router.post("/hooks/:provider/:name") { request, context in
             let providerName = try context.parameters.require("provider")
             guard let provider = WebhookProvider(rawValue: providerName) else {
-                throw APIError(.notFound, "unknown webhook provider '\(providerName)'; allowed: \(WebhookProvider.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw APIError(
+                    .notFound,
+                    "unknown webhook provider '\(providerName)'; allowed: \(WebhookProvider.allCases.map(\.rawValue).joined(separator: ", "))"
+                )
             }
             let name = try self.name(context)
             let record = try await engine.deployment(name)
             guard let secret = try await engine.store.webhookSecret(of: name) else {
-                throw APIError(.unauthorized, "'\(name)' has no webhook secret yet: run `stevedore repo webhook \(name)` and configure the hook with it")
+                throw APIError(
+                    .unauthorized,
+                    "'\(name)' has no webhook secret yet: run `stevedore repo webhook \(name)` and configure the hook with it")
             }
             let body = Data(try await request.body.collect(upTo: Self.webhookBodyLimit).readableBytesView)
             var headers: [String: String] = [:]
@@ -31,8 +36,13 @@ extension AdminAPI {
                 // flood the log or grow the database.
                 if let suppressed = webhookRefusals.admit(name) {
                     let more = suppressed > 0 ? " (\(suppressed) more refused in the last minute)" : ""
-                    logger.warning("webhook refused", metadata: ["deployment": "\(name)", "provider": "\(provider.rawValue)", "error": "\(error)", "suppressed": "\(suppressed)"])
-                    try? await engine.store.recordEvent(deployment: name, kind: "webhook", message: "refused \(provider.rawValue) delivery: \(error)\(more)")
+                    logger.warning(
+                        "webhook refused",
+                        metadata: [
+                            "deployment": "\(name)", "provider": "\(provider.rawValue)", "error": "\(error)", "suppressed": "\(suppressed)",
+                        ])
+                    try? await engine.store.recordEvent(
+                        deployment: name, kind: "webhook", message: "refused \(provider.rawValue) delivery: \(error)\(more)")
                 }
                 switch error {
                 case .malformedPayload: throw APIError(.badRequest, error.description)
@@ -40,27 +50,41 @@ extension AdminAPI {
                 }
             }
             if let id = delivery.deliveryId, try await !engine.store.recordDelivery(name, id: "\(provider.rawValue):\(id)") {
-                return try json(WebhookResponse(status: "duplicate", deployment: name, message: "delivery \(id) was already received; ignored",
-                                                commit: delivery.after))
+                return try json(
+                    WebhookResponse(
+                        status: "duplicate", deployment: name, message: "delivery \(id) was already received; ignored",
+                        commit: delivery.after))
             }
             guard delivery.event == "push" else {
-                return try json(WebhookResponse(status: "ignored", deployment: name,
-                                                message: "event '\(delivery.event)' is not a push; nothing to do", commit: nil))
+                return try json(
+                    WebhookResponse(
+                        status: "ignored", deployment: name,
+                        message: "event '\(delivery.event)' is not a push; nothing to do", commit: nil))
             }
             guard delivery.ref == "refs/heads/\(record.branch)" else {
-                return try json(WebhookResponse(status: "ignored", deployment: name,
-                                                message: "push to \(delivery.ref ?? "?"); this deployment follows refs/heads/\(record.branch)",
-                                                commit: delivery.after))
+                return try json(
+                    WebhookResponse(
+                        status: "ignored", deployment: name,
+                        message: "push to \(delivery.ref ?? "?"); this deployment follows refs/heads/\(record.branch)",
+                        commit: delivery.after))
             }
             guard record.enabled else {
-                return try json(WebhookResponse(status: "ignored", deployment: name,
-                                                message: "paused by `deploy down`; `stevedore deploy up \(name)` resumes it", commit: delivery.after))
+                return try json(
+                    WebhookResponse(
+                        status: "ignored", deployment: name,
+                        message: "paused by `deploy down`; `stevedore deploy up \(name)` resumes it", commit: delivery.after))
             }
             let number = await engine.pipelines.submit(name, RunRequest(trigger: "webhook:\(provider.rawValue)"))
-            logger.info("webhook triggered a deploy", metadata: ["deployment": "\(name)", "provider": "\(provider.rawValue)",
-                                                                 "delivery": "\(delivery.deliveryId ?? "-")", "job": "\(number)"])
-            return try json(WebhookResponse(status: "triggered", deployment: name, message: "deploy requested (job \(number))",
-                                            commit: delivery.after), status: .accepted)
+            logger.info(
+                "webhook triggered a deploy",
+                metadata: [
+                    "deployment": "\(name)", "provider": "\(provider.rawValue)",
+                    "delivery": "\(delivery.deliveryId ?? "-")", "job": "\(number)",
+                ])
+            return try json(
+                WebhookResponse(
+                    status: "triggered", deployment: name, message: "deploy requested (job \(number))",
+                    commit: delivery.after), status: .accepted)
         }
         api.get("repos/:name/webhook") { request, context in
             try json(try await webhookInfo(try self.name(context), request: request, rotate: false))

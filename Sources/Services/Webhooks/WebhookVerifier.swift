@@ -8,7 +8,8 @@ public enum WebhookVerifier {
     /// Header names are matched case-insensitively (`headers` keys may be any case).
     ///
     /// - Throws: ``WebhookError``.
-    public static func verify(_ provider: WebhookProvider, headers: [String: String], body: Data, secret: String) throws -> WebhookDelivery {
+    public static func verify(_ provider: WebhookProvider, headers: [String: String], body: Data, secret: String) throws -> WebhookDelivery
+    {
         let h = Dictionary(headers.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
         let event: String
         let delivery: String?

@@ -56,8 +56,9 @@ public enum HealthWatchdogWorker {
         let ownLiveness = max(min(livenessDeadline, notifier.watchdogTimeout.map { $0 / 3 } ?? livenessDeadline), tick * 4)
         var spec = ChildSpec.worker(id, liveness: ownLiveness) { context in
             guard notifier.isEnabled else {
-                try await withoutSystemd(context: context, status: status, stale: stale, tick: min(heartbeatInterval, .seconds(5)),
-                                         exitAfter: unhealthyExitAfter, logger: logger)
+                try await withoutSystemd(
+                    context: context, status: status, stale: stale, tick: min(heartbeatInterval, .seconds(5)),
+                    exitAfter: unhealthyExitAfter, logger: logger)
                 return
             }
             let clock = ContinuousClock()
@@ -80,8 +81,9 @@ public enum HealthWatchdogWorker {
                     if health.level == .unhealthy {
                         if !withholding {
                             let why = health.unhealthy.map { "\($0.path) \($0.state)" }.joined(separator: ", ")
-                            logger.error("withholding systemd watchdog pings: the tree is unhealthy; systemd will restart the daemon",
-                                         metadata: ["unhealthy": "\(why)"])
+                            logger.error(
+                                "withholding systemd watchdog pings: the tree is unhealthy; systemd will restart the daemon",
+                                metadata: ["unhealthy": "\(why)"])
                             context.setStatus("withholding WATCHDOG=1: \(why)")
                             withholding = true
                         }
@@ -116,8 +118,10 @@ public enum HealthWatchdogWorker {
     /// Container mode: no one to notify, but a tree that stays unhealthy (a stuck child) must
     /// still end the process, since a container restart policy acts on exits only (Docker
     /// does not restart a container for an unhealthy HEALTHCHECK).
-    private static func withoutSystemd(context: ChildContext, status: @Sendable () async -> NodeStatus, stale: Double,
-                                       tick: Duration, exitAfter: Duration?, logger: Logger) async throws {
+    private static func withoutSystemd(
+        context: ChildContext, status: @Sendable () async -> NodeStatus, stale: Double,
+        tick: Duration, exitAfter: Duration?, logger: Logger
+    ) async throws {
         guard let exitAfter else {
             context.setStatus("not under systemd; exit on a lasting unhealthy tree disabled")
             while true { try await context.sleep(for: .seconds(3600), heartbeatEvery: tick) }
@@ -133,8 +137,9 @@ public enum HealthWatchdogWorker {
                 unhealthySince = since
                 if clock.now - since >= exitAfter {
                     let why = health.unhealthy.map { "\($0.path) \($0.state)" }.joined(separator: ", ")
-                    logger.critical("the tree has been unhealthy for \(exitAfter.seconds) s; exiting so that the restart policy restarts the daemon",
-                                    metadata: ["unhealthy": "\(why)"])
+                    logger.critical(
+                        "the tree has been unhealthy for \(exitAfter.seconds) s; exiting so that the restart policy restarts the daemon",
+                        metadata: ["unhealthy": "\(why)"])
                     exit(1)
                 }
             } else {

@@ -13,7 +13,9 @@ public enum PipelineWorker {
     public static let id = "pipeline"
 
     /// The child spec (permanent worker).
-    public static func spec(deployment name: String, engine: DeploymentEngine, timing: WorkerTiming = WorkerTiming(), logger: Logger) -> ChildSpec {
+    public static func spec(deployment name: String, engine: DeploymentEngine, timing: WorkerTiming = WorkerTiming(), logger: Logger)
+        -> ChildSpec
+    {
         .worker(id, liveness: timing.livenessDeadline) { context in
             while !Task.isCancelled {
                 context.heartbeat()

@@ -10,7 +10,9 @@ import Supervision
 /// running. It ends normally when its deployment is removed.
 public enum PollerWorker {
     /// The child spec (permanent worker).
-    public static func spec(deployment name: String, engine: DeploymentEngine, timing: WorkerTiming = WorkerTiming(), logger: Logger) -> ChildSpec {
+    public static func spec(deployment name: String, engine: DeploymentEngine, timing: WorkerTiming = WorkerTiming(), logger: Logger)
+        -> ChildSpec
+    {
         .worker("poller", liveness: timing.livenessDeadline) { context in
             var failures = 0
             while !Task.isCancelled {
@@ -23,7 +25,8 @@ public enum PollerWorker {
                     case .disabled: context.setStatus("paused (deploy down)")
                     case .upToDate(let commit): context.setStatus("up to date at \(commit.prefix(12))")
                     case .failedBefore(let commit):
-                        context.setStatus("remote at \(commit.prefix(12)), which failed before: waiting for a newer commit or `deploy up --force`")
+                        context.setStatus(
+                            "remote at \(commit.prefix(12)), which failed before: waiting for a newer commit or `deploy up --force`")
                     case .busy: context.setStatus("a deploy is running or queued")
                     case .triggered(let commit): context.setStatus("new commit \(commit.prefix(12)): deploy requested")
                     }

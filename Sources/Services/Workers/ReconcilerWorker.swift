@@ -13,7 +13,9 @@ public enum ReconcilerWorker {
     public static let degradedAfter = 3
 
     /// The child spec (permanent worker).
-    public static func spec(deployment name: String, engine: DeploymentEngine, intervalSeconds: Int, timing: WorkerTiming = WorkerTiming(), logger: Logger) -> ChildSpec {
+    public static func spec(
+        deployment name: String, engine: DeploymentEngine, intervalSeconds: Int, timing: WorkerTiming = WorkerTiming(), logger: Logger
+    ) -> ChildSpec {
         .worker("reconciler", liveness: timing.livenessDeadline) { context in
             var failures = 0
             while !Task.isCancelled {

@@ -24,7 +24,8 @@ public enum SSHAgentWorker {
                     for (name, error) in failures {
                         logger.error("cannot serve the agent socket", metadata: ["deployment": "\(name)", "error": "\(error)"])
                     }
-                    context.setDegraded(failures.isEmpty ? nil : "cannot serve: " + failures.map { "\($0.0) (\($0.1))" }.joined(separator: "; "))
+                    context.setDegraded(
+                        failures.isEmpty ? nil : "cannot serve: " + failures.map { "\($0.0) (\($0.1))" }.joined(separator: "; "))
                     let status = "\(await agents.served.count) socket(s) in \(agents.directory)"
                     if status != reported {
                         context.setStatus(status)

@@ -17,8 +17,10 @@ public struct DeploymentRecord: Sendable, Equatable, Codable {
     public var clean: Bool
 
     /// A record with the given fields (see the properties).
-    public init(name: String, url: String, branch: String, enabled: Bool = true, pollIntervalSeconds: Int, createdAt: Double,
-                clean: Bool = true) {
+    public init(
+        name: String, url: String, branch: String, enabled: Bool = true, pollIntervalSeconds: Int, createdAt: Double,
+        clean: Bool = true
+    ) {
         self.name = name
         self.url = url
         self.branch = branch

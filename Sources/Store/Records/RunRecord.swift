@@ -22,8 +22,10 @@ public struct RunRecord: Sendable, Equatable, Codable {
     public var reason: String?
 
     /// A record with the given fields (see the properties).
-    public init(id: Int64, deployment: String, triggers: String, targetCommit: String?, previousCommit: String?,
-                startedAt: Double, endedAt: Double?, outcome: String?, reason: String?) {
+    public init(
+        id: Int64, deployment: String, triggers: String, targetCommit: String?, previousCommit: String?,
+        startedAt: Double, endedAt: Double?, outcome: String?, reason: String?
+    ) {
         self.id = id
         self.deployment = deployment
         self.triggers = triggers

@@ -79,4 +79,5 @@ public final class Statement {
 }
 
 /// `SQLITE_TRANSIENT`: SQLite copies bound text/blobs before the call returns.
+// swift-format-ignore: AlwaysUseLowerCamelCase
 private let SQLITE_TRANSIENT = unsafeBitCast(-1, to: sqlite3_destructor_type.self)

@@ -98,8 +98,9 @@ public struct ChildSpec: Sendable {
         gracefulStop: Bool = false,
         start: @escaping @Sendable (ChildContext) async throws -> Void
     ) -> ChildSpec {
-        ChildSpec(id: id, restart: restart, shutdown: shutdown, type: .worker, significant: significant,
-                  readiness: readiness, liveness: liveness, gracefulStop: gracefulStop, start: start)
+        ChildSpec(
+            id: id, restart: restart, shutdown: shutdown, type: .worker, significant: significant,
+            readiness: readiness, liveness: liveness, gracefulStop: gracefulStop, start: start)
     }
 
     /// A supervisor child: starting it runs `supervisor`, and the start completes when all of

@@ -31,7 +31,10 @@ public final class ManualClock: SupervisorClock {
 
     /// Suspends until ``advance(by:)`` reaches `deadline`. - Throws: `CancellationError`.
     public func sleep(until deadline: Duration) async throws {
-        let id = state.withLock { s -> Int in s.nextID += 1; return s.nextID }
+        let id = state.withLock { s -> Int in
+            s.nextID += 1
+            return s.nextID
+        }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
                 let resumeNow: Bool = state.withLock { s in

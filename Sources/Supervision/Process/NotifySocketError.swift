@@ -11,7 +11,7 @@ public enum NotifySocketError: Error, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .system(call, path, code): return "\(call) on notify socket \(path) failed: \(String(cString: strerror(code)))"
+        case .system(let call, let path, let code): return "\(call) on notify socket \(path) failed: \(String(cString: strerror(code)))"
         case .pathTooLong(let path): return "notify socket path too long (max 107 bytes): \(path)"
         }
     }

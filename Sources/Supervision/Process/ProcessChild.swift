@@ -2,10 +2,11 @@ import Foundation
 import Logging
 import Subprocess
 import Synchronization
+
 #if canImport(System)
-import System
+    import System
 #else
-import SystemPackage
+    import SystemPackage
 #endif
 
 extension ChildSpec {
@@ -42,18 +43,22 @@ extension ChildSpec {
             id: id, restart: restart, shutdown: shutdown, type: .worker,
             readiness: .explicit(timeout: readyTimeout), liveness: liveness, gracefulStop: true
         ) { context in
-            try await ProcessChild.run(command: command, environment: environment, context: context,
-                                       runtimeDirectory: runtimeDirectory, logger: logger)
+            try await ProcessChild.run(
+                command: command, environment: environment, context: context,
+                runtimeDirectory: runtimeDirectory, logger: logger)
         }
     }
 }
 
 /// Runs one incarnation of a process-isolated child (see ``ChildSpec/process(_:command:environment:restart:shutdown:readyTimeout:liveness:runtimeDirectory:logger:)``).
 enum ProcessChild {
-    static func run(command: [String], environment: [String: String], context: ChildContext,
-                    runtimeDirectory: String, logger: Logger) async throws {
-        try FileManager.default.createDirectory(atPath: runtimeDirectory, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o700])
+    static func run(
+        command: [String], environment: [String: String], context: ChildContext,
+        runtimeDirectory: String, logger: Logger
+    ) async throws {
+        try FileManager.default.createDirectory(
+            atPath: runtimeDirectory, withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700])
         let name = context.path.replacingOccurrences(of: "/", with: "_")
         let socket = try NotifySocket(path: "\(runtimeDirectory)/\(name).\(UInt32.random(in: 0 ... .max)).notify")
         defer { socket.close() }

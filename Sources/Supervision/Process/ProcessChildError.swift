@@ -2,10 +2,11 @@ import Foundation
 import Logging
 import Subprocess
 import Synchronization
+
 #if canImport(System)
-import System
+    import System
 #else
-import SystemPackage
+    import SystemPackage
 #endif
 
 /// Why a process-isolated child ended abnormally.
@@ -19,9 +20,9 @@ public enum ProcessChildError: Error, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .exited(command, status): return "\(command) exited with status \(status)"
-        case let .signaled(command, signal): return "\(command) killed by signal \(signal) (\(String(cString: strsignal(signal))))"
-        case let .launchFailed(command, message): return "cannot start \(command): \(message)"
+        case .exited(let command, let status): return "\(command) exited with status \(status)"
+        case .signaled(let command, let signal): return "\(command) killed by signal \(signal) (\(String(cString: strsignal(signal))))"
+        case .launchFailed(let command, let message): return "cannot start \(command): \(message)"
         }
     }
 }

@@ -43,11 +43,12 @@ extension RestartPlan {
     /// The plan for `ended` ending under `strategy`, with `children` in start order.
     init(strategy: RestartStrategy, ended: String, children: [Child]) {
         let index = children.firstIndex { $0.id == ended } ?? 0
-        let group: ArraySlice<Child> = switch strategy {
-        case .oneForOne: children.filter { $0.id == ended }[...]
-        case .oneForAll: children[...]
-        case .restForOne: children[index...]
-        }
+        let group: ArraySlice<Child> =
+            switch strategy {
+            case .oneForOne: children.filter { $0.id == ended }[...]
+            case .oneForAll: children[...]
+            case .restForOne: children[index...]
+            }
         stop = group.reversed().filter { $0.id != ended && $0.isRunning }.map(\.id)
         restart = group.filter { $0.id == ended || $0.restart != .temporary }.map(\.id)
         delete = group.filter { $0.id != ended && $0.restart == .temporary }.map(\.id)

@@ -1,4 +1,3 @@
-
 /// How a supervisor reacts when one child ends and is to be restarted (OTP restart strategy).
 public enum RestartStrategy: String, Sendable, Codable {
     /// Only the child that ended is restarted.

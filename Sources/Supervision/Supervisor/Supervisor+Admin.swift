@@ -25,8 +25,10 @@ extension Supervisor {
         try await act(on: path, verb: "start", by: actor) { sup, id in try await sup.request(.restart(id)) }
     }
 
-    private func act(on path: String, verb: String, by actor: String,
-                     _ body: @Sendable (Supervisor, String) async throws -> Void) async throws {
+    private func act(
+        on path: String, verb: String, by actor: String,
+        _ body: @Sendable (Supervisor, String) async throws -> Void
+    ) async throws {
         let components = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         func invalid() async -> SupervisorError {
             let error = SupervisorError.invalidPath(path, valid: await validPaths())

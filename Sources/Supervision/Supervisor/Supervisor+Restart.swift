@@ -62,9 +62,11 @@ extension Supervisor {
         record.revivals += 1
         let delay = policy.delay(attempt: record.revivals, unitRandom: configuration.random())
         let path = childPath(record.spec.id)
-        logger.error("supervisor child gave up; starting it again later", metadata: [
-            "path": "\(path)", "reason": "\(reason)", "delay_s": "\(delay.seconds)", "revival": "\(record.revivals)",
-        ])
+        logger.error(
+            "supervisor child gave up; starting it again later",
+            metadata: [
+                "path": "\(path)", "reason": "\(reason)", "delay_s": "\(delay.seconds)", "revival": "\(record.revivals)",
+            ])
         emit(.backoff, path, "\(delay.seconds) (revival \(record.revivals) after giving up)")
         record.state = .backoff
         record.reason = reason.description
@@ -101,10 +103,12 @@ extension Supervisor {
         // No jitter, no random draw (it is a getrandom(2) call per restart).
         let delay = policy.delay(attempt: record.consecutiveRestarts, unitRandom: policy.jitter > 0 ? configuration.random() : 0.5)
         let path = childPath(record.spec.id)
-        logger.warning("child ended, restarting", metadata: [
-            "path": "\(path)", "reason": "\(reason)", "delay_s": "\(delay.seconds)",
-            "restarts_in_window": "\(window.count(now: clock.now, period: configuration.intensity.period))",
-        ])
+        logger.warning(
+            "child ended, restarting",
+            metadata: [
+                "path": "\(path)", "reason": "\(reason)", "delay_s": "\(delay.seconds)",
+                "restarts_in_window": "\(window.count(now: clock.now, period: configuration.intensity.period))",
+            ])
         emit(.backoff, path, "\(delay.seconds)")
         for id in group { self.record(id)?.state = .backoff }
         if inline, delay <= .zero { return true }
@@ -164,11 +168,12 @@ extension Supervisor {
 
     func checkAutoShutdown() async {
         let significant = records.filter(\.spec.significant)
-        let shouldStop: Bool = switch configuration.autoShutdown {
-        case .never: false
-        case .anySignificant: true
-        case .allSignificant: significant.allSatisfy { !$0.isRunning && $0.state != .backoff }
-        }
+        let shouldStop: Bool =
+            switch configuration.autoShutdown {
+            case .never: false
+            case .anySignificant: true
+            case .allSignificant: significant.allSatisfy { !$0.isRunning && $0.state != .backoff }
+            }
         guard shouldStop, phase == .running else { return }
         emit(.autoShutdown, displayPath, configuration.autoShutdown.rawValue)
         logger.info("auto shutdown", metadata: ["path": "\(displayPath)", "rule": "\(configuration.autoShutdown.rawValue)"])

@@ -37,8 +37,10 @@ extension Supervisor {
 
     /// Children by kind, like OTP `count_children`.
     public var childCounts: (specs: Int, active: Int, supervisors: Int, workers: Int) {
-        (records.count, records.filter(\.isRunning).count,
-         records.filter { $0.spec.type == .supervisor }.count, records.filter { $0.spec.type == .worker }.count)
+        (
+            records.count, records.filter(\.isRunning).count,
+            records.filter { $0.spec.type == .supervisor }.count, records.filter { $0.spec.type == .worker }.count
+        )
     }
 
     /// Routes a request through the event loop while it runs (so it is serialized with
@@ -115,7 +117,8 @@ extension Supervisor {
         for other in records where other !== record { other.restartGroup.removeAll { $0 == id } }
         let rest = record.restartGroup.filter { $0 != id }
         guard record.restartTimer != nil || record.state == .backoff, let due = record.nextRestartAt,
-              let nextID = rest.first, let next = self.record(nextID) else { return }
+            let nextID = rest.first, let next = self.record(nextID)
+        else { return }
         record.cancelTimers()
         next.restartGroup = rest
         next.nextRestartAt = due

@@ -14,7 +14,9 @@ extension Supervisor {
             throw bad("significant: true with restart: permanent (OTP bad_combination)")
         }
         if spec.revival != nil, spec.restart != .transient || spec.significant {
-            throw bad("revival needs restart: transient and significant: false (got restart: \(spec.restart.rawValue), significant: \(spec.significant))")
+            throw bad(
+                "revival needs restart: transient and significant: false (got restart: \(spec.restart.rawValue), significant: \(spec.significant))"
+            )
         }
     }
 

@@ -5,12 +5,13 @@ extension Supervisor {
     /// The supervisor and its subtree as a snapshot.
     public func status() async -> NodeStatus {
         let now = clock.now
-        let (state, reason): (NodeState, String?) = switch phase {
-        case .idle, .stopped, .stopping: (.stopped, nil)
-        case .starting: (.starting, nil)
-        case .running: (.running, nil)
-        case .failed(let why): (.failed, why)
-        }
+        let (state, reason): (NodeState, String?) =
+            switch phase {
+            case .idle, .stopped, .stopping: (.stopped, nil)
+            case .starting: (.starting, nil)
+            case .running: (.running, nil)
+            case .failed(let why): (.failed, why)
+            }
         var node = NodeStatus(
             path: path, id: path.isEmpty ? "root" : id, type: .supervisor, restart: nil,
             state: state, reason: reason, status: nil, pid: nil,

@@ -201,19 +201,19 @@ public actor Supervisor: Service {
             phase = .stopping
             await stopAll()
             phase = .stopped
-        case let .exited(id, generation, reason, uptime):
+        case .exited(let id, let generation, let reason, let uptime):
             guard phase == .running, let record = record(id), record.generation == generation, !record.stopRequested else { return }
             emit(.exited, childPath(id), reason.description)
             await afterEnd(record, reason: reason, uptime: uptime)
-        case let .restartDue(id, generation):
+        case .restartDue(let id, let generation):
             guard phase == .running, let record = record(id), record.generation == generation, record.state == .backoff else { return }
             let group = record.restartGroup.isEmpty ? [id] : record.restartGroup
             record.restartTimer = nil
             await restart(group: group, owner: record)
-        case let .livenessCheck(id, generation):
+        case .livenessCheck(let id, let generation):
             guard phase == .running, let record = record(id), record.generation == generation, record.isRunning else { return }
             await checkLiveness(record)
-        case let .admin(id):
+        case .admin(let id):
             guard let (request, continuation) = pendingAdmin.removeValue(forKey: id) else { return }
             do {
                 try await perform(request)
@@ -239,7 +239,9 @@ public actor Supervisor: Service {
     func childPath(_ id: String) -> String { path.isEmpty ? id : "\(path)/\(id)" }
 
     func emit(_ kind: SupervisorEvent.Kind, _ path: String, _ detail: String?) {
-        events.append(SupervisorEvent(path: path, kind: kind, detail: detail,
-                                      monotonicSeconds: clock.now.seconds, wallSeconds: Date().timeIntervalSince1970))
+        events.append(
+            SupervisorEvent(
+                path: path, kind: kind, detail: detail,
+                monotonicSeconds: clock.now.seconds, wallSeconds: Date().timeIntervalSince1970))
     }
 }

@@ -40,21 +40,22 @@ public enum SupervisorError: Error, Sendable, Equatable, CustomStringConvertible
 
     public var description: String {
         switch self {
-        case let .restartIntensityExceeded(sup, n, period, reason):
-            return "supervisor '\(sup)' exceeded its restart intensity (more than \(n) restarts in \(period.seconds) s); last exit: \(reason)"
-        case let .alreadyPresent(id): return "child '\(id)' is already present"
-        case let .running(id): return "child '\(id)' is running"
-        case let .notFound(id): return "no child '\(id)'"
-        case let .alreadyStarted(id): return "child '\(id)' is already started"
-        case let .restarting(id): return "child '\(id)' is restarting (in backoff)"
-        case let .stuck(id): return "child '\(id)' is stuck: it ignored cancellation and still runs; restart the daemon"
-        case let .notRunning(id): return "supervisor '\(id)' stopped before handling the request"
-        case let .alreadyRunning(id): return "supervisor '\(id)' is already running"
-        case let .startFailed(sup, child, reason):
+        case .restartIntensityExceeded(let sup, let n, let period, let reason):
+            return
+                "supervisor '\(sup)' exceeded its restart intensity (more than \(n) restarts in \(period.seconds) s); last exit: \(reason)"
+        case .alreadyPresent(let id): return "child '\(id)' is already present"
+        case .running(let id): return "child '\(id)' is running"
+        case .notFound(let id): return "no child '\(id)'"
+        case .alreadyStarted(let id): return "child '\(id)' is already started"
+        case .restarting(let id): return "child '\(id)' is restarting (in backoff)"
+        case .stuck(let id): return "child '\(id)' is stuck: it ignored cancellation and still runs; restart the daemon"
+        case .notRunning(let id): return "supervisor '\(id)' stopped before handling the request"
+        case .alreadyRunning(let id): return "supervisor '\(id)' is already running"
+        case .startFailed(let sup, let child, let reason):
             return "supervisor '\(sup)' could not start child '\(child)': \(reason)"
-        case let .badCombination(child, reason):
+        case .badCombination(let child, let reason):
             return "child '\(child)' has a bad combination of settings: \(reason)"
-        case let .invalidPath(path, valid):
+        case .invalidPath(let path, let valid):
             return "no node '\(path)' in the supervision tree; valid paths: \(valid.joined(separator: ", "))"
         }
     }

@@ -43,8 +43,10 @@ public struct DeploymentView: Codable, Sendable {
     public var pipeline: String?
 
     /// Combines the stored record, its status and the live health.
-    public init(record: DeploymentRecord, status: DeploymentStatusRecord, health: DeploymentHealth,
-                lastRun: RunRecord? = nil, pipeline: String? = nil) {
+    public init(
+        record: DeploymentRecord, status: DeploymentStatusRecord, health: DeploymentHealth,
+        lastRun: RunRecord? = nil, pipeline: String? = nil
+    ) {
         paused = !record.enabled
         failedCommit = status.failedCommit
         self.lastRun = lastRun

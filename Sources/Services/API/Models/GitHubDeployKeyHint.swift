@@ -16,6 +16,9 @@ public struct GitHubDeployKeyHint: Codable, Sendable, Equatable {
     // Spelled so that the API coders' snake_case conversion round-trips (`settings_url` ↔
     // `settingsUrl`); `settingsURL` would encode fine but never decode.
     enum CodingKeys: String, CodingKey {
-        case repository, settingsURL = "settingsUrl", ghCommand, sshURL = "sshUrl"
+        case repository
+        case settingsURL = "settingsUrl"
+        case ghCommand
+        case sshURL = "sshUrl"
     }
 }

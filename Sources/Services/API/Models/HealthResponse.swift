@@ -15,7 +15,8 @@ public struct HealthResponse: Codable, Sendable {
     /// The tree's health (``TreeHealth/assess(_:staleHeartbeatSeconds:)``) as an answer.
     public static func from(tree: NodeStatus, version: String, staleHeartbeatSeconds: Double? = nil) -> HealthResponse {
         let health = TreeHealth.assess(tree, staleHeartbeatSeconds: staleHeartbeatSeconds)
-        return HealthResponse(status: health.level.rawValue, version: version,
-                              unhealthy: health.unhealthy, degraded: health.degraded)
+        return HealthResponse(
+            status: health.level.rawValue, version: version,
+            unhealthy: health.unhealthy, degraded: health.degraded)
     }
 }

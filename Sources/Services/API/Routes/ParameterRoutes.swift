@@ -27,14 +27,22 @@ extension AdminAPI {
             guard try await engine.store.setParameter(name, key: key, value: body.value) else { throw ServiceError.unknownDeployment(name) }
             let changed = previous != body.value
             if changed { try? await engine.store.recordEvent(deployment: name, kind: "param", message: "set \(key)") }
-            return try json(ParameterChangeResponse(deployment: name, key: key, action: "set", changed: changed, hint: Self.applyHint(name, changed, failedCommit: try await engine.store.status(of: name).failedCommit)))
+            return try json(
+                ParameterChangeResponse(
+                    deployment: name, key: key, action: "set", changed: changed,
+                    hint: Self.applyHint(name, changed, failedCommit: try await engine.store.status(of: name).failedCommit)))
         }
         api.delete("deployments/:name/params/:key") { _, context in
             let (name, key) = try parameterPath(context)
             _ = try await engine.deployment(name)
-            guard try await engine.store.unsetParameter(name, key: key) else { throw ServiceError.unknownParameter(deployment: name, key: key) }
+            guard try await engine.store.unsetParameter(name, key: key) else {
+                throw ServiceError.unknownParameter(deployment: name, key: key)
+            }
             try? await engine.store.recordEvent(deployment: name, kind: "param", message: "unset \(key)")
-            return try json(ParameterChangeResponse(deployment: name, key: key, action: "unset", changed: true, hint: Self.applyHint(name, true, failedCommit: try await engine.store.status(of: name).failedCommit)))
+            return try json(
+                ParameterChangeResponse(
+                    deployment: name, key: key, action: "unset", changed: true,
+                    hint: Self.applyHint(name, true, failedCommit: try await engine.store.status(of: name).failedCommit)))
         }
     }
 
@@ -47,7 +55,8 @@ extension AdminAPI {
     static func applyHint(_ name: String, _ changed: Bool, failedCommit: String? = nil) -> String {
         guard changed else { return "unchanged; nothing to apply" }
         if let failedCommit {
-            return "not applied yet: run `stevedore deploy up \(name) --force` to retry commit \(failedCommit.prefix(12)) (it failed before) with it, or `stevedore deploy up \(name)` for the running commit"
+            return
+                "not applied yet: run `stevedore deploy up \(name) --force` to retry commit \(failedCommit.prefix(12)) (it failed before) with it, or `stevedore deploy up \(name)` for the running commit"
         }
         return "not applied yet: run `stevedore deploy up \(name)` to recreate the containers with it"
     }

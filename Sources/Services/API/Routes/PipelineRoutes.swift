@@ -39,8 +39,10 @@ extension AdminAPI {
             // Waiting on a pipeline nobody runs would hang until the client gives up.
             let path = "deployments/\(name)/\(PipelineWorker.id)"
             if let node = await tree.status().find(path: path), [.stopped, .stuck, .failed].contains(node.state) {
-                throw APIError(.serviceUnavailable,
-                               "the pipeline of '\(name)' is \(node.state.rawValue), so no deploy can run; start it with `stevedore supervisor start \(path)`")
+                throw APIError(
+                    .serviceUnavailable,
+                    "the pipeline of '\(name)' is \(node.state.rawValue), so no deploy can run; start it with `stevedore supervisor start \(path)`"
+                )
             }
             let result = try await engine.up(name, force: body.force ?? false, trigger: trigger)
             guard result.isSuccess else {
@@ -62,13 +64,16 @@ extension AdminAPI {
     /// One paragraph for a run that did not succeed: outcome, commits, reason.
     static func describe(_ result: RunResult) -> String {
         let commit = result.commit.map { String($0.prefix(12)) } ?? "the newest commit"
-        let running = result.runningCommit.map { "; running: \($0.prefix(12))" } ?? "; no healthy commit runs (see `stevedore status \(result.deployment)`)"
-        let what: String = switch result.outcome {
-        case RunOutcome.rolledBack: "deploy of \(commit) was rolled back"
-        case RunOutcome.refused: "deploy of \(commit) was refused"
-        case RunOutcome.skipped: "deploy of \(commit) was skipped"
-        default: "deploy of \(commit) failed"
-        }
+        let running =
+            result.runningCommit.map { "; running: \($0.prefix(12))" }
+            ?? "; no healthy commit runs (see `stevedore status \(result.deployment)`)"
+        let what: String =
+            switch result.outcome {
+            case RunOutcome.rolledBack: "deploy of \(commit) was rolled back"
+            case RunOutcome.refused: "deploy of \(commit) was refused"
+            case RunOutcome.skipped: "deploy of \(commit) was skipped"
+            default: "deploy of \(commit) failed"
+            }
         return "\(what)\(running): \(result.reason ?? "no reason recorded") (history: `stevedore history \(result.deployment)`)"
     }
 }

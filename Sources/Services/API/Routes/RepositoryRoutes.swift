@@ -44,33 +44,43 @@ extension AdminAPI {
         try Validation.repositoryURL(body.url)
         let branch = body.branch ?? "main"
         try Validation.branch(branch)
-        let interval = try body.pollInterval.map {
-            try Validation.durationSeconds($0, name: "poll interval", minimum: Self.minimumPollIntervalSeconds)
-        } ?? defaultPollIntervalSeconds
-        let record = DeploymentRecord(name: body.name, url: body.url, branch: branch, enabled: true,
-                                      pollIntervalSeconds: interval, createdAt: Date().timeIntervalSince1970,
-                                      clean: !(body.noClean ?? false))
+        let interval =
+            try body.pollInterval.map {
+                try Validation.durationSeconds($0, name: "poll interval", minimum: Self.minimumPollIntervalSeconds)
+            } ?? defaultPollIntervalSeconds
+        let record = DeploymentRecord(
+            name: body.name, url: body.url, branch: branch, enabled: true,
+            pollIntervalSeconds: interval, createdAt: Date().timeIntervalSince1970,
+            clean: !(body.noClean ?? false))
         if let agents = engine.agents, agents.socketPath(for: body.name).utf8.count > SSHAgents.maximumSocketPathBytes {
             throw ServiceError.invalidSetting(
                 name: "deployment name", value: body.name,
-                allowed: "a shorter name: its agent socket \(agents.socketPath(for: body.name)) would exceed the \(SSHAgents.maximumSocketPathBytes)-byte limit of unix socket paths (or a shorter STEVEDORE_RUNTIME_DIR)")
+                allowed:
+                    "a shorter name: its agent socket \(agents.socketPath(for: body.name)) would exceed the \(SSHAgents.maximumSocketPathBytes)-byte limit of unix socket paths (or a shorter STEVEDORE_RUNTIME_DIR)"
+            )
         }
         let key = DeployKey.generate()
         let publicKey = key.openSSHPublicKey(comment: "stevedore:\(body.name)")
-        let keyRecord = DeployKeyRecord(deployment: body.name, keyType: DeployKey.keyType, privateSeed: key.seed,
-                                        publicKey: publicKey, createdAt: record.createdAt)
+        let keyRecord = DeployKeyRecord(
+            deployment: body.name, keyType: DeployKey.keyType, privateSeed: key.seed,
+            publicKey: publicKey, createdAt: record.createdAt)
         guard try await engine.store.addDeployment(record, deployKey: keyRecord) else { throw ServiceError.deploymentExists(body.name) }
         try? await engine.store.recordEvent(deployment: body.name, kind: "repo-add", message: "added \(body.url) (\(branch))")
         if let agents = engine.agents, await tree.isRunning(SSHAgentWorker.id) {
             do {
                 try await agents.serve(body.name, key: key)
             } catch {
-                logger.warning("agent socket not served yet; the ssh-agent child retries", metadata: ["deployment": "\(body.name)", "error": "\(error)"])
+                logger.warning(
+                    "agent socket not served yet; the ssh-agent child retries",
+                    metadata: ["deployment": "\(body.name)", "error": "\(error)"])
             }
         }
         try await tree.addDeployment(body.name)
-        return AddRepositoryResponse(deployment: record, deployKey: DeployKeyResponse(
-            deployment: body.name, publicKey: publicKey, github: GitHubHints.hint(url: body.url, name: body.name, publicKey: publicKey)))
+        return AddRepositoryResponse(
+            deployment: record,
+            deployKey: DeployKeyResponse(
+                deployment: body.name, publicKey: publicKey, github: GitHubHints.hint(url: body.url, name: body.name, publicKey: publicKey))
+        )
     }
 
     /// Least poll interval of one deployment, in seconds (a check costs about a second of a
@@ -98,8 +108,9 @@ extension AdminAPI {
     func deployKey(_ name: String) async throws -> DeployKeyResponse {
         let record = try await engine.deployment(name)
         guard let key = try await engine.store.deployKey(of: name) else { throw ServiceError.noDeployKey(name) }
-        return DeployKeyResponse(deployment: name, publicKey: key.publicKey,
-                                 github: GitHubHints.hint(url: record.url, name: name, publicKey: key.publicKey))
+        return DeployKeyResponse(
+            deployment: name, publicKey: key.publicKey,
+            github: GitHubHints.hint(url: record.url, name: name, publicKey: key.publicKey))
     }
 
     /// Stops the deployment's subtree, then removes it (``DeploymentEngine/remove(_:keepContainers:)``).

@@ -32,8 +32,10 @@ extension AdminAPI {
             return APIError(.conflict, message)
         }
         if path.isEmpty || path == "root" {
-            throw await refuse(action == "stop" ? DaemonTree.unstoppable["root"]!
-                : "the root cannot be \(action)ed through the API; restart the daemon (`systemctl restart stevedore`)")
+            throw await refuse(
+                action == "stop"
+                    ? DaemonTree.unstoppable["root"]!
+                    : "the root cannot be \(action)ed through the API; restart the daemon (`systemctl restart stevedore`)")
         }
         if action == "stop", let reason = DaemonTree.unstoppable[path] {
             throw await refuse("refusing to stop '\(path)': \(reason)")
@@ -49,16 +51,18 @@ extension AdminAPI {
                     logger.error("restart of http failed", metadata: ["by": "\(actor)", "error": "\(error)"])
                 }
             }
-            return SupervisorActionResponse(path: path, action: action, by: actor, at: Date().timeIntervalSince1970,
-                                            node: nil, note: "the admin API restarts right after this answer")
+            return SupervisorActionResponse(
+                path: path, action: action, by: actor, at: Date().timeIntervalSince1970,
+                node: nil, note: "the admin API restarts right after this answer")
         }
         do {
             try await perform(action, path: path, by: actor)
         } catch let error as SupervisorError {
             throw Self.apiError(error)
         }
-        return SupervisorActionResponse(path: path, action: action, by: actor, at: Date().timeIntervalSince1970,
-                                        node: await tree.status().find(path: path))
+        return SupervisorActionResponse(
+            path: path, action: action, by: actor, at: Date().timeIntervalSince1970,
+            node: await tree.status().find(path: path))
     }
 
     /// Asks the tree, then records the action in the database's events and the log.
@@ -91,14 +95,16 @@ extension AdminAPI {
             throw error
         }
         await tree.root.recordAdminEvent(path: path, detail: "fault \(fault.rawValue) injected by \(actor)")
-        try? await engine.store.recordEvent(deployment: nil, kind: "supervisor", message: "fault \(fault.rawValue) injected into \(path) by \(actor)")
+        try? await engine.store.recordEvent(
+            deployment: nil, kind: "supervisor", message: "fault \(fault.rawValue) injected into \(path) by \(actor)")
         return FaultResponse(path: path, fault: fault.rawValue, by: actor, at: Date().timeIntervalSince1970)
     }
 
     /// `cli:root`-style names only; anything else becomes `api`.
     static func actorName(_ given: String?) -> String {
         guard let given, !given.isEmpty, given.count <= 64,
-              given.unicodeScalars.allSatisfy({ $0.isASCII && $0.value > 0x20 && $0.value < 0x7f }) else { return "api" }
+            given.unicodeScalars.allSatisfy({ $0.isASCII && $0.value > 0x20 && $0.value < 0x7f })
+        else { return "api" }
         return given
     }
 
@@ -107,7 +113,7 @@ extension AdminAPI {
     /// child spec (`bad_combination`) 400.
     static func apiError(_ error: SupervisorError) -> APIError {
         switch error {
-        case let .invalidPath(_, valid):
+        case .invalidPath(_, let valid):
             var api = APIError(.notFound, error.description)
             api.validPaths = valid
             return api
