@@ -49,8 +49,12 @@ fi
 say "setting up (packages, Docker engine, base image)"
 bash scripts/setup.sh
 
-say "building stevedore"
-swift build --product stevedore 2>&1 | grep -E "error:|Build" | grep -v '^\[' || true
+if [ -x .build/debug/stevedore ]; then
+  say "building stevedore (up to date in seconds)"
+else
+  say "building stevedore (a first build takes about 8 minutes on 2 cores; progress below)"
+fi
+bash scripts/build-progress.sh --product stevedore || die "build failed"
 [ -x .build/debug/stevedore ] || die "build failed"
 
 mkdir -p "$demo"
