@@ -36,25 +36,24 @@ import Testing
                     throw Boom()
                 }
             ])
-        let run = Task { try await sup.run() }
-        var observed: [Duration] = []
-        for n in 1...5 {
-            try await eventually("start \(n)") { probe.count("start") == n }
-            await clock.waitForSleepers(1)
-            let node = try #require(await sup.status().find(path: "w"))
-            #expect(node.state == .backoff)
-            let deadline = try #require(clock.pendingDeadlines.first)
-            let delay = deadline - clock.now
-            observed.append(delay)
-            #expect(node.nextRestartInSeconds == delay.seconds)
-            // Not restarted a moment before the delay is over.
-            clock.advance(by: delay - .milliseconds(1))
-            #expect(probe.count("start") == n)
-            clock.advance(by: .milliseconds(1))
+        try await withRunning(sup) {
+            var observed: [Duration] = []
+            for n in 1...5 {
+                try await eventually("start \(n)") { probe.count("start") == n }
+                await clock.waitForSleepers(1)
+                let node = try #require(await sup.status().find(path: "w"))
+                #expect(node.state == .backoff)
+                let deadline = try #require(clock.pendingDeadlines.first)
+                let delay = deadline - clock.now
+                observed.append(delay)
+                #expect(node.nextRestartInSeconds == delay.seconds)
+                // Not restarted a moment before the delay is over.
+                clock.advance(by: delay - .milliseconds(1))
+                #expect(probe.count("start") == n)
+                clock.advance(by: .milliseconds(1))
+            }
+            #expect(observed == [.seconds(1), .seconds(2), .seconds(4), .seconds(8), .seconds(16)])
         }
-        #expect(observed == [.seconds(1), .seconds(2), .seconds(4), .seconds(8), .seconds(16)])
-        run.cancel()
-        try await run.value
     }
 
     @Test func backoffResetsAfterTheChildStayedUp() async throws {
@@ -73,19 +72,18 @@ import Testing
                     throw Boom()
                 }
             ])
-        let run = Task { try await sup.run() }
-        for n in 1...3 {
-            try await eventually { probe.count("start") == n }
+        try await withRunning(sup) {
+            for n in 1...3 {
+                try await eventually { probe.count("start") == n }
+                await clock.waitForSleepers(1)
+                clock.advance(by: clock.pendingDeadlines[0] - clock.now)
+            }
+            try await eventually { probe.count("start") == 4 }
+            clock.advance(by: .seconds(31))  // up longer than resetAfter
+            crash.record("now")
             await clock.waitForSleepers(1)
-            clock.advance(by: clock.pendingDeadlines[0] - clock.now)
+            #expect(clock.pendingDeadlines[0] - clock.now == .seconds(1))
         }
-        try await eventually { probe.count("start") == 4 }
-        clock.advance(by: .seconds(31))  // up longer than resetAfter
-        crash.record("now")
-        await clock.waitForSleepers(1)
-        #expect(clock.pendingDeadlines[0] - clock.now == .seconds(1))
-        run.cancel()
-        try await run.value
     }
 }
 
@@ -105,18 +103,17 @@ import Testing
             id: "root",
             configuration: config(max: 100, backoff: BackoffPolicy(initial: .seconds(10), maximum: .seconds(30), jitter: 0)),
             clock: clock, logger: quiet, children: [])
-        let run = Task { try await sup.run() }
-        try await eventually { await sup.isSettled() }
-        try? await sup.startChild(spec)
-        for attempt in 1...6 {
-            try await eventually("backoff \(attempt)") { await sup.status().find(path: "w")?.state == .backoff }
-            let wait = try #require(await sup.status().find(path: "w")?.nextRestartInSeconds)
-            #expect(wait <= 1.0, "attempt \(attempt): \(wait) s")
-            await clock.waitForSleepers(1)
-            clock.advance(by: .seconds(1))
-            try await eventually("restart \(attempt)") { probe.count("start") == attempt + 1 }
+        try await withRunning(sup, rethrowingItsEnd: false) {
+            try await eventually { await sup.isSettled() }
+            try? await sup.startChild(spec)
+            for attempt in 1...6 {
+                try await eventually("backoff \(attempt)") { await sup.status().find(path: "w")?.state == .backoff }
+                let wait = try #require(await sup.status().find(path: "w")?.nextRestartInSeconds)
+                #expect(wait <= 1.0, "attempt \(attempt): \(wait) s")
+                await clock.waitForSleepers(1)
+                clock.advance(by: .seconds(1))
+                try await eventually("restart \(attempt)") { probe.count("start") == attempt + 1 }
+            }
         }
-        run.cancel()
-        _ = try? await run.value
     }
 }

@@ -52,16 +52,15 @@ import Testing
                     throw Boom()
                 }
             ])
-        let run = Task { try await sup.run() }
-        for n in 1...4 {
-            try await eventually("start \(n)") { probe.count("start") == n }
-            await clock.waitForSleepers(1)
-            clock.advance(by: .seconds(11))
+        try await withRunning(sup) {
+            for n in 1...4 {
+                try await eventually("start \(n)") { probe.count("start") == n }
+                await clock.waitForSleepers(1)
+                clock.advance(by: .seconds(11))
+            }
+            try await eventually { probe.count("start") == 5 }
+            #expect(await sup.status().state == .running)
         }
-        try await eventually { probe.count("start") == 5 }
-        #expect(await sup.status().state == .running)
-        run.cancel()
-        try await run.value
     }
 
     @Test func nestedSupervisorFailureIsHandledByItsParent() async throws {

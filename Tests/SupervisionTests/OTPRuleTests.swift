@@ -38,16 +38,15 @@ import Testing
             children: [
                 logged("a", probe), logged("b", probe, crashOn: "go"), logged("c", probe),
             ])
-        let run = Task { try await sup.run() }
-        try await eventually { probe.count("start c") == 1 }
-        probe.record("go")
-        try await eventually { probe.count("start c") == 2 }
-        try await settle(sup)
-        let events = probe.events.filter { !$0.hasPrefix("go") }
-        // b crashed; the others stop in reverse start order; all start again in order.
-        #expect(Array(events.suffix(6)) == ["crash b", "stop c", "stop a", "start a", "start b", "start c"])
-        run.cancel()
-        try await run.value
+        try await withRunning(sup) {
+            try await eventually { probe.count("start c") == 1 }
+            probe.record("go")
+            try await eventually { probe.count("start c") == 2 }
+            try await settle(sup)
+            let events = probe.events.filter { !$0.hasPrefix("go") }
+            // b crashed; the others stop in reverse start order; all start again in order.
+            #expect(Array(events.suffix(6)) == ["crash b", "stop c", "stop a", "start a", "start b", "start c"])
+        }
     }
 
     @Test func restForOne_restartsTheChildAndThoseStartedAfterIt() async throws {
@@ -57,15 +56,14 @@ import Testing
             children: [
                 logged("a", probe), logged("b", probe, crashOn: "go"), logged("c", probe), logged("d", probe),
             ])
-        let run = Task { try await sup.run() }
-        try await eventually { probe.count("start d") == 1 }
-        probe.record("go")
-        try await eventually { probe.count("start d") == 2 }
-        try await settle(sup)
-        #expect(Array(probe.events.suffix(6)) == ["crash b", "stop d", "stop c", "start b", "start c", "start d"])
-        #expect(probe.count("start a") == 1)
-        run.cancel()
-        try await run.value
+        try await withRunning(sup) {
+            try await eventually { probe.count("start d") == 1 }
+            probe.record("go")
+            try await eventually { probe.count("start d") == 2 }
+            try await settle(sup)
+            #expect(Array(probe.events.suffix(6)) == ["crash b", "stop d", "stop c", "start b", "start c", "start d"])
+            #expect(probe.count("start a") == 1)
+        }
     }
 
     @Test func temporaryChild_isNotRestartedWhenASiblingsRestartTakesItDown() async throws {
@@ -75,17 +73,16 @@ import Testing
             children: [
                 logged("tmp", probe, restart: .temporary), logged("b", probe, crashOn: "go"),
             ])
-        let run = Task { try await sup.run() }
-        try await eventually { probe.count("start b") == 1 }
-        probe.record("go")
-        try await eventually { probe.count("start b") == 2 }
-        try await settle(sup)
-        #expect(probe.count("start tmp") == 1)
-        #expect(probe.count("stop tmp") == 1)
-        // OTP deletes its spec (OTPSpecRuleTests has the rule in full).
-        #expect(await sup.status().find(path: "tmp") == nil)
-        run.cancel()
-        try await run.value
+        try await withRunning(sup) {
+            try await eventually { probe.count("start b") == 1 }
+            probe.record("go")
+            try await eventually { probe.count("start b") == 2 }
+            try await settle(sup)
+            #expect(probe.count("start tmp") == 1)
+            #expect(probe.count("stop tmp") == 1)
+            // OTP deletes its spec (OTPSpecRuleTests has the rule in full).
+            #expect(await sup.status().find(path: "tmp") == nil)
+        }
     }
 
     @Test func start_childrenStartInOrderEachCompleteBeforeTheNext() async throws {
@@ -102,14 +99,13 @@ import Testing
                 },
                 logged("next", probe),
             ])
-        let run = Task { try await sup.run() }
-        try await eventually { probe.count("start slow") == 1 }
-        #expect(probe.count("start next") == 0)  // waits for slow's READY
-        #expect(await sup.status().find(path: "slow")?.state == .starting)
-        probe.record("release")
-        try await eventually { probe.count("start next") == 1 }
-        run.cancel()
-        try await run.value
+        try await withRunning(sup) {
+            try await eventually { probe.count("start slow") == 1 }
+            #expect(probe.count("start next") == 0)  // waits for slow's READY
+            #expect(await sup.status().find(path: "slow")?.state == .starting)
+            probe.record("release")
+            try await eventually { probe.count("start next") == 1 }
+        }
     }
 
     @Test func start_aFailedStartStopsTheStartedChildrenAndFailsTheSupervisor() async throws {
@@ -153,17 +149,16 @@ import Testing
         }
         spec.gracefulStop = true
         let sup = Supervisor(id: "root", configuration: config(), clock: clock, logger: quiet, children: [spec])
-        let run = Task { try await sup.run() }
-        try await eventually { await sup.status().find(path: "polite")?.state == .running }
-        let stop = Task { try await sup.terminateChild("polite") }
-        try await eventually { probe.count("asked") == 1 }
-        await clock.waitForSleepers(1)
-        #expect(probe.count("cancelled") == 0)
-        clock.advance(by: .seconds(3))
-        try await stop.value
-        #expect(probe.count("cancelled") == 1)
-        run.cancel()
-        try await run.value
+        try await withRunning(sup) {
+            try await eventually { await sup.status().find(path: "polite")?.state == .running }
+            let stop = Task { try await sup.terminateChild("polite") }
+            try await eventually { probe.count("asked") == 1 }
+            await clock.waitForSleepers(1)
+            #expect(probe.count("cancelled") == 0)
+            clock.advance(by: .seconds(3))
+            try await stop.value
+            #expect(probe.count("cancelled") == 1)
+        }
     }
 
     @Test func intensity_failedRestartAttemptsCount() async throws {
@@ -228,13 +223,12 @@ import Testing
             children: [
                 .worker("job", restart: .transient, significant: true) { _ in try await idle() }
             ])
-        let run = Task { try await sup.run() }
-        try await eventually { await sup.status().find(path: "job")?.state == .running }
-        try await sup.terminateChild("job")
-        try await settle(sup)
-        #expect(await sup.status().state == .running)
-        run.cancel()
-        try await run.value
+        try await withRunning(sup) {
+            try await eventually { await sup.status().find(path: "job")?.state == .running }
+            try await sup.terminateChild("job")
+            try await settle(sup)
+            #expect(await sup.status().state == .running)
+        }
     }
 
     @Test func liveness_missedDeadlineMarksHungAndRestartsLikeAFailure() async throws {
@@ -249,17 +243,16 @@ import Testing
                     try await idle()  // never beats again
                 }
             ])
-        let run = Task { try await sup.run() }
-        try await eventually { probe.count("start") == 1 }
-        await clock.waitForSleepers(1)
-        clock.advance(by: .seconds(10))
-        try await eventually { probe.count("start") == 2 }
-        let node = try #require(await sup.status().find(path: "sleepy"))
-        #expect(node.lastExit?.hasPrefix("hung: no heartbeat for 10.0 s") == true)
-        #expect(node.restartsTotal == 1)
-        #expect(sup.events.recent.contains { $0.kind == .hung && $0.path == "sleepy" })
-        run.cancel()
-        try await run.value
+        try await withRunning(sup) {
+            try await eventually { probe.count("start") == 1 }
+            await clock.waitForSleepers(1)
+            clock.advance(by: .seconds(10))
+            try await eventually { probe.count("start") == 2 }
+            let node = try #require(await sup.status().find(path: "sleepy"))
+            #expect(node.lastExit?.hasPrefix("hung: no heartbeat for 10.0 s") == true)
+            #expect(node.restartsTotal == 1)
+            #expect(sup.events.recent.contains { $0.kind == .hung && $0.path == "sleepy" })
+        }
     }
 
     @Test func liveness_heartbeatsKeepAChildAlive() async throws {
@@ -277,18 +270,17 @@ import Testing
                     }
                 }
             ])
-        let run = Task { try await sup.run() }
-        try await eventually { probe.count("start") == 1 }
-        for _ in 0..<5 {
-            await clock.waitForSleepers(1)
-            clock.advance(by: .seconds(6))
-            probe.record("beat")
-            try await eventually { probe.count("beaten") == probe.count("beat") }
+        try await withRunning(sup) {
+            try await eventually { probe.count("start") == 1 }
+            for _ in 0..<5 {
+                await clock.waitForSleepers(1)
+                clock.advance(by: .seconds(6))
+                probe.record("beat")
+                try await eventually { probe.count("beaten") == probe.count("beat") }
+            }
+            try await settle(sup)
+            #expect(probe.count("start") == 1)
         }
-        try await settle(sup)
-        #expect(probe.count("start") == 1)
-        run.cancel()
-        try await run.value
     }
 
     @Test func admin_actsOnOnePathAndListsValidPathsOnError() async throws {
@@ -305,26 +297,25 @@ import Testing
             children: [
                 logged("store", probe), .supervisor(deployments),
             ])
-        let run = Task { try await root.run() }
-        try await eventually { probe.count("start reconciler") == 1 }
-        try await root.restart(path: "deployments/hello/poller", by: "test")
-        #expect(probe.count("start poller") == 2)
-        #expect(probe.count("start reconciler") == 1)
-        #expect(probe.count("start store") == 1)
-        try await root.stop(path: "deployments/hello/poller")
-        #expect(await root.status().find(path: "deployments/hello/poller")?.state == .stopped)
-        try await root.start(path: "deployments/hello/poller")
-        #expect(await root.status().find(path: "deployments/hello/poller")?.state == .running)
-        do {
-            try await root.restart(path: "deployments/nope")
-            Issue.record("accepted a bad path")
-        } catch let SupervisorError.invalidPath(path, valid) {
-            #expect(path == "deployments/nope")
-            #expect(valid == ["store", "deployments", "deployments/hello", "deployments/hello/poller", "deployments/hello/reconciler"])
+        try await withRunning(root) {
+            try await eventually { probe.count("start reconciler") == 1 }
+            try await root.restart(path: "deployments/hello/poller", by: "test")
+            #expect(probe.count("start poller") == 2)
+            #expect(probe.count("start reconciler") == 1)
+            #expect(probe.count("start store") == 1)
+            try await root.stop(path: "deployments/hello/poller")
+            #expect(await root.status().find(path: "deployments/hello/poller")?.state == .stopped)
+            try await root.start(path: "deployments/hello/poller")
+            #expect(await root.status().find(path: "deployments/hello/poller")?.state == .running)
+            do {
+                try await root.restart(path: "deployments/nope")
+                Issue.record("accepted a bad path")
+            } catch let SupervisorError.invalidPath(path, valid) {
+                #expect(path == "deployments/nope")
+                #expect(valid == ["store", "deployments", "deployments/hello", "deployments/hello/poller", "deployments/hello/reconciler"])
+            }
+            #expect(root.events.recent.contains { $0.kind == .admin && $0.detail == "restart by test" })
         }
-        #expect(root.events.recent.contains { $0.kind == .admin && $0.detail == "restart by test" })
-        run.cancel()
-        try await run.value
     }
 
     @Test func status_healthRollsUpToTheRoot() async throws {

@@ -120,21 +120,20 @@ func isAlive(_ pid: Int32) -> Bool {
                     "stubborn", command: [NotifyChild.binary, "ignore-term"], shutdown: .timeout(.seconds(5)), runtimeDirectory: dir,
                     logger: quiet)
             ])
-        let run = Task { try await sup.run() }
-        try await eventually("ready, pid known") {
-            let node = await sup.status().find(path: "stubborn")
-            return node?.state == .running && node?.pid != nil
+        try await withRunning(sup) {
+            try await eventually("ready, pid known") {
+                let node = await sup.status().find(path: "stubborn")
+                return node?.state == .running && node?.pid != nil
+            }
+            let pid = try #require(await sup.status().find(path: "stubborn")?.pid)
+            let terminate = Task { try await sup.terminateChild("stubborn") }
+            await clock.waitForSleepers(1)  // waiting out the graceful period after SIGTERM
+            #expect(isAlive(pid))  // SIGTERM was ignored
+            clock.advance(by: .seconds(5))
+            try await terminate.value
+            #expect(!isAlive(pid))
+            #expect(await sup.status().find(path: "stubborn")?.state == .stopped)
         }
-        let pid = try #require(await sup.status().find(path: "stubborn")?.pid)
-        let terminate = Task { try await sup.terminateChild("stubborn") }
-        await clock.waitForSleepers(1)  // waiting out the graceful period after SIGTERM
-        #expect(isAlive(pid))  // SIGTERM was ignored
-        clock.advance(by: .seconds(5))
-        try await terminate.value
-        #expect(!isAlive(pid))
-        #expect(await sup.status().find(path: "stubborn")?.state == .stopped)
-        run.cancel()
-        try await run.value
     }
 
     @Test func exitStatusIsTheExitReason() async throws {
@@ -148,11 +147,10 @@ func isAlive(_ pid: Int32) -> Bool {
                     logger: quiet),
                 .worker("keepalive") { _ in try await idle() },
             ])
-        let run = Task { try await sup.run() }
-        try await eventually("restarted after exit 3") { (await sup.status().find(path: "quitter")?.restartsTotal ?? 0) >= 1 }
-        #expect(await sup.status().find(path: "quitter")?.lastExit?.contains("exited with status 3") == true)
-        run.cancel()
-        try await run.value
+        try await withRunning(sup) {
+            try await eventually("restarted after exit 3") { (await sup.status().find(path: "quitter")?.restartsTotal ?? 0) >= 1 }
+            #expect(await sup.status().find(path: "quitter")?.lastExit?.contains("exited with status 3") == true)
+        }
     }
 
     @Test func noZombieIsLeft() async throws {
@@ -252,15 +250,14 @@ func isAlive(_ pid: Int32) -> Bool {
                 .process("parent", command: ["/bin/sh", "-c", script], restart: .transient, runtimeDirectory: dir + "/run", logger: quiet),
                 .worker("keep") { _ in try await idle() },
             ])
-        let run = Task { try await sup.run() }
-        let noticed = await within(60) { (await sup.status().find(path: "parent")?.restartsTotal ?? 0) >= 1 }
-        let node = await sup.status().find(path: "parent")
-        #expect(noticed, "exit of the process child not noticed while a setsid grandchild holds its stdout")
-        for line in ((try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? "").split(separator: "\n") {
-            if let p = Int32(line.trimmingCharacters(in: .whitespaces)) { kill(p, SIGKILL) }
+        try await withRunning(sup, rethrowingItsEnd: false) {
+            let noticed = await within(60) { (await sup.status().find(path: "parent")?.restartsTotal ?? 0) >= 1 }
+            let node = await sup.status().find(path: "parent")
+            #expect(noticed, "exit of the process child not noticed while a setsid grandchild holds its stdout")
+            for line in ((try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? "").split(separator: "\n") {
+                if let p = Int32(line.trimmingCharacters(in: .whitespaces)) { kill(p, SIGKILL) }
+            }
         }
-        run.cancel()
-        _ = try? await run.value
     }
 
     /// Found in the issue 3 trial (was `ReportedSupervisionFaultsTests.T3_control_processChildWithSleepBeforeReadyKeepingStdout`).

@@ -15,14 +15,13 @@ import Testing
                     try await idle()
                 }
             ])
-        let run = Task { try await sup.run() }
-        try await eventually("three starts") { probe.count("start") == 3 }
-        let node = try #require(await sup.status().find(path: "w"))
-        #expect(node.state == .running)
-        #expect(node.restartsTotal == 2)
-        #expect(node.lastExit == "boom")
-        run.cancel()
-        try await run.value
+        try await withRunning(sup) {
+            try await eventually("three starts") { probe.count("start") == 3 }
+            let node = try #require(await sup.status().find(path: "w"))
+            #expect(node.state == .running)
+            #expect(node.restartsTotal == 2)
+            #expect(node.lastExit == "boom")
+        }
     }
 
     @Test func permanentChildThatReturnsIsRestarted() async throws {
@@ -35,10 +34,9 @@ import Testing
                     if probe.count("start") >= 2 { try await idle() }
                 }
             ])
-        let run = Task { try await sup.run() }
-        try await eventually { probe.count("start") == 2 }
-        run.cancel()
-        try await run.value
+        try await withRunning(sup) {
+            try await eventually { probe.count("start") == 2 }
+        }
     }
 
     @Test func transientChildThatReturnsIsNotRestarted() async throws {
@@ -49,14 +47,13 @@ import Testing
                 .worker("t", restart: .transient) { _ in probe.record("start") },
                 .worker("keepalive") { _ in try await idle() },
             ])
-        let run = Task { try await sup.run() }
-        try await eventually { await sup.status().find(path: "t")?.lastExit == "normal" }
-        #expect(probe.count("start") == 1)
-        let node = try #require(await sup.status().find(path: "t"))
-        #expect(node.lastExit == "normal")
-        #expect(node.restartsTotal == 0)
-        run.cancel()
-        try await run.value
+        try await withRunning(sup) {
+            try await eventually { await sup.status().find(path: "t")?.lastExit == "normal" }
+            #expect(probe.count("start") == 1)
+            let node = try #require(await sup.status().find(path: "t"))
+            #expect(node.lastExit == "normal")
+            #expect(node.restartsTotal == 0)
+        }
     }
 
     @Test func transientChildThatThrowsIsRestarted() async throws {
@@ -69,12 +66,11 @@ import Testing
                     if probe.count("start") == 1 { throw Boom() }
                 }
             ])
-        let run = Task { try await sup.run() }
-        try await eventually { await sup.status().find(path: "t")?.lastExit == "normal" }
-        #expect(probe.count("start") == 2)
-        #expect(await sup.status().find(path: "t")?.state == .stopped)
-        run.cancel()
-        try await run.value
+        try await withRunning(sup) {
+            try await eventually { await sup.status().find(path: "t")?.lastExit == "normal" }
+            #expect(probe.count("start") == 2)
+            #expect(await sup.status().find(path: "t")?.state == .stopped)
+        }
     }
 
     @Test func temporaryChildIsNeverRestarted() async throws {
@@ -87,12 +83,11 @@ import Testing
                     throw Boom()
                 }
             ])
-        let run = Task { try await sup.run() }
-        try await eventually { await sup.status().find(path: "tmp")?.lastExit == "boom" }
-        #expect(probe.count("start") == 1)
-        #expect(await sup.status().find(path: "tmp")?.state == .stopped)
-        run.cancel()
-        try await run.value
+        try await withRunning(sup) {
+            try await eventually { await sup.status().find(path: "tmp")?.lastExit == "boom" }
+            #expect(probe.count("start") == 1)
+            #expect(await sup.status().find(path: "tmp")?.state == .stopped)
+        }
     }
 
     /// Found in the issue 3 trial (was `ReportedSupervisionFaultsTests.T3_transientSignificantChildThatCrashesIsRestartedNotShutDown`).
@@ -103,14 +98,13 @@ import Testing
             children: [
                 w3("other", probe), w3("job", probe, restart: .transient, significant: true),
             ])
-        let run = Task { try await sup.run() }
-        try await waitCount(probe, "start job")
-        probe.record("go job")
-        try await waitCount(probe, "start job", 2)
-        try await eventually { await sup.isSettled() }
-        #expect(await sup.status().state == .running)
-        #expect(!sup.events.recent.contains { $0.kind == .autoShutdown })
-        run.cancel()
-        _ = try? await run.value
+        try await withRunning(sup, rethrowingItsEnd: false) {
+            try await waitCount(probe, "start job")
+            probe.record("go job")
+            try await waitCount(probe, "start job", 2)
+            try await eventually { await sup.isSettled() }
+            #expect(await sup.status().state == .running)
+            #expect(!sup.events.recent.contains { $0.kind == .autoShutdown })
+        }
     }
 }

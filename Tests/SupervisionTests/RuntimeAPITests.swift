@@ -12,25 +12,24 @@ import Testing
                 .worker("store") { _ in try await idle() },
                 .supervisor(deployments),
             ])
-        let run = Task { try await root.run() }
-        let hello = Supervisor(
-            id: "hello", configuration: config(), clock: ManualClock(), logger: quiet,
-            children: [
-                .worker("poller") { context in
-                    probe.record(context.path)
-                    context.heartbeat()
-                    try await idle()
-                }
-            ])
-        try await eventually { await root.status().find(path: "deployments")?.state == .running }
-        try await deployments.startChild(.supervisor(hello))
-        try await eventually { probe.count("deployments/hello/poller") == 1 }
-        let tree = await root.status()
-        #expect(tree.flattened.map(\.path) == ["", "store", "deployments", "deployments/hello", "deployments/hello/poller"])
-        #expect(tree.find(path: "deployments/hello/poller")?.lastHeartbeatAgeSeconds == 0)
-        await #expect(throws: SupervisorError.alreadyStarted("hello")) { try await deployments.startChild(.supervisor(hello)) }
-        run.cancel()
-        try await run.value
+        try await withRunning(root) {
+            let hello = Supervisor(
+                id: "hello", configuration: config(), clock: ManualClock(), logger: quiet,
+                children: [
+                    .worker("poller") { context in
+                        probe.record(context.path)
+                        context.heartbeat()
+                        try await idle()
+                    }
+                ])
+            try await eventually { await root.status().find(path: "deployments")?.state == .running }
+            try await deployments.startChild(.supervisor(hello))
+            try await eventually { probe.count("deployments/hello/poller") == 1 }
+            let tree = await root.status()
+            #expect(tree.flattened.map(\.path) == ["", "store", "deployments", "deployments/hello", "deployments/hello/poller"])
+            #expect(tree.find(path: "deployments/hello/poller")?.lastHeartbeatAgeSeconds == 0)
+            await #expect(throws: SupervisorError.alreadyStarted("hello")) { try await deployments.startChild(.supervisor(hello)) }
+        }
     }
 
     @Test func terminateRestartDeleteFollowOTP() async throws {
@@ -43,25 +42,24 @@ import Testing
                     try await idle()
                 }
             ])
-        let run = Task { try await sup.run() }
-        try await eventually { probe.count("start") == 1 }
-        await #expect(throws: SupervisorError.running("w")) { try await sup.restartChild("w") }
-        await #expect(throws: SupervisorError.running("w")) { try await sup.deleteChild("w") }
-        await #expect(throws: SupervisorError.notFound("x")) { try await sup.terminateChild("x") }
-        try await sup.terminateChild("w")
-        #expect(await sup.status().find(path: "w")?.state == .stopped)
-        #expect(probe.count("start") == 1)  // a terminated child is not restarted
-        try await sup.restartChild("w")
-        try await eventually { probe.count("start") == 2 }
-        #expect(await sup.whichChildren.map(\.state) == [.running])
-        #expect(await sup.childCounts.active == 1)
-        try await sup.terminateChild("w")
-        #expect(await sup.whichChildren.map(\.state) == [.stopped])
-        #expect(await sup.childCounts.active == 0)
-        try await sup.deleteChild("w")
-        #expect(await sup.childIDs == [])
-        run.cancel()
-        try await run.value
+        try await withRunning(sup) {
+            try await eventually { probe.count("start") == 1 }
+            await #expect(throws: SupervisorError.running("w")) { try await sup.restartChild("w") }
+            await #expect(throws: SupervisorError.running("w")) { try await sup.deleteChild("w") }
+            await #expect(throws: SupervisorError.notFound("x")) { try await sup.terminateChild("x") }
+            try await sup.terminateChild("w")
+            #expect(await sup.status().find(path: "w")?.state == .stopped)
+            #expect(probe.count("start") == 1)  // a terminated child is not restarted
+            try await sup.restartChild("w")
+            try await eventually { probe.count("start") == 2 }
+            #expect(await sup.whichChildren.map(\.state) == [.running])
+            #expect(await sup.childCounts.active == 1)
+            try await sup.terminateChild("w")
+            #expect(await sup.whichChildren.map(\.state) == [.stopped])
+            #expect(await sup.childCounts.active == 0)
+            try await sup.deleteChild("w")
+            #expect(await sup.childIDs == [])
+        }
     }
 
     @Test func shutdownStopsChildrenInReverseStartOrder() async throws {
@@ -121,18 +119,17 @@ import Testing
                     }
                 }
             ])
-        let run = Task { try await sup.run() }
-        try await eventually { await sup.status().find(path: "stubborn")?.state == .running }
-        let terminate = Task { try await sup.terminateChild("stubborn") }
-        await clock.waitForSleepers(1)  // the shutdown timeout
-        clock.advance(by: .seconds(5))
-        // The stop did not happen: say so (a fresh-user trial saw "stopped … (now stuck)").
-        await #expect(throws: SupervisorError.stuck("stubborn")) { try await terminate.value }
-        #expect(await sup.status().find(path: "stubborn")?.state == .stuck)
-        release.record("go")
-        try await eventually { await sup.status().find(path: "stubborn")?.state == .stopped }
-        run.cancel()
-        try await run.value
+        try await withRunning(sup) {
+            try await eventually { await sup.status().find(path: "stubborn")?.state == .running }
+            let terminate = Task { try await sup.terminateChild("stubborn") }
+            await clock.waitForSleepers(1)  // the shutdown timeout
+            clock.advance(by: .seconds(5))
+            // The stop did not happen: say so (a fresh-user trial saw "stopped … (now stuck)").
+            await #expect(throws: SupervisorError.stuck("stubborn")) { try await terminate.value }
+            #expect(await sup.status().find(path: "stubborn")?.state == .stuck)
+            release.record("go")
+            try await eventually { await sup.status().find(path: "stubborn")?.state == .stopped }
+        }
     }
 
     @Test func degradedIsReportedWithoutBeingAFailure() async throws {
@@ -145,14 +142,13 @@ import Testing
                     try await idle()
                 }
             ])
-        let run = Task { try await sup.run() }
-        try await eventually { await sup.status().find(path: "poller")?.state == .degraded }
-        let node = try #require(await sup.status().find(path: "poller"))
-        #expect(node.reason == "git remote unreachable")
-        #expect(node.status == "retrying")
-        #expect(node.restartsTotal == 0)
-        run.cancel()
-        try await run.value
+        try await withRunning(sup) {
+            try await eventually { await sup.status().find(path: "poller")?.state == .degraded }
+            let node = try #require(await sup.status().find(path: "poller"))
+            #expect(node.reason == "git remote unreachable")
+            #expect(node.status == "retrying")
+            #expect(node.restartsTotal == 0)
+        }
     }
 
     /// Found in the issue 3 trial (was `ReportedSupervisionFaultsTests.T3_adminRequestQueuedBehindShutdownIsAnswered`).
@@ -230,36 +226,34 @@ import Testing
             children: [
                 .worker("a") { _ in try await idle() }, .supervisor(inner),
             ])
-        let run = Task { try await root.run() }
-        try await eventually { await root.status().find(path: "sub/x")?.state == .running }
-        for bad in ["", "/", "nope", "a/x", "sub/nope", "sub/x/y", "root", "root/a", "/a", "a/", "sub//x", " a"] {
-            do {
-                try await root.restart(path: bad, by: "t3")
-                #expect(Bool(false), "bad path '\(bad)' accepted")
-            } catch let e as SupervisorError {
-                _ = e
+        try await withRunning(root, rethrowingItsEnd: false) {
+            try await eventually { await root.status().find(path: "sub/x")?.state == .running }
+            for bad in ["", "/", "nope", "a/x", "sub/nope", "sub/x/y", "root", "root/a", "/a", "a/", "sub//x", " a"] {
+                do {
+                    try await root.restart(path: bad, by: "t3")
+                    #expect(Bool(false), "bad path '\(bad)' accepted")
+                } catch let e as SupervisorError {
+                    _ = e
+                }
             }
+            await #expect(throws: SupervisorError.running("x")) { try await root.start(path: "sub/x") }
+            try await root.stop(path: "sub")
+            let sub = await root.status().find(path: "sub")
+            try await root.start(path: "sub")
+            try await eventually { await root.status().find(path: "sub/x")?.state == .running }
         }
-        await #expect(throws: SupervisorError.running("x")) { try await root.start(path: "sub/x") }
-        try await root.stop(path: "sub")
-        let sub = await root.status().find(path: "sub")
-        try await root.start(path: "sub")
-        try await eventually { await root.status().find(path: "sub/x")?.state == .running }
-        run.cancel()
-        _ = try? await run.value
     }
 
     /// Found in the issue 3 trial (was `ReportedSupervisionFaultsTests.T3_failedStartChildDoesNotKeepTheSpec`).
     @Test func failedStartChildDoesNotKeepTheSpec() async throws {
         let sup = Supervisor(
             id: "root", configuration: config(), clock: ManualClock(), logger: quiet, children: [.worker("k") { _ in try await idle() }])
-        let run = Task { try await sup.run() }
-        try await eventually { await sup.childCounts.active == 1 }
-        let bad = ChildSpec.worker("bad", readiness: .explicit(timeout: nil)) { _ in throw Boom() }
-        await #expect(throws: SupervisorError.self) { try await sup.startChild(bad) }
-        // OTP: a failed start_child does not add the spec, so a retry is not already_present.
-        do { try await sup.startChild(bad) } catch { #expect((error as? SupervisorError) != .alreadyPresent("bad")) }
-        run.cancel()
-        _ = try? await run.value
+        try await withRunning(sup, rethrowingItsEnd: false) {
+            try await eventually { await sup.childCounts.active == 1 }
+            let bad = ChildSpec.worker("bad", readiness: .explicit(timeout: nil)) { _ in throw Boom() }
+            await #expect(throws: SupervisorError.self) { try await sup.startChild(bad) }
+            // OTP: a failed start_child does not add the spec, so a retry is not already_present.
+            do { try await sup.startChild(bad) } catch { #expect((error as? SupervisorError) != .alreadyPresent("bad")) }
+        }
     }
 }

@@ -22,18 +22,17 @@ import Testing
                 },
                 w3("b", probe), w3("c", probe),
             ])
-        let run = Task { try await sup.run() }
-        try await waitCount(probe, "start slow")
-        try await eventually { await sup.childCounts.active == 1 }  // t has ended
-        // Queued until the start phase is over (OTP: the supervisor is busy in init).
-        let deletion = Task { try await sup.deleteChild("t") }
-        probe.record("release")
-        try await deletion.value
-        try await waitCount(probe, "start c")
-        try await eventually { probe.count("start b") == 1 }
-        #expect(probe.count("start b") == 1, "b was skipped by the start loop")
-        run.cancel()
-        _ = try? await run.value
+        try await withRunning(sup, rethrowingItsEnd: false) {
+            try await waitCount(probe, "start slow")
+            try await eventually { await sup.childCounts.active == 1 }  // t has ended
+            // Queued until the start phase is over (OTP: the supervisor is busy in init).
+            let deletion = Task { try await sup.deleteChild("t") }
+            probe.record("release")
+            try await deletion.value
+            try await waitCount(probe, "start c")
+            try await eventually { probe.count("start b") == 1 }
+            #expect(probe.count("start b") == 1, "b was skipped by the start loop")
+        }
     }
 
     /// Found in the issue 3 trial (was `ReportedSupervisionFaultsTests.T3_terminateDuringTheStartPhaseKeepsTheChildTerminated`).
@@ -50,18 +49,17 @@ import Testing
                 },
                 w3("b", probe),
             ])
-        let run = Task { try await sup.run() }
-        try await waitCount(probe, "start slow")
-        // Queued until the start phase is over (OTP: the supervisor is busy in init), then
-        // honoured: b ends up terminated and stays so.
-        let termination = Task { try await sup.terminateChild("b") }
-        probe.record("release")
-        try await termination.value
-        try await eventually { await sup.isSettled() }
-        #expect(probe.count("start b") == 1)
-        #expect(await sup.status().find(path: "b")?.state == .stopped)
-        run.cancel()
-        _ = try? await run.value
+        try await withRunning(sup, rethrowingItsEnd: false) {
+            try await waitCount(probe, "start slow")
+            // Queued until the start phase is over (OTP: the supervisor is busy in init), then
+            // honoured: b ends up terminated and stays so.
+            let termination = Task { try await sup.terminateChild("b") }
+            probe.record("release")
+            try await termination.value
+            try await eventually { await sup.isSettled() }
+            #expect(probe.count("start b") == 1)
+            #expect(await sup.status().find(path: "b")?.state == .stopped)
+        }
     }
 
     /// Found in the issue 3 trial (was `ReportedSupervisionFaultsTests.T3_cancelWhileARestartWaitsForReadyDoesNotHang`).

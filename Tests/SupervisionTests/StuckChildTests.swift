@@ -26,22 +26,21 @@ import Testing
         let sup = Supervisor(
             id: "root", configuration: config(), clock: clock, logger: quiet,
             children: [deaf(probe, latch, liveness: .seconds(10))])
-        let run = Task { try await sup.run() }
-        try await waitCount(probe, "start deaf")
-        await clock.waitForSleepers(1)  // the liveness timer
-        clock.advance(by: .seconds(10))  // hung → cancelled, ignored
-        await clock.waitForSleepers(1)  // the shutdown timeout
-        clock.advance(by: .seconds(1))  // → stuck
-        try await eventually("stuck") { await sup.status().find(path: "deaf")?.state == .stuck }
-        #expect(probe.count("start deaf") == 1)  // never beside itself
-        latch.open()  // the abandoned task ends after all
-        try await eventually("restarted") { probe.count("start deaf") == 2 }
-        try await eventually("running") { await sup.status().find(path: "deaf")?.state == .running }
-        let node = await sup.status().find(path: "deaf")
-        #expect(node?.restartsTotal == 1)
-        #expect(node?.lastExit?.hasPrefix("hung:") == true)
-        run.cancel()
-        _ = try? await run.value
+        try await withRunning(sup, rethrowingItsEnd: false) {
+            try await waitCount(probe, "start deaf")
+            await clock.waitForSleepers(1)  // the liveness timer
+            clock.advance(by: .seconds(10))  // hung → cancelled, ignored
+            await clock.waitForSleepers(1)  // the shutdown timeout
+            clock.advance(by: .seconds(1))  // → stuck
+            try await eventually("stuck") { await sup.status().find(path: "deaf")?.state == .stuck }
+            #expect(probe.count("start deaf") == 1)  // never beside itself
+            latch.open()  // the abandoned task ends after all
+            try await eventually("restarted") { probe.count("start deaf") == 2 }
+            try await eventually("running") { await sup.status().find(path: "deaf")?.state == .running }
+            let node = await sup.status().find(path: "deaf")
+            #expect(node?.restartsTotal == 1)
+            #expect(node?.lastExit?.hasPrefix("hung:") == true)
+        }
     }
 
     @Test func restartingTheParentKeepsAStuckChildStuckAndStartsItOnlyOnceItEnds() async throws {
@@ -93,19 +92,18 @@ import Testing
                 },
                 w3("b", probe),
             ])
-        let run = Task { try await sup.run() }
-        try await waitCount(probe, "start b")
-        probe.record("go b")
-        await clock.waitForSleepers(1)
-        clock.advance(by: .seconds(1))  // cancellation ignored for 1 s: stuck
-        try await waitCount(probe, "start b", 2)
-        try await eventually { await sup.isSettled() }
-        let tree = await sup.status()
-        #expect(tree.find(path: "deaf")?.state == .stuck)
-        #expect(tree.health == "unhealthy")
-        latch.open()
-        run.cancel()
-        _ = try? await run.value
+        try await withRunning(sup, rethrowingItsEnd: false) {
+            try await waitCount(probe, "start b")
+            probe.record("go b")
+            await clock.waitForSleepers(1)
+            clock.advance(by: .seconds(1))  // cancellation ignored for 1 s: stuck
+            try await waitCount(probe, "start b", 2)
+            try await eventually { await sup.isSettled() }
+            let tree = await sup.status()
+            #expect(tree.find(path: "deaf")?.state == .stuck)
+            #expect(tree.health == "unhealthy")
+            latch.open()
+        }
     }
 
     /// Found in the issue 3 trial (was `ReportedSupervisionFaultsTests.T3_adminRestartOfAStuckChildDoesNotClaimSuccess`).
@@ -121,17 +119,16 @@ import Testing
                     await latch.wait()
                 }
             ])
-        let run = Task { try await sup.run() }
-        try await waitCount(probe, "start deaf")
-        let r = Task { try await sup.restart(path: "deaf", by: "t3") }
-        await clock.waitForSleepers(1)
-        clock.advance(by: .seconds(1))
-        var threw = false
-        do { try await r.value } catch { threw = true }
-        let node = await sup.status().find(path: "deaf")
-        #expect(threw || probe.count("start deaf") == 2, "restart(path:) returned success but nothing was restarted")
-        latch.open()
-        run.cancel()
-        _ = try? await run.value
+        try await withRunning(sup, rethrowingItsEnd: false) {
+            try await waitCount(probe, "start deaf")
+            let r = Task { try await sup.restart(path: "deaf", by: "t3") }
+            await clock.waitForSleepers(1)
+            clock.advance(by: .seconds(1))
+            var threw = false
+            do { try await r.value } catch { threw = true }
+            let node = await sup.status().find(path: "deaf")
+            #expect(threw || probe.count("start deaf") == 2, "restart(path:) returned success but nothing was restarted")
+            latch.open()
+        }
     }
 }
