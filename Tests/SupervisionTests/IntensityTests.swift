@@ -40,18 +40,7 @@ import Testing
         // One restart allowed per 10 s; a crash every 11 s is tolerated forever.
         let clock = ManualClock()
         let probe = Probe()
-        let sup = Supervisor(
-            id: "root",
-            configuration: config(
-                max: 1, period: .seconds(10),
-                backoff: BackoffPolicy(
-                    initial: .seconds(11), maximum: .seconds(11), jitter: 0, resetAfter: .seconds(3600))), clock: clock, logger: quiet,
-            children: [
-                .worker("w") { _ in
-                    probe.record("start")
-                    throw Boom()
-                }
-            ])
+        let sup = periodicCrasher(max: 1, period: .seconds(10), delay: .seconds(11), clock: clock, probe)
         try await withRunning(sup) {
             for n in 1...4 {
                 try await eventually("start \(n)") { probe.count("start") == n }
@@ -65,14 +54,7 @@ import Testing
 
     @Test func nestedSupervisorFailureIsHandledByItsParent() async throws {
         let probe = Probe()
-        let inner = Supervisor(
-            id: "inner", configuration: config(max: 1), clock: ManualClock(), logger: quiet,
-            children: [
-                .worker("crasher") { _ in
-                    probe.record("crash")
-                    throw Boom()
-                }
-            ])
+        let inner = crashingSupervisor(max: 1, probe)
         let outer = Supervisor(
             id: "root", configuration: config(max: 3), clock: ManualClock(), logger: quiet,
             children: [

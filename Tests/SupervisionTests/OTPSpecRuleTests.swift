@@ -200,14 +200,7 @@ import Testing
 
     @Test func giveUp_endsWithReasonShutdownSoATransientParentDoesNotRestartIt() async throws {
         let probe = Probe()
-        let inner = Supervisor(
-            id: "inner", configuration: config(max: 1), clock: ManualClock(), logger: quiet,
-            children: [
-                .worker("crasher") { _ in
-                    probe.record("crash")
-                    throw Boom()
-                }
-            ])
+        let inner = crashingSupervisor(max: 1, probe)
         let outer = Supervisor(
             id: "root", configuration: config(max: 3), clock: ManualClock(), logger: quiet,
             children: [
@@ -227,14 +220,7 @@ import Testing
 
     @Test func giveUp_aPermanentParentRestartsASupervisorThatGaveUp() async throws {
         let probe = Probe()
-        let inner = Supervisor(
-            id: "inner", configuration: config(max: 1), clock: ManualClock(), logger: quiet,
-            children: [
-                .worker("crasher") { _ in
-                    probe.record("crash")
-                    throw Boom()
-                }
-            ])
+        let inner = crashingSupervisor(max: 1, probe)
         let outer = Supervisor(
             id: "root", configuration: config(max: 1), clock: ManualClock(), logger: quiet,
             children: [
@@ -251,18 +237,7 @@ import Testing
         // two restarts exactly 10 s apart exceed it.
         let clock = ManualClock()
         let probe = Probe()
-        let sup = Supervisor(
-            id: "root",
-            configuration: config(
-                max: 1, period: .seconds(10),
-                backoff: BackoffPolicy(
-                    initial: .seconds(10), maximum: .seconds(10), jitter: 0, resetAfter: .seconds(3600))), clock: clock, logger: quiet,
-            children: [
-                .worker("w") { _ in
-                    probe.record("start")
-                    throw Boom()
-                }
-            ])
+        let sup = periodicCrasher(max: 1, period: .seconds(10), delay: .seconds(10), clock: clock, probe)
         let run = Task { try await sup.run() }
         try await eventually { probe.count("start") == 1 }
         await clock.waitForSleepers(1)

@@ -152,3 +152,33 @@ func w3(_ id: String, _ probe: Probe, restart: RestartType = .permanent, signifi
         throw Boom()
     }
 }
+
+/// A supervisor whose one child, `crasher`, records "crash" and throws on every start: with
+/// intensity `max` it gives up after `max + 1` crashes.
+func crashingSupervisor(_ id: String = "inner", max: Int, _ probe: Probe) -> Supervisor {
+    Supervisor(
+        id: id, configuration: config(max: max), clock: ManualClock(), logger: quiet,
+        children: [
+            .worker("crasher") { _ in
+                probe.record("crash")
+                throw Boom()
+            }
+        ])
+}
+
+/// A root whose one child, `w`, records "start" and throws on every start, restarted after a
+/// fixed `delay`, with at most `max` restarts in `period`.
+func periodicCrasher(max: Int, period: Duration, delay: Duration, clock: ManualClock, _ probe: Probe) -> Supervisor {
+    Supervisor(
+        id: "root",
+        configuration: config(
+            max: max, period: period,
+            backoff: BackoffPolicy(initial: delay, maximum: delay, jitter: 0, resetAfter: .seconds(3600))),
+        clock: clock, logger: quiet,
+        children: [
+            .worker("w") { _ in
+                probe.record("start")
+                throw Boom()
+            }
+        ])
+}
