@@ -32,7 +32,8 @@ struct StatusCommand: AsyncParsableCommand {
                     header: ["NAME", "HEALTH", "STATE", "RUNNING", "REMOTE", "LAST RUN", "LAST ERROR"],
                     rows: views.map {
                         [
-                            $0.name, $0.health.state, $0.enabled ? "enabled" : "paused", short($0.deployedCommit),
+                            $0.name, $0.health.state, $0.subtree.map { "subtree \($0)" } ?? ($0.enabled ? "enabled" : "paused"),
+                            short($0.deployedCommit),
                             short($0.remoteCommit), $0.lastRun.map { $0.outcome ?? "running" } ?? "-",
                             $0.lastError.map { String(Table.oneLine($0).prefix(80)) } ?? "-",
                         ]
@@ -54,6 +55,13 @@ struct StatusCommand: AsyncParsableCommand {
             running:    \(short(view.deployedCommit)) (deployed \(ago(view.deployedAt)))
             pipeline:   \(view.pipeline ?? "-")
             """)
+        if let subtree = view.subtree {
+            let next = view.subtreeNextStartSeconds.map { "; started again in \(Table.duration($0))" } ?? ""
+            print(
+                "subtree:    \(subtree)\(next): nothing polls, reconciles or deploys it meanwhile"
+                    + " (`stevedore supervisor restart deployments/\(view.name)` starts it now)")
+            if let reason = view.subtreeReason { print("            \(Table.oneLine(reason).prefix(300))") }
+        }
         if let run = view.lastRun {
             let outcome = run.outcome ?? "running"
             print(

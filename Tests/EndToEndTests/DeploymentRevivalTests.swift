@@ -124,4 +124,47 @@ import Testing
         #expect(again.stderr.contains("is not in a crash loop"))
         #expect(await httpGet(scenario.apiURL + "/healthz")?.0 == 200)
     }
+
+    /// Found in the issue 11 trial: while a subtree waits for its revival, `status` said
+    /// nothing, `deploy up` pointed to `supervisor start …/pipeline`, and that command (like
+    /// `restart` of a child there) answered success without doing anything.
+    @Test("a subtree waiting for its revival: status says so, and actions point to restarting it")
+    func waitingSubtreeIsShownAndActedOnAsAWhole() async throws {
+        let scenario = try Scenario(environment: [
+            "STEVEDORE_FAULT_INJECTION": "1", "STEVEDORE_DEPLOYMENT_MAX_RESTARTS": "0",
+            "STEVEDORE_DEPLOYMENT_REVIVAL_INITIAL": "10m", "STEVEDORE_DEPLOYMENT_REVIVAL_MAX": "10m",
+        ])
+        let name = scenario.name
+        defer { scenario.tearDown() }
+        try await scenario.startDaemon()
+        #expect(try scenario.cli("repo", "add", name, try idleRemote(scenario)).status == 0)
+        try await waitUntil("poller running") { try scenario.node("deployments/\(name)/poller")?["state"] as? String == "running" }
+        #expect(try scenario.cli("supervisor", "fault", "deployments/\(name)/poller", "crash-loop").status == 0)
+        try await waitUntil("backoff") { try scenario.node("deployments/\(name)")?["state"] as? String == "backoff" }
+
+        let status = try scenario.cli("status", name)
+        #expect(status.stdout.contains("subtree:    backoff; started again in"), "\(status.stdout)")
+        #expect(status.stdout.contains("exceeded its restart intensity"))
+        let view = try scenario.deploymentStatus()
+        #expect(view["subtree"] as? String == "backoff")
+        #expect((view["subtree_next_start_seconds"] as? Double ?? 0) > 500)
+        let list = try scenario.cli("status")
+        #expect(list.stdout.contains("subtree backoff"), "\(list.stdout)")
+
+        let up = try scenario.cli("deploy", "up", name)
+        #expect(up.status == 1)
+        #expect(up.stderr.contains("`stevedore supervisor restart deployments/\(name)`"), "\(up.stderr)")
+        for action in ["start", "restart", "stop"] {
+            let result = try scenario.cli("supervisor", action, "deployments/\(name)/pipeline")
+            #expect(result.status == 1, "\(action): \(result.stdout)")
+            #expect(result.stderr.contains("while its supervisor 'deployments/\(name)' is not running (backoff)"), "\(result.stderr)")
+        }
+
+        // The advice works: clear the cause, restart the subtree, and it runs again.
+        #expect(try scenario.cli("supervisor", "fault", "deployments/\(name)/poller", "clear").status == 0)
+        #expect(try scenario.cli("supervisor", "restart", "deployments/\(name)").status == 0)
+        try await waitUntil("running again") { try scenario.node("deployments/\(name)/poller")?["state"] as? String == "running" }
+        #expect(try scenario.deploymentStatus()["subtree"] == nil)
+        #expect(try scenario.cli("deploy", "up", name).status == 0)
+    }
 }

@@ -1,3 +1,4 @@
+import Supervision
 import Testing
 
 @testable import Services
@@ -42,6 +43,22 @@ import Testing
         #expect(throws: ServiceError.self) { try DaemonConfiguration(environment: ["STEVEDORE_GIT_CHECK": "fetch"]) }
         #expect(throws: ServiceError.self) { try DaemonConfiguration(environment: ["STEVEDORE_RUNTIME_DIR": "run"]) }
         #expect(throws: ServiceError.self) { try DaemonConfiguration(environment: ["STEVEDORE_GIT_IMAGE": "--privileged"]) }
+        // Deployments' restart intensity and revival (found in the issue 11 trial: a revival
+        // maximum below the initial delay was accepted and ignored).
+        let restarts = try DaemonConfiguration(environment: [
+            "STEVEDORE_DEPLOYMENT_MAX_RESTARTS": "2", "STEVEDORE_DEPLOYMENT_RESTART_PERIOD": "10s",
+            "STEVEDORE_DEPLOYMENT_REVIVAL_INITIAL": "2s", "STEVEDORE_DEPLOYMENT_REVIVAL_MAX": "4s",
+        ]).deploymentRestarts
+        #expect(restarts.intensity == RestartIntensity(maxRestarts: 2, period: .seconds(10)))
+        #expect(restarts.revival.initial == .seconds(2) && restarts.revival.maximum == .seconds(4))
+        #expect(defaults.deploymentRestarts == DeploymentRestartPolicy())
+        for bad in [
+            ["STEVEDORE_DEPLOYMENT_MAX_RESTARTS": "-1"], ["STEVEDORE_DEPLOYMENT_MAX_RESTARTS": "5.5"],
+            ["STEVEDORE_DEPLOYMENT_RESTART_PERIOD": "0s"],
+            ["STEVEDORE_DEPLOYMENT_REVIVAL_INITIAL": "20s", "STEVEDORE_DEPLOYMENT_REVIVAL_MAX": "3s"],
+        ] {
+            #expect(throws: ServiceError.self, "\(bad)") { try DaemonConfiguration(environment: bad) }
+        }
         // Clients ignore daemon-only settings, so a typo there does not break `stevedore status`.
         #expect(try DaemonConfiguration.forClient(environment: ["STEVEDORE_GIT_MODE": "docker"]).gitMode == .worker)
     }

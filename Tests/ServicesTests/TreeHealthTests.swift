@@ -32,6 +32,29 @@ import Testing
         ]
     }
 
+    /// A subtree that gave up and waits for its revival is degraded, not unhealthy, although
+    /// the child that made it give up is still listed `failed` below it; a `stuck` node there
+    /// still counts (its task runs).
+    @Test func aSubtreeWaitingForItsRevivalIsDegradedAndItsLeftoversAreNotJudged() {
+        let waiting = node(
+            "deployments/b", .backoff, type: .supervisor,
+            children: [node("deployments/b/poller", .failed), node("deployments/b/reconciler", .stopped)])
+        var children = healthyChildren
+        children[2].children.append(waiting)
+        var snapshot = tree(children)
+        let health = TreeHealth.assess(snapshot, staleHeartbeatSeconds: 120)
+        #expect(health.level == .degraded)
+        #expect(health.unhealthy.isEmpty)
+        #expect(health.degraded.map(\.path) == ["deployments/b"])
+        snapshot.fillHealth()
+        // Found in the issue 11 trial: the failed poller's own `health` read "unhealthy".
+        #expect(snapshot.find(path: "deployments/b/poller")?.rolledUpHealth == "degraded")
+        #expect(snapshot.rolledUpHealth == "degraded")
+
+        children[2].children[1].children[1] = node("deployments/b/reconciler", .stuck)
+        #expect(TreeHealth.assess(tree(children), staleHeartbeatSeconds: 120).level == .unhealthy)
+    }
+
     @Test func allRunningIsOK() {
         let health = TreeHealth.assess(tree(healthyChildren), staleHeartbeatSeconds: 120)
         #expect(health.level == .ok)

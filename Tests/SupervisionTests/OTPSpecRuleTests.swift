@@ -310,6 +310,34 @@ import Testing
         }
     }
 
+    /// Found in the issue 11 trial: `supervisor start|restart` of a child of a subtree that
+    /// waits for its revival answered success and did nothing.
+    @Test func revival_actionsOnTheChildrenOfAWaitingSubtreeAreRefused() async throws {
+        let probe = Probe()
+        let inner = crashingSupervisor("bad", max: 0, probe)
+        let revival = BackoffPolicy(initial: .seconds(30), maximum: .seconds(30), jitter: 0, resetAfter: .seconds(600))
+        let outer = Supervisor(
+            id: "root", configuration: config(), clock: ManualClock(), logger: quiet,
+            children: [.supervisor(inner, restart: .transient, revival: revival)])
+        try await withRunning(outer) {
+            try await eventually("backoff") { await outer.status().find(path: "bad")?.state == .backoff }
+            for action in ["start", "restart", "stop"] {
+                await #expect {
+                    switch action {
+                    case "start": try await outer.start(path: "bad/crasher")
+                    case "restart": try await outer.restart(path: "bad/crasher")
+                    default: try await outer.stop(path: "bad/crasher")
+                    }
+                } throws: { error in
+                    error as? SupervisorError == .parentNotRunning(path: "bad/crasher", parent: "bad", state: "backoff")
+                }
+            }
+            // Restarting the subtree itself starts it at once.
+            try await outer.restart(path: "bad")
+            try await eventually { probe.count("crash") == 2 }
+        }
+    }
+
     @Test func revival_needsATransientChild() async throws {
         let inner = Supervisor(id: "inner", configuration: config(), clock: ManualClock(), logger: quiet)
         let outer = Supervisor(

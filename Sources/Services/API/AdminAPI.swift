@@ -101,7 +101,8 @@ public struct AdminAPI: Sendable {
         DeploymentView(
             record: record, status: try await engine.store.status(of: record.name), health: await engine.health(record.name),
             lastRun: try await engine.store.runs(of: record.name, limit: 1).first,
-            pipeline: await engine.pipelines.state(record.name))
+            pipeline: await engine.pipelines.state(record.name),
+            subtree: await tree.status().find(path: "deployments/\(record.name)"))
     }
 
     func name(_ context: BasicRequestContext) throws -> String {

@@ -108,12 +108,18 @@ public struct DaemonConfiguration: Sendable {
                 }
                 return n
             } ?? 5
+        let revivalInitial = try seconds("STEVEDORE_DEPLOYMENT_REVIVAL_INITIAL", default: 30, minimum: 1)
+        let revivalMaximum = try seconds("STEVEDORE_DEPLOYMENT_REVIVAL_MAX", default: 300, minimum: 1)
+        guard revivalMaximum >= revivalInitial else {
+            throw ServiceError.invalidSetting(
+                name: "STEVEDORE_DEPLOYMENT_REVIVAL_MAX", value: environment["STEVEDORE_DEPLOYMENT_REVIVAL_MAX"] ?? "\(revivalMaximum)s",
+                allowed: "a duration at least STEVEDORE_DEPLOYMENT_REVIVAL_INITIAL (\(revivalInitial)s)")
+        }
         deploymentRestarts = DeploymentRestartPolicy(
             intensity: RestartIntensity(
                 maxRestarts: maxRestarts,
                 period: .seconds(try seconds("STEVEDORE_DEPLOYMENT_RESTART_PERIOD", default: 60, minimum: 1))),
-            revivalInitial: .seconds(try seconds("STEVEDORE_DEPLOYMENT_REVIVAL_INITIAL", default: 30, minimum: 1)),
-            revivalMaximum: .seconds(try seconds("STEVEDORE_DEPLOYMENT_REVIVAL_MAX", default: 300, minimum: 1)))
+            revivalInitial: .seconds(revivalInitial), revivalMaximum: .seconds(revivalMaximum))
         faultInjection = try Validation.flag(environment["STEVEDORE_FAULT_INJECTION"], name: "STEVEDORE_FAULT_INJECTION")
         logLevel = environment["STEVEDORE_LOG_LEVEL"].flatMap { $0.isEmpty ? nil : $0 } ?? "info"
         guard Self.logLevels.contains(logLevel) else {

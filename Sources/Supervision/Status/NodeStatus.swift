@@ -41,10 +41,21 @@ public struct NodeStatus: Sendable, Codable, Equatable {
         case rolledUpHealth = "health"
     }
 
-    /// Sets ``rolledUpHealth`` on this node and every descendant.
+    /// Sets ``rolledUpHealth`` on this node and every descendant. Below a node that is not
+    /// running, a node that is not `stuck` shows that node's health: its own state is only
+    /// what the ended run left (see ``judged``).
     public mutating func fillHealth() {
-        for i in children.indices { children[i].fillHealth() }
         rolledUpHealth = health
+        let live = [.running, .degraded].contains(state)
+        for i in children.indices {
+            children[i].fillHealth()
+            if !live { children[i].inherit(rolledUpHealth) }
+        }
+    }
+
+    private mutating func inherit(_ health: String?) {
+        if state != .stuck { rolledUpHealth = health }
+        for i in children.indices { children[i].inherit(health) }
     }
 
     /// The subtree's health rolled up over its ``judged`` nodes: `unhealthy` if any is

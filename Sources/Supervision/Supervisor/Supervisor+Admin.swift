@@ -1,3 +1,5 @@
+// Beyond OTP: operator actions by path (OTP's runtime API addressed through the tree).
+
 /// Operator actions by path (`stevedore supervisor restart|stop|start PATH`): each acts on one
 /// subtree and is recorded as an ``SupervisorEvent/Kind/admin`` event (`"<verb> by <actor>"`,
 /// or `"<verb> by <actor> refused: <error>"` when the supervisor refused it).
@@ -42,6 +44,14 @@ extension Supervisor {
             owner = nested
         }
         guard await owner.childIDs.contains(components.last!) else { throw await invalid() }
+        if owner !== self, !(await owner.acceptsChildActions) {
+            let parent = String(path.split(separator: "/").dropLast().joined(separator: "/"))
+            let full = self.path.isEmpty ? parent : "\(self.path)/\(parent)"
+            let state = await status().find(path: full)?.state.rawValue ?? "stopped"
+            let error = SupervisorError.parentNotRunning(path: path, parent: parent, state: state)
+            emit(.admin, path, "\(verb) by \(actor) refused: \(error)")
+            throw error
+        }
         do {
             try await body(owner, components.last!)
             emit(.admin, path, "\(verb) by \(actor)")
@@ -58,6 +68,10 @@ extension Supervisor {
     }
 
     private func nestedSupervisor(_ id: String) -> Supervisor? { record(id)?.spec.supervisor }
+
+    /// Whether actions on this supervisor's children can take effect: it is running or
+    /// starting (while stopped, failed or waiting for a revival nothing would start them).
+    var acceptsChildActions: Bool { phase == .running || phase == .starting }
 
     /// Every node path below this supervisor, depth first.
     public func validPaths() async -> [String] {

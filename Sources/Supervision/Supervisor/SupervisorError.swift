@@ -25,6 +25,10 @@ public enum SupervisorError: Error, Sendable, Equatable, CustomStringConvertible
     case startFailed(supervisor: String, child: String, reason: String)
     /// An admin path that names no node; `valid` lists the paths that exist.
     case invalidPath(String, valid: [String])
+    /// An operator action on a node whose supervisor is not running (e.g. a subtree that gave
+    /// up and waits for its revival): nothing there would start. `parent` is that
+    /// supervisor's path, `state` its state; act on `parent` instead.
+    case parentNotRunning(path: String, parent: String, state: String)
     /// A child spec whose fields contradict each other or the supervisor's configuration
     /// (OTP `bad_combination`): a significant child under auto_shutdown `never`, a
     /// significant permanent child, or a revival policy on a child that is not transient or
@@ -53,6 +57,8 @@ public enum SupervisorError: Error, Sendable, Equatable, CustomStringConvertible
         case .alreadyRunning(let id): return "supervisor '\(id)' is already running"
         case .startFailed(let sup, let child, let reason):
             return "supervisor '\(sup)' could not start child '\(child)': \(reason)"
+        case .parentNotRunning(let path, let parent, let state):
+            return "'\(path)' cannot be acted on while its supervisor '\(parent)' is not running (\(state)); restart '\(parent)' instead"
         case .badCombination(let child, let reason):
             return "child '\(child)' has a bad combination of settings: \(reason)"
         case .invalidPath(let path, let valid):

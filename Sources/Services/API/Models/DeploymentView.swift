@@ -1,9 +1,6 @@
 import Store
 import Supervision
 
-/// JSON bodies of the admin API (docs/API.md). Encoded with snake_case keys by
-/// ``APICoding``; the CLI decodes them with the same coders.
-
 /// One deployment with its status and container health (`GET /api/status[/NAME]`).
 public struct DeploymentView: Codable, Sendable {
     /// Deployment name.
@@ -41,12 +38,25 @@ public struct DeploymentView: Codable, Sendable {
     public var lastRun: RunRecord?
     /// The pipeline now: `idle`, `running`, `queued` or `running, 1 queued`.
     public var pipeline: String?
+    /// The state of the deployment's supervision subtree (`deployments/NAME`) when it is not
+    /// running — `backoff` after it gave up (nothing polls, reconciles or deploys until it
+    /// is started again), `stopped`, `failed` — else `nil`.
+    public var subtree: String?
+    /// Why, for ``subtree`` (e.g. the restart intensity it exceeded and the last exit).
+    public var subtreeReason: String?
+    /// Seconds until the subtree is started again, for ``subtree`` `backoff`.
+    public var subtreeNextStartSeconds: Double?
 
     /// Combines the stored record, its status and the live health.
     public init(
         record: DeploymentRecord, status: DeploymentStatusRecord, health: DeploymentHealth,
-        lastRun: RunRecord? = nil, pipeline: String? = nil
+        lastRun: RunRecord? = nil, pipeline: String? = nil, subtree: NodeStatus? = nil
     ) {
+        if let subtree, ![.running, .degraded, .starting].contains(subtree.state) {
+            self.subtree = subtree.state.rawValue
+            subtreeReason = subtree.reason ?? subtree.lastExit
+            subtreeNextStartSeconds = subtree.nextRestartInSeconds
+        }
         paused = !record.enabled
         failedCommit = status.failedCommit
         self.lastRun = lastRun

@@ -38,7 +38,18 @@ extension AdminAPI {
             _ = try await engine.deployment(name)
             // Waiting on a pipeline nobody runs would hang until the client gives up.
             let path = "deployments/\(name)/\(PipelineWorker.id)"
-            if let node = await tree.status().find(path: path), [.stopped, .stuck, .failed].contains(node.state) {
+            let snapshot = await tree.status()
+            if let subtree = snapshot.find(path: "deployments/\(name)"), ![.running, .degraded, .starting].contains(subtree.state) {
+                let why =
+                    subtree.state == .backoff
+                    ? "gave up after too many restarts and is waiting to be started again (in \(Int(subtree.nextRestartInSeconds ?? 0)) s)"
+                    : "is \(subtree.state.rawValue)"
+                throw APIError(
+                    .serviceUnavailable,
+                    "the supervision subtree of '\(name)' \(why), so no deploy can run; see `stevedore supervisor status`, start it now with `stevedore supervisor restart deployments/\(name)`"
+                )
+            }
+            if let node = snapshot.find(path: path), [.stopped, .stuck, .failed].contains(node.state) {
                 throw APIError(
                     .serviceUnavailable,
                     "the pipeline of '\(name)' is \(node.state.rawValue), so no deploy can run; start it with `stevedore supervisor start \(path)`"

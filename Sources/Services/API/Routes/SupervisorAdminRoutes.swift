@@ -94,9 +94,10 @@ extension AdminAPI {
             error.validPaths = crashLooping
             throw error
         }
-        await tree.root.recordAdminEvent(path: path, detail: "fault \(fault.rawValue) injected by \(actor)")
+        let what = fault == .clear ? "crash loop cleared" : "fault \(fault.rawValue) injected"
+        await tree.root.recordAdminEvent(path: path, detail: "\(what) by \(actor)")
         try? await engine.store.recordEvent(
-            deployment: nil, kind: "supervisor", message: "fault \(fault.rawValue) injected into \(path) by \(actor)")
+            deployment: nil, kind: "supervisor", message: "\(what) at \(path) by \(actor)")
         return FaultResponse(path: path, fault: fault.rawValue, by: actor, at: Date().timeIntervalSince1970)
     }
 
@@ -117,7 +118,7 @@ extension AdminAPI {
             var api = APIError(.notFound, error.description)
             api.validPaths = valid
             return api
-        case .running, .restarting, .stuck, .alreadyPresent, .alreadyStarted, .alreadyRunning:
+        case .running, .restarting, .stuck, .alreadyPresent, .alreadyStarted, .alreadyRunning, .parentNotRunning:
             return APIError(.conflict, error.description)
         case .notRunning, .restartIntensityExceeded, .startFailed:
             return APIError(.serviceUnavailable, error.description)
