@@ -4,8 +4,9 @@
 #   scripts/bench.sh               the daemon's idle memory with one deployment, the time from
 #                                  `repo add` to the app answering, and from a pushed commit to
 #                                  the new version answering (poll interval 2 s); real engine
-#   scripts/bench.sh supervision   restart latencies: 10,000 in-process crashes, and 200
-#                                  SIGKILLs of a process-isolated C child until its READY=1
+#   scripts/bench.sh supervision   restart latencies beside Erlang/OTP's supervisor and
+#                                  s6-supervise (scripts/bench-supervision.sh; ROUNDS=3): 10,000
+#                                  in-process crashes, 200 SIGKILLs of a process child → READY=1
 #   scripts/bench.sh git           cost of one check of an unchanged remote over SSH (ls-remote
 #                                  vs shallow fetch; worker container vs local), agent memory
 #   scripts/bench.sh pipeline      push → serving through a webhook and through 10 s polling;
@@ -15,12 +16,7 @@ cd "$(dirname "$0")/.."
 
 if [ "${1:-}" = "supervision" ]; then
   bash scripts/setup.sh >/dev/null
-  child=$(mktemp -d /tmp/stevedore-bench-child.XXXXXX)
-  trap 'rm -rf "$child"' EXIT
-  cc -O2 -o "$child/notify-child" Tests/SupervisionTests/Fixtures/notify-child.c -lsystemd
-  swift build -c release --product SupervisionBenchmarks >/dev/null 2>&1 || { echo "build failed: run swift build -c release --product SupervisionBenchmarks" >&2; exit 1; }
-  "$(swift build -c release --show-bin-path)/SupervisionBenchmarks" "$child/notify-child"
-  exit 0
+  exec bash scripts/bench-supervision.sh
 fi
 if [ "${1:-}" = "git" ]; then
   exec bash scripts/bench-git.sh

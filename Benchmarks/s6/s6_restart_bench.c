@@ -13,7 +13,7 @@
  * Prints: RESULT s6_kill n=COUNT median_us=.. p99_us=.. min_us=..
  * Every wait has a timeout (and a global alarm); on failure: message on stderr, exit 1. The
  * s6-supervise processes get SIGTERM (service down, then exit) and the temp dir is removed.
- *   cc -O2 -o DIR/ready-child Benchmarks/s6/ready-child.c
+ *   cc -O2 -o DIR/ready-child Benchmarks/s6/ready-child.c -Wl,--no-as-needed -lsystemd
  *   cc -O2 -o DIR/s6_restart_bench Benchmarks/s6/s6_restart_bench.c
  *   DIR/s6_restart_bench Benchmarks/s6/service DIR/ready-child [COUNT=200 [SERVICES=20]]
  */

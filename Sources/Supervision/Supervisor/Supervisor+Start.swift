@@ -104,7 +104,7 @@ extension Supervisor {
         waiter.resume(returning: .timedOut)
     }
 
-    func childExited(id: String, generation: Int, reason: ExitReason) {
+    func childExited(id: String, generation: Int, reason: ExitReason) async {
         guard let record = record(id), record.generation == generation else { return }
         let now = clock.now
         let uptime = now - (record.startedAt ?? now)
@@ -139,6 +139,17 @@ extension Supervisor {
             return
         }
         record.state = .stopped  // until the loop decides (restart, backoff, failed)
-        enqueue(.exited(id: id, generation: generation, reason: reason, uptime: uptime))
+        let event = LoopEvent.exited(id: id, generation: generation, reason: reason, uptime: uptime)
+        guard phase == .running, !processing, queued == 0 else {
+            enqueue(event)
+            return
+        }
+        // Nothing is queued or being handled: handling the exit here, in the ended child's
+        // task, keeps the one-event-at-a-time order and spares the loop task a wake-up on the
+        // restart path (scripts/bench.sh supervision). The loop waits meanwhile.
+        processing = true
+        await handle(event)
+        endProcessing()
+        if terminalError != nil || phase == .stopped { enqueue(.wake) }
     }
 }

@@ -32,6 +32,9 @@ public actor Supervisor: Service {
         case livenessCheck(id: String, generation: Int)
         case admin(Int)
         case shutdown
+        /// Nothing to do: makes the loop look at the phase again (after an exit was handled
+        /// outside it, see ``childExited(id:generation:reason:)``).
+        case wake
     }
 
     enum AdminRequest: Sendable {
@@ -57,7 +60,10 @@ public actor Supervisor: Service {
     var startedAt: Duration?
     var loop: AsyncStream<LoopEvent>.Continuation?
     var queued = 0
+    /// Whether an event is being handled (by the loop, or by an ended child's task).
     var processing = false
+    /// The loop, waiting for an event handled outside it to be done.
+    var processingWaiters: [CheckedContinuation<Void, Never>] = []
     var shutdownRequested = false
     var terminalError: (any Error)?
     var nextWaiterID = 0
@@ -167,14 +173,17 @@ public actor Supervisor: Service {
         context?.ready()
         for await event in stream {
             queued -= 1
+            while processing { await withCheckedContinuation { processingWaiters.append($0) } }
             processing = true
             await handle(event)
-            processing = false
+            endProcessing()
             if let terminalError { throw terminalError }
             if phase == .stopped { return }
         }
         // The stream ends early when this task is cancelled (AsyncStream returns nil on
-        // cancellation): the queued `.shutdown` was never handled, so stop the children here.
+        // cancellation): the queued `.shutdown` was never handled, so stop the children here —
+        // once an exit being handled outside the loop is done (it may be starting a child).
+        while processing { await withCheckedContinuation { processingWaiters.append($0) } }
         if phase == .running {
             phase = .stopping
             await stopAll()
@@ -188,6 +197,12 @@ public actor Supervisor: Service {
         noteShutdownRequested()
     }
 
+    /// Ends the handling of one event and lets a waiting loop go on.
+    func endProcessing() {
+        processing = false
+        if !processingWaiters.isEmpty { processingWaiters.removeFirst().resume() }
+    }
+
     func enqueue(_ event: LoopEvent) {
         guard let loop else { return }
         queued += 1
@@ -196,6 +211,8 @@ public actor Supervisor: Service {
 
     func handle(_ event: LoopEvent) async {
         switch event {
+        case .wake:
+            return
         case .shutdown:
             guard phase == .running else { return }
             phase = .stopping
