@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Runs `swift build ARGS…` and shows its progress: the build's own [n/m] counter on one
-# updating line on a terminal (a line per 10 % otherwise), errors and warnings in full, and the
-# time it took. Exits with swift build's status; on failure the whole log is kept and named.
+# Runs `swift build ARGS…` and shows its progress: what SwiftPM says before compiling (fetching
+# and resolving packages, waiting for another SwiftPM), then the build's own [n/m] counter on one
+# updating line on a terminal (a line per 10 % otherwise), errors in full, and the time it took. Exits with swift build's status; on failure the whole log is kept and named.
 #
 #   scripts/build-progress.sh --product stevedore
 set -uo pipefail
@@ -21,6 +21,9 @@ swift build "$@" 2>&1 | tee "$log" | while IFS= read -r line; do
         printf '  [%s/%s] %ds\n' "$n" "$m" "$(( $(date +%s) - start ))" >&2
       fi
     fi
+  elif [[ "$line" =~ ^(Fetching|Fetched|Cloning|Computing|Creating\ working\ copy|Working\ copy|Resolving|Updating|Another\ instance|Building\ for) ]]; then
+    [ "$tty" = 1 ] && printf '\r\033[K' >&2
+    printf '  %s\n' "$line" >&2
   elif [[ "$line" == *"error:"* ]]; then
     [ "$tty" = 1 ] && printf '\n' >&2
     printf '%s\n' "$line" >&2

@@ -44,7 +44,11 @@ if [ "${1:-}" = "--stop" ]; then
   echo "stopped. State is kept in $demo (rm -rf .demo to forget it)."
   exit 0
 fi
-[ $# -eq 0 ] || die "unknown argument '$1' (use no argument, or --stop)"
+if [ "${1:-}" = "--help" ] || [ "${1:-}" = "-h" ]; then
+  sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+  exit 0
+fi
+[ $# -eq 0 ] || die "unknown argument '$1' (use no argument, --stop or --help)"
 
 say "setting up (packages, Docker engine, base image)"
 bash scripts/setup.sh

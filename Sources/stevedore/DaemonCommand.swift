@@ -13,9 +13,10 @@ struct DaemonCommand: AsyncParsableCommand {
             poll interval for new repositories, e.g. 5m), STEVEDORE_RECONCILE_INTERVAL (30s), \
             STEVEDORE_DB_KEY / STEVEDORE_DB_KEY_FILE, STEVEDORE_COMPOSE=v1, STEVEDORE_LOG_LEVEL, \
             STEVEDORE_LIVENESS_DEADLINE (60s), STEVEDORE_FAULT_INJECTION=1 (drills only), \
-            STEVEDORE_DEPLOYMENT_MAX_RESTARTS (5) and STEVEDORE_DEPLOYMENT_RESTART_PERIOD (60s): when a \
-            deployment's subtree gives up, STEVEDORE_DEPLOYMENT_REVIVAL_INITIAL (30s) doubling to \
-            STEVEDORE_DEPLOYMENT_REVIVAL_MAX (5m) until it starts it again; docs/OPERATIONS.md lists all.
+            STEVEDORE_DEPLOYMENT_MAX_RESTARTS (5) in STEVEDORE_DEPLOYMENT_RESTART_PERIOD (60s): more \
+            restarts make a deployment's subtree give up; it is started again after \
+            STEVEDORE_DEPLOYMENT_REVIVAL_INITIAL (30s), doubling up to STEVEDORE_DEPLOYMENT_REVIVAL_MAX \
+            (5m). docs/OPERATIONS.md lists every setting.
             Under systemd (NOTIFY_SOCKET set) it sends READY=1, STATUS=, STOPPING=1 and, with \
             WatchdogSec=, WATCHDOG=1 while the tree is healthy (sd_notify(3)).
             """)

@@ -53,13 +53,15 @@ struct StatusCommand: AsyncParsableCommand {
             remote:     \(short(view.remoteCommit)) (checked \(ago(view.lastCheckedAt)))
             synced:     \(short(view.syncedCommit)) (\(ago(view.syncedAt)))
             running:    \(short(view.deployedCommit)) (deployed \(ago(view.deployedAt)))
-            pipeline:   \(view.pipeline ?? "-")
+            pipeline:   \(view.subtree.map { "not running (subtree \($0))" } ?? view.pipeline ?? "-")
             """)
         if let subtree = view.subtree {
             let next = view.subtreeNextStartSeconds.map { "; started again in \(Table.duration($0))" } ?? ""
-            print(
-                "subtree:    \(subtree)\(next): nothing polls, reconciles or deploys it meanwhile"
-                    + " (`stevedore supervisor restart deployments/\(view.name)` starts it now)")
+            let advice =
+                subtree == "backoff"
+                ? "once the cause is fixed, `stevedore supervisor restart deployments/\(view.name)` starts it now"
+                : "`stevedore supervisor start deployments/\(view.name)` starts it"
+            print("subtree:    \(subtree)\(next): nothing polls, reconciles or deploys it meanwhile (\(advice))")
             if let reason = view.subtreeReason { print("            \(Table.oneLine(reason).prefix(300))") }
         }
         if let run = view.lastRun {

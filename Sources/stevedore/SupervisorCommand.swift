@@ -52,24 +52,37 @@ extension SupervisorCommand {
     }
 }
 
-/// Renders a ``NodeStatus`` tree with box-drawing branches and aligned columns.
+/// Renders a ``NodeStatus`` tree with box-drawing branches and aligned columns; long cells are
+/// cut with `…`, and the full reason of every node that is not running normally follows the
+/// table (`--json` has everything).
 enum TreeRenderer {
     static func render(_ root: NodeStatus) -> String {
         var rows: [[String]] = []
+        var reasons: [String] = []
+        func cut(_ text: String, _ limit: Int) -> String {
+            text.count <= limit ? text : String(text.prefix(limit - 1)) + "…"
+        }
         func visit(_ node: NodeStatus, prefix: String, childPrefix: String) {
             let state = node.state.rawValue + (node.nextRestartInSeconds.map { " (in \(Table.duration($0)))" } ?? "")
             let detail = Table.oneLine([node.reason, node.status].compactMap { $0 }.joined(separator: "; "))
+            let lastExit = node.lastExit.map { Table.oneLine($0) }
             rows.append([
                 prefix + (node.path.isEmpty ? "root" : node.id), state, "\(node.restartsInWindow)/\(node.restartsTotal)",
-                Table.duration(node.uptimeSeconds), node.lastExit.map { String(Table.oneLine($0).prefix(40)) } ?? "-",
-                Table.duration(node.lastHeartbeatAgeSeconds), detail.isEmpty ? "" : String(detail.prefix(80)),
+                Table.duration(node.uptimeSeconds), lastExit.map { cut($0, 40) } ?? "-",
+                Table.duration(node.lastHeartbeatAgeSeconds), detail.isEmpty ? "" : cut(detail, 80),
             ])
+            if ![.running, .starting, .stopped].contains(node.state), let why = node.reason ?? lastExit,
+                why.count > 40 || detail.count > 80
+            {
+                reasons.append("\(node.path.isEmpty ? "root" : node.path) \(node.state.rawValue): \(Table.oneLine(why))")
+            }
             for (index, child) in node.children.enumerated() {
                 let last = index == node.children.count - 1
                 visit(child, prefix: childPrefix + (last ? "└── " : "├── "), childPrefix: childPrefix + (last ? "    " : "│   "))
             }
         }
         visit(root, prefix: "", childPrefix: "")
-        return Table.render(header: ["NODE", "STATE", "RESTARTS", "UPTIME", "LAST EXIT", "HEARTBEAT", "DETAIL"], rows: rows)
+        let table = Table.render(header: ["NODE", "STATE", "RESTARTS", "UPTIME", "LAST EXIT", "HEARTBEAT", "DETAIL"], rows: rows)
+        return reasons.isEmpty ? table : table + "\n\n" + reasons.joined(separator: "\n")
     }
 }

@@ -67,8 +67,9 @@ import Testing
         }
 
         // Several intensity periods (35 s, 3.5 periods): sample the tree every second.
-        var sawBackoff = Set<String>()
-        var sawRunningAgain = Set<String>()
+        // The sampled states are checked when seen; the counts come from the event log, since
+        // a revived subtree runs only about 1.5 s before it gives up again (a 1 s sampling loop
+        // on a loaded machine can miss that: seen in a full run).
         let clock = ContinuousClock()
         let end = clock.now + .seconds(35)
         while clock.now < end {
@@ -89,9 +90,6 @@ import Testing
                 if node["state"] as? String == "backoff" {
                     #expect((node["reason"] as? String)?.contains("exceeded its restart intensity") == true, "\(node)")
                     #expect(node["next_restart_in_seconds"] as? Double != nil)
-                    sawBackoff.insert(name)
-                } else if node["state"] as? String == "running", sawBackoff.contains(name) {
-                    sawRunningAgain.insert(name)
                 }
             }
             // Never unhealthy: a deployment that keeps failing is degraded, not a reason for
@@ -99,11 +97,18 @@ import Testing
             let health = await httpGet(scenario.apiURL + "/healthz")
             #expect(health?.0 == 200, "healthz \(health?.0 ?? -1): \(health?.1 ?? "")")
         }
-        #expect(sawBackoff == Set(bad))
-        #expect(sawRunningAgain == Set(bad), "each was revived at least once")
         let events = try scenario.json("supervisor", "events", "--limit", "1024") as? [[String: Any]] ?? []
         let escalated = events.filter { $0["kind"] as? String == "escalated" }.compactMap { $0["path"] as? String }
-        for name in bad { #expect(escalated.filter { $0 == "deployments/\(name)" }.count >= 3, "\(escalated)") }
+        func revivals(_ name: String) -> Int {
+            events.filter {
+                $0["kind"] as? String == "restarting" && $0["path"] as? String == "deployments/\(name)"
+                    && $0["detail"] as? String == "revival after giving up"
+            }.count
+        }
+        for name in bad {
+            #expect(escalated.filter { $0 == "deployments/\(name)" }.count >= 3, "\(escalated)")
+            #expect(revivals(name) >= 2, "\(name) revived \(revivals(name)) times")
+        }
         #expect(!escalated.contains("deployments") && !escalated.contains("root"), "\(escalated)")
 
         // The cause goes away: the next revival stays up, with no operator.
@@ -147,7 +152,7 @@ import Testing
         #expect(status.stdout.contains("exceeded its restart intensity"))
         let view = try scenario.deploymentStatus()
         #expect(view["subtree"] as? String == "backoff")
-        #expect((view["subtree_next_start_seconds"] as? Double ?? 0) > 500)
+        #expect((view["subtree_next_start_seconds"] as? Double ?? 0) > 400)  // 10 min ± 20 % jitter, minus the seconds so far
         let list = try scenario.cli("status")
         #expect(list.stdout.contains("subtree backoff"), "\(list.stdout)")
 
@@ -159,6 +164,19 @@ import Testing
             #expect(result.status == 1, "\(action): \(result.stdout)")
             #expect(result.stderr.contains("while its supervisor 'deployments/\(name)' is not running (backoff)"), "\(result.stderr)")
         }
+
+        // `supervisor status` shows the whole reason below the table (its cells are cut).
+        let tree = try scenario.cli("supervisor", "status")
+        #expect(tree.stdout.contains("deployments/\(name) backoff: shutdown: supervisor 'deployments/\(name)' exceeded"), "\(tree.stdout)")
+        #expect(tree.stdout.contains("last exit: deployments/\(name)/poller: injected fault"), "\(tree.stdout)")
+
+        // Stopped by an operator: the old reason goes, and the advice is `start`.
+        #expect(try scenario.cli("supervisor", "stop", "deployments/\(name)").status == 0)
+        let stopped = try scenario.deploymentStatus()
+        #expect(stopped["subtree"] as? String == "stopped")
+        #expect(stopped["subtree_reason"] == nil)
+        let upStopped = try scenario.cli("deploy", "up", name)
+        #expect(upStopped.stderr.contains("`stevedore supervisor start deployments/\(name)`"), "\(upStopped.stderr)")
 
         // The advice works: clear the cause, restart the subtree, and it runs again.
         #expect(try scenario.cli("supervisor", "fault", "deployments/\(name)/poller", "clear").status == 0)

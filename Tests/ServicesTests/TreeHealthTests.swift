@@ -164,6 +164,40 @@ import Testing
         #expect(node?.restartsTotal == 1)
     }
 
+    /// A crash loop fails every start until `clear`; removing a deployment ends the crash
+    /// loops under it (found in the issue 11 trial: a re-added deployment inherited one).
+    @Test func crashLoopFailsEveryStartUntilClearedOrRemoved() async throws {
+        let injector = FaultInjector(enabled: true, logger: .init(label: "test"))
+        let starts = Starts()
+        let spec = injector.wrap(
+            .worker("w") { _ in
+                await starts.add()
+                while true { try await Task.sleep(for: .seconds(3600)) }
+            })
+        let supervisor = Supervisor(
+            id: "root",
+            configuration: SupervisorConfiguration(
+                intensity: RestartIntensity(maxRestarts: 1000, period: .seconds(60)),
+                backoff: BackoffPolicy(initial: .milliseconds(5), maximum: .milliseconds(5), jitter: 0)),
+            logger: .init(label: "test"), children: [spec])
+        let run = Task { try await supervisor.run() }
+        defer { run.cancel() }
+        try await eventuallyTrue { injector.injectablePaths == ["w"] }
+        try injector.inject(.crashLoop, at: "w")
+        #expect(injector.crashLoopPaths == ["w"])
+        try await eventuallyTrue { (await supervisor.status().find(path: "w")?.restartsTotal ?? 0) >= 3 }
+        #expect(await starts.count == 1)  // the real body never ran again
+        try injector.inject(.clear, at: "w")
+        try await eventuallyTrue { await starts.count == 2 }
+        #expect(throws: FaultInjectionError.self) { try injector.inject(.clear, at: "w") }
+
+        try injector.inject(.crashLoop, at: "w")
+        injector.clearCrashLoops(under: "deployments/x")
+        #expect(injector.crashLoopPaths == ["w"])
+        injector.clearCrashLoops(under: "w")
+        #expect(injector.crashLoopPaths.isEmpty)
+    }
+
     actor Starts {
         var count = 0
         func add() { count += 1 }

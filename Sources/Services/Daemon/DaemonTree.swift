@@ -129,12 +129,14 @@ public final class DaemonTree: Sendable {
         try await deployments.startChild(deploymentSpec(name, engine: engine))
     }
 
-    /// Stops a deployment's subtree and deletes it from `deployments` (before its removal).
+    /// Stops a deployment's subtree and deletes it from `deployments` (before its removal),
+    /// and ends any crash-loop fault under it.
     ///
     /// - Returns: `false` if there was no such subtree.
     /// - Throws: `SupervisorError.stuck` if a child ignores its shutdown.
     @discardableResult
     public func removeDeployment(_ name: String) async throws -> Bool {
+        faults.clearCrashLoops(under: "deployments/\(name)")
         do {
             try await deployments.terminateChild(name)
             try await deployments.deleteChild(name)

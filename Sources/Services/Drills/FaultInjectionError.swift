@@ -18,7 +18,7 @@ public enum FaultInjectionError: Error, Sendable, CustomStringConvertible {
         case .disabled:
             "fault injection is off; start the daemon with `stevedore daemon --fault-injection` or STEVEDORE_FAULT_INJECTION=1 (for drills and tests only)"
         case .notInjectable(let path, let injectable):
-            "no running worker '\(path)' to inject a fault into; running workers: \(injectable.joined(separator: ", "))"
+            "no running worker '\(path)' to inject a fault into (faults go to workers, not supervisors); running workers: \(injectable.joined(separator: ", "))"
         case .injected(let path):
             "injected fault: throw at \(path)"
         case .notCrashLooping(let path, let crashLooping):

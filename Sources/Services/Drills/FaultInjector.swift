@@ -51,6 +51,12 @@ public final class FaultInjector: Sendable {
         listener.continuation.yield(fault == .crashLoop ? .throw : fault)
     }
 
+    /// Ends every crash loop at `path` or below it (a deployment being removed: a new one of
+    /// the same name starts clean).
+    public func clearCrashLoops(under path: String) {
+        state.withLock { s in s.crashLoops = s.crashLoops.filter { $0 != path && !$0.hasPrefix(path + "/") } }
+    }
+
     /// Paths in a crash loop now, sorted (what `clear` accepts).
     public var crashLoopPaths: [String] {
         state.withLock { $0.crashLoops.sorted() }

@@ -22,7 +22,7 @@ struct RestartPlan: Equatable {
     /// Running siblings to stop first, in the order to stop them (reverse start order).
     var stop: [String]
     /// Children to start again after the backoff delay, in start order (the ended child
-    /// first among its group members, others in their start order).
+    /// included, wherever it stands).
     var restart: [String]
     /// Temporary children of the group, whose specs are deleted (OTP).
     var delete: [String]

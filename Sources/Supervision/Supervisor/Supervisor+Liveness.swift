@@ -1,7 +1,7 @@
+// Beyond OTP: liveness deadlines (a child that stops heart-beating is hung and restarted).
 import Foundation
 import Logging
 
-// Beyond OTP: liveness deadlines (a child that stops heart-beating is hung and restarted).
 extension Supervisor {
     func scheduleLiveness(_ record: ChildRecord) {
         guard let deadline = record.spec.liveness, let context = record.context else { return }

@@ -1,7 +1,7 @@
+// OTP supervisor: the restart decision (restart type, strategy, intensity, auto_shutdown, giving up).
 import Foundation
 import Logging
 
-// OTP supervisor: the restart decision (restart type, strategy, intensity, auto_shutdown, giving up).
 extension Supervisor {
     /// Decides what follows the end of `record`'s incarnation: nothing, auto shutdown, a
     /// revival after giving up (``ChildSpec/revival``), or a (strategy-wide) restart after
@@ -67,7 +67,7 @@ extension Supervisor {
             metadata: [
                 "path": "\(path)", "reason": "\(reason)", "delay_s": "\(delay.seconds)", "revival": "\(record.revivals)",
             ])
-        emit(.backoff, path, "\(delay.seconds) (revival \(record.revivals) after giving up)")
+        emit(.backoff, path, "\(Self.formatSeconds(delay)) s (revival \(record.revivals) after giving up)")
         record.state = .backoff
         record.reason = reason.description
         record.revivalDue = true
@@ -109,7 +109,7 @@ extension Supervisor {
                 "path": "\(path)", "reason": "\(reason)", "delay_s": "\(delay.seconds)",
                 "restarts_in_window": "\(window.count(now: clock.now, period: configuration.intensity.period))",
             ])
-        emit(.backoff, path, "\(delay.seconds)")
+        emit(.backoff, path, "\(Self.formatSeconds(delay)) s")
         for id in group { self.record(id)?.state = .backoff }
         if inline, delay <= .zero { return true }
         setRestartTimer(record, due: clock.now + delay, group: group)

@@ -1,6 +1,6 @@
+// OTP supervisor: start_child, terminate_child, restart_child, delete_child, which_children, count_children.
 import Foundation
 
-// OTP supervisor: start_child, terminate_child, restart_child, delete_child, which_children, count_children.
 extension Supervisor {
     /// Adds a child and, if the supervisor is running, starts it (OTP `start_child`).
     ///

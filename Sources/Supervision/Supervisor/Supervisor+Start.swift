@@ -1,6 +1,6 @@
+// OTP supervisor: starting a child (start_link, readiness) and noticing its exit.
 import Foundation
 
-// OTP supervisor: starting a child (start_link, readiness) and noticing its exit.
 extension Supervisor {
     /// Checks a child spec against this supervisor's configuration (OTP `check_childspec`).
     ///

@@ -1,6 +1,6 @@
+// Beyond OTP: status snapshots of the subtree (which_children with runtime detail).
 import Foundation
 
-// Beyond OTP: status snapshots of the subtree (which_children with runtime detail).
 extension Supervisor {
     /// The supervisor and its subtree as a snapshot.
     public func status() async -> NodeStatus {

@@ -1,7 +1,7 @@
+// OTP supervisor: stopping children (shutdown timeout, then kill; Stevedore adds `stuck`).
 import Foundation
 import Logging
 
-// OTP supervisor: stopping children (shutdown timeout, then kill; Stevedore adds `stuck`).
 extension Supervisor {
     func stopAll() async {
         for record in records.reversed() { await stop(record) }
@@ -16,7 +16,10 @@ extension Supervisor {
         record.stopRequested = true
         record.cancelTimers()
         guard let task = record.task else {
-            if record.state != .failed { record.state = .stopped }
+            if record.state != .failed {
+                record.state = .stopped
+                record.reason = nil
+            }
             return true
         }
         let path = childPath(record.spec.id)
@@ -41,6 +44,7 @@ extension Supervisor {
 
     func stopped(_ record: ChildRecord, _ path: String) -> Bool {
         record.state = .stopped
+        record.reason = nil  // what it was before (e.g. why it waited for a revival) no longer holds
         emit(.stopped, path, nil)
         return true
     }

@@ -46,7 +46,7 @@ public enum SupervisorError: Error, Sendable, Equatable, CustomStringConvertible
         switch self {
         case .restartIntensityExceeded(let sup, let n, let period, let reason):
             return
-                "supervisor '\(sup)' exceeded its restart intensity (more than \(n) restarts in \(period.seconds) s); last exit: \(reason)"
+                "supervisor '\(sup)' exceeded its restart intensity (more than \(n) restart\(n == 1 ? "" : "s") in \(Supervisor.formatSeconds(period)) s); last exit: \(reason)"
         case .alreadyPresent(let id): return "child '\(id)' is already present"
         case .running(let id): return "child '\(id)' is running"
         case .notFound(let id): return "no child '\(id)'"

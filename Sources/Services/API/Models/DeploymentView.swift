@@ -54,7 +54,8 @@ public struct DeploymentView: Codable, Sendable {
     ) {
         if let subtree, ![.running, .degraded, .starting].contains(subtree.state) {
             self.subtree = subtree.state.rawValue
-            subtreeReason = subtree.reason ?? subtree.lastExit
+            // Stopped by an operator: why it ended before is history (`supervisor status` keeps it as LAST EXIT).
+            subtreeReason = subtree.reason ?? (subtree.state == .stopped ? nil : subtree.lastExit)
             subtreeNextStartSeconds = subtree.nextRestartInSeconds
         }
         paused = !record.enabled

@@ -40,14 +40,13 @@ extension AdminAPI {
             let path = "deployments/\(name)/\(PipelineWorker.id)"
             let snapshot = await tree.status()
             if let subtree = snapshot.find(path: "deployments/\(name)"), ![.running, .degraded, .starting].contains(subtree.state) {
-                let why =
+                let advice =
                     subtree.state == .backoff
-                    ? "gave up after too many restarts and is waiting to be started again (in \(Int(subtree.nextRestartInSeconds ?? 0)) s)"
-                    : "is \(subtree.state.rawValue)"
+                    ? "it gave up after too many restarts and starts again on its own in \(Int(subtree.nextRestartInSeconds ?? 0)) s; "
+                        + "see why with `stevedore status \(name)`, and once the cause is fixed `stevedore supervisor restart deployments/\(name)` starts it now"
+                    : "it is \(subtree.state.rawValue); start it with `stevedore supervisor start deployments/\(name)`"
                 throw APIError(
-                    .serviceUnavailable,
-                    "the supervision subtree of '\(name)' \(why), so no deploy can run; see `stevedore supervisor status`, start it now with `stevedore supervisor restart deployments/\(name)`"
-                )
+                    .serviceUnavailable, "no deploy can run while the supervision subtree of '\(name)' is not running: \(advice)")
             }
             if let node = snapshot.find(path: path), [.stopped, .stuck, .failed].contains(node.state) {
                 throw APIError(
