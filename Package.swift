@@ -47,6 +47,8 @@ let package = Package(
                 .product(name: "Subprocess", package: "swift-subprocess"),
             ]
         ),
+        // Secret redaction for log streams: pure, no dependencies (fuzzed by RedactionTests).
+        .target(name: "Redaction"),
         .target(
             name: "Store",
             dependencies: ["CSQLCipher"]
@@ -87,10 +89,14 @@ let package = Package(
             name: "SupervisionBenchmarks",
             dependencies: ["Supervision", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/SupervisionBenchmarks"),
+        // `scripts/bench.sh redaction`: redaction throughput (prints numbers; not a test).
+        .executableTarget(
+            name: "RedactionBenchmarks", dependencies: ["Redaction"], path: "Benchmarks/RedactionBenchmarks"),
         .testTarget(
             name: "SupervisionTests", dependencies: ["Supervision", .product(name: "Logging", package: "swift-log")],
             exclude: ["Fixtures"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
+        .testTarget(name: "RedactionTests", dependencies: ["Redaction"]),
         .testTarget(name: "DockerTests", dependencies: ["Docker"]),
         .testTarget(name: "ServicesTests", dependencies: ["Services", "Store", "Docker", "Supervision"]),
         // Runs the built `stevedore` binary against the real Docker engine, git and Compose.

@@ -1,0 +1,108 @@
+/// The byte sequences a program commonly prints a secret as, each of which is redacted.
+///
+/// For a value `v`: `v` itself; each line of a multi-line `v`; its base64 (RFC 4648) as it
+/// appears at any offset within a longer base64 text — three forms, for `v` starting 0, 1 or 2
+/// bytes into a 3-byte group, keeping only the characters that depend on `v` alone (the way
+/// GitHub Actions masks `base64(user:password)`); its percent-encoding (RFC 3986, upper- and
+/// lower-case hex, and `+` for spaces as in forms); its JSON string escaping (RFC 8259, with
+/// and without `\/`).
+///
+/// Forms shorter than ``minimumLength`` are dropped, and so are forms holding a newline: a
+/// stream is redacted line by line, and each line of a multi-line value is a form of its own.
+/// Not covered: a secret the program transforms otherwise (hashed, sliced, re-encoded, `\u`
+/// escapes of non-ASCII JSON).
+public enum SecretForms {
+    /// Values and forms shorter than this many bytes are not redacted: 8.
+    public static let minimumLength = 8
+
+    /// Every form of `value` (deduplicated, each at least ``minimumLength`` bytes, none with a
+    /// newline); empty when `value` is shorter than ``minimumLength``.
+    public static func forms(of value: [UInt8]) -> [[UInt8]] {
+        guard value.count >= minimumLength else { return [] }
+        var candidates: [[UInt8]] = []
+        var wholes = [value]
+        if value.contains(0x0A) {
+            for line in value.split(separator: 0x0A, omittingEmptySubsequences: true) {
+                var line = Array(line)
+                if line.last == 0x0D { line.removeLast() }
+                wholes.append(line)
+            }
+        }
+        for whole in wholes where whole.count >= minimumLength {
+            candidates.append(whole)
+            for shift in 0..<3 { candidates.append(base64(whole, shift: shift)) }
+            candidates.append(percentEncoded(whole, upper: true, plusForSpace: false))
+            candidates.append(percentEncoded(whole, upper: false, plusForSpace: false))
+            candidates.append(percentEncoded(whole, upper: true, plusForSpace: true))
+            candidates.append(jsonEscaped(whole, slash: false))
+            candidates.append(jsonEscaped(whole, slash: true))
+        }
+        var seen = Set<[UInt8]>()
+        return candidates.filter { $0.count >= minimumLength && !$0.contains(0x0A) && seen.insert($0).inserted }
+    }
+
+    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+
+    /// The base64 characters of `bytes` placed `shift` bytes into a 3-byte group that depend
+    /// on `bytes` alone: character i covers bits 6i..<6i+6 of the shifted input.
+    static func base64(_ bytes: [UInt8], shift: Int) -> [UInt8] {
+        let input = [UInt8](repeating: 0, count: shift) + bytes
+        var bits: UInt32 = 0
+        var count = 0
+        var encoded: [UInt8] = []
+        encoded.reserveCapacity(input.count * 4 / 3 + 4)
+        for byte in input {
+            bits = (bits << 8) | UInt32(byte)
+            count += 8
+            while count >= 6 {
+                count -= 6
+                encoded.append(alphabet[Int((bits >> UInt32(count)) & 0x3F)])
+            }
+            bits &= (1 << UInt32(count)) - 1
+        }
+        let first = (8 * shift + 5) / 6
+        let end = 8 * (shift + bytes.count) / 6
+        return first < end ? Array(encoded[first..<end]) : []
+    }
+
+    /// RFC 3986 percent-encoding: unreserved bytes (`A-Z a-z 0-9 - . _ ~`) stay, others become
+    /// `%XX`; with `plusForSpace`, a space becomes `+` (HTML forms).
+    static func percentEncoded(_ bytes: [UInt8], upper: Bool, plusForSpace: Bool) -> [UInt8] {
+        let hex = Array((upper ? "0123456789ABCDEF" : "0123456789abcdef").utf8)
+        var out: [UInt8] = []
+        for byte in bytes {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+                out.append(byte)
+            case UInt8(ascii: " ") where plusForSpace:
+                out.append(UInt8(ascii: "+"))
+            default:
+                out += [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
+            }
+        }
+        return out
+    }
+
+    /// The inside of a JSON string holding `bytes` (RFC 8259): `"` and `\` escaped, control
+    /// characters as `\n`, `\r`, `\t`, `\b`, `\f` or `\u00XX`; with `slash`, `/` as `\/`.
+    static func jsonEscaped(_ bytes: [UInt8], slash: Bool) -> [UInt8] {
+        let hex = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        for byte in bytes {
+            switch byte {
+            case UInt8(ascii: "\""): out += Array(#"\""#.utf8)
+            case UInt8(ascii: "\\"): out += Array(#"\\"#.utf8)
+            case UInt8(ascii: "/") where slash: out += Array(#"\/"#.utf8)
+            case 0x0A: out += Array(#"\n"#.utf8)
+            case 0x0D: out += Array(#"\r"#.utf8)
+            case 0x09: out += Array(#"\t"#.utf8)
+            case 0x08: out += Array(#"\b"#.utf8)
+            case 0x0C: out += Array(#"\f"#.utf8)
+            case 0..<0x20: out += Array(#"\u00"#.utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
+            default: out.append(byte)
+            }
+        }
+        return out
+    }
+}

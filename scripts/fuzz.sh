@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Long fuzz runs (CI runs the same tests with a short budget inside scripts/test.sh).
+#
+#   scripts/fuzz.sh [ITERATIONS]     default 1,000,000 random inputs per fuzzed parser
+#   STEVEDORE_SEED=N scripts/fuzz.sh replays one run (each run prints its seed)
+#
+# Today: the secret redactor (Tests/RedactionTests: random secrets, any bytes, random pieces,
+# compared with a naive reference). Release build with testing enabled, so a million inputs
+# take minutes, not an hour.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export STEVEDORE_FUZZ_ITERATIONS=${1:-1000000}
+[[ "$STEVEDORE_FUZZ_ITERATIONS" =~ ^[1-9][0-9]*$ ]] || { echo "fuzz: ITERATIONS must be a positive integer" >&2; exit 2; }
+echo "[fuzz] $STEVEDORE_FUZZ_ITERATIONS inputs each (release build)" >&2
+swift test -c release -Xswiftc -enable-testing --filter 'RedactionFuzzTests'
