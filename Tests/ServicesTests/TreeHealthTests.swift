@@ -138,16 +138,7 @@ import Testing
     }
 
     @Test func injectedThrowEndsTheIncarnationAndTheSupervisorRestartsIt() async throws {
-        let injector = FaultInjector(enabled: true, logger: .init(label: "test"))
-        let starts = Starts()
-        let spec = injector.wrap(
-            .worker("w") { _ in
-                await starts.add()
-                while true { try await Task.sleep(for: .seconds(3600)) }
-            })
-        let supervisor = Supervisor(
-            id: "root", configuration: SupervisorConfiguration(backoff: .none), logger: .init(label: "test"),
-            children: [spec])
+        let (injector, starts, supervisor) = injectable(SupervisorConfiguration(backoff: .none))
         let run = Task { try await supervisor.run() }
         defer { run.cancel() }
         try await eventuallyTrue { injector.injectablePaths == ["w"] }
@@ -167,19 +158,10 @@ import Testing
     /// A crash loop fails every start until `clear`; removing a deployment ends the crash
     /// loops under it (found in the issue 11 trial: a re-added deployment inherited one).
     @Test func crashLoopFailsEveryStartUntilClearedOrRemoved() async throws {
-        let injector = FaultInjector(enabled: true, logger: .init(label: "test"))
-        let starts = Starts()
-        let spec = injector.wrap(
-            .worker("w") { _ in
-                await starts.add()
-                while true { try await Task.sleep(for: .seconds(3600)) }
-            })
-        let supervisor = Supervisor(
-            id: "root",
-            configuration: SupervisorConfiguration(
+        let (injector, starts, supervisor) = injectable(
+            SupervisorConfiguration(
                 intensity: RestartIntensity(maxRestarts: 1000, period: .seconds(60)),
-                backoff: BackoffPolicy(initial: .milliseconds(5), maximum: .milliseconds(5), jitter: 0)),
-            logger: .init(label: "test"), children: [spec])
+                backoff: BackoffPolicy(initial: .milliseconds(5), maximum: .milliseconds(5), jitter: 0)))
         let run = Task { try await supervisor.run() }
         defer { run.cancel() }
         try await eventuallyTrue { injector.injectablePaths == ["w"] }
@@ -196,6 +178,19 @@ import Testing
         #expect(injector.crashLoopPaths == ["w"])
         injector.clearCrashLoops(under: "w")
         #expect(injector.crashLoopPaths.isEmpty)
+    }
+
+    /// An enabled injector, and a root with one wrapped worker `w` that counts its starts
+    /// and idles.
+    func injectable(_ configuration: SupervisorConfiguration) -> (FaultInjector, Starts, Supervisor) {
+        let injector = FaultInjector(enabled: true, logger: .init(label: "test"))
+        let starts = Starts()
+        let spec = injector.wrap(
+            .worker("w") { _ in
+                await starts.add()
+                while true { try await Task.sleep(for: .seconds(3600)) }
+            })
+        return (injector, starts, Supervisor(id: "root", configuration: configuration, logger: .init(label: "test"), children: [spec]))
     }
 
     actor Starts {
