@@ -47,13 +47,14 @@ public struct AdminAPI: Sendable {
         let api = router.group("api").add(middleware: BearerAuthMiddleware(key: adminKey))
         api.get("status") { _, _ in
             var views: [DeploymentView] = []
+            let snapshot = await tree.status()  // once for all deployments
             for record in try await engine.store.deployments() {
-                views.append(try await view(record))
+                views.append(try await view(record, tree: snapshot))
             }
             return try json(views)
         }
         api.get("status/:name") { _, context in
-            try json(try await view(try await engine.deployment(try name(context))))
+            try json(try await view(try await engine.deployment(try name(context)), tree: await tree.status()))
         }
         api.get("supervisor") { _, _ in try json(await tree.status()) }
         api.get("supervisor/events") { request, _ in
@@ -97,12 +98,13 @@ public struct AdminAPI: Sendable {
         }
     }
 
-    private func view(_ record: DeploymentRecord) async throws -> DeploymentView {
+    /// One deployment's view; `tree` is a snapshot of the supervision tree (its subtree's state).
+    private func view(_ record: DeploymentRecord, tree: NodeStatus) async throws -> DeploymentView {
         DeploymentView(
             record: record, status: try await engine.store.status(of: record.name), health: await engine.health(record.name),
             lastRun: try await engine.store.runs(of: record.name, limit: 1).first,
             pipeline: await engine.pipelines.state(record.name),
-            subtree: await tree.status().find(path: "deployments/\(record.name)"))
+            subtree: tree.find(path: "deployments/\(record.name)"))
     }
 
     func name(_ context: BasicRequestContext) throws -> String {

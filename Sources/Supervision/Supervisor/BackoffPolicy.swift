@@ -34,6 +34,13 @@ public struct BackoffPolicy: Sendable, Equatable {
     /// No delay at all (plain OTP behaviour).
     public static let none = BackoffPolicy(initial: .zero, maximum: .zero, jitter: 0)
 
+    /// The delay before consecutive restart number `attempt` (1-based), drawing the jitter
+    /// from `random` (a value in `0..<1`) only when there is jitter to draw: the default
+    /// generator costs a `getrandom(2)` call, which a restart without jitter need not pay.
+    public func delay(attempt: Int, random: () -> Double) -> Duration {
+        delay(attempt: attempt, unitRandom: jitter > 0 ? random() : 0.5)
+    }
+
     /// The delay before consecutive restart number `attempt` (1-based).
     ///
     /// - Parameter unitRandom: a value in `0..<1` that picks the jitter; 0.5 means none.

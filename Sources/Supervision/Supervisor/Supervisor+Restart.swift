@@ -25,7 +25,7 @@ extension Supervisor {
         // restarted; a stuck sibling still runs and stays `stuck` (never a second instance
         // beside it).
         records.removeAll { plan.delete.contains($0.spec.id) }
-        let restartIDs = plan.restart.filter { $0 == record.spec.id || self.record($0)?.state != .stuck }
+        let restartIDs = notStuck(plan.restart, besides: record.spec.id)
         // Without a backoff delay the restart happens here and now: a second trip through the
         // event loop would only add latency (scripts/bench.sh supervision).
         if scheduleRestart(of: record, group: restartIDs, reason: reason, inline: true) {
@@ -60,7 +60,7 @@ extension Supervisor {
     /// backoff. Not a restart: it does not count toward this supervisor's intensity.
     private func scheduleRevival(of record: ChildRecord, policy: BackoffPolicy, reason: ExitReason) {
         record.revivals += 1
-        let delay = policy.delay(attempt: record.revivals, unitRandom: configuration.random())
+        let delay = policy.delay(attempt: record.revivals, random: configuration.random)
         let path = childPath(record.spec.id)
         logger.error(
             "supervisor child gave up; starting it again later",
@@ -100,8 +100,7 @@ extension Supervisor {
     func scheduleRestart(of record: ChildRecord, group: [String], reason: ExitReason, inline: Bool = false) -> Bool {
         record.consecutiveRestarts += 1
         let policy = record.spec.backoff ?? configuration.backoff
-        // No jitter, no random draw (it is a getrandom(2) call per restart).
-        let delay = policy.delay(attempt: record.consecutiveRestarts, unitRandom: policy.jitter > 0 ? configuration.random() : 0.5)
+        let delay = policy.delay(attempt: record.consecutiveRestarts, random: configuration.random)
         let path = childPath(record.spec.id)
         logger.warning(
             "child ended, restarting",
@@ -159,11 +158,17 @@ extension Supervisor {
                     emit(.restarting, childPath(startedID), "sibling \(id) failed to start (one_for_all)")
                     await stop(started)
                 }
-                retry = group.filter { $0 == id || self.record($0).map { $0.state != .stuck } ?? false }
+                retry = notStuck(group, besides: id)
             }
             scheduleRestart(of: record, group: retry, reason: reason)
             return
         }
+    }
+
+    /// `ids` without the children that are `stuck` (they still run: never a second instance
+    /// beside one) or gone, keeping `owner` (the child being restarted) in any case.
+    private func notStuck(_ ids: [String], besides owner: String) -> [String] {
+        ids.filter { $0 == owner || self.record($0).map { $0.state != .stuck } ?? false }
     }
 
     func checkAutoShutdown() async {

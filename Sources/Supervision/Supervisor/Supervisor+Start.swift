@@ -147,7 +147,7 @@ extension Supervisor {
         // Nothing is queued or being handled: handling the exit here, in the ended child's
         // task, keeps the one-event-at-a-time order and spares the loop task a wake-up on the
         // restart path (scripts/bench.sh supervision). The loop waits meanwhile.
-        processing = true
+        await beginProcessing()  // free: nothing is being handled
         await handle(event)
         endProcessing()
         if terminalError != nil || phase == .stopped { enqueue(.wake) }

@@ -173,8 +173,7 @@ public actor Supervisor: Service {
         context?.ready()
         for await event in stream {
             queued -= 1
-            while processing { await withCheckedContinuation { processingWaiters.append($0) } }
-            processing = true
+            await beginProcessing()
             await handle(event)
             endProcessing()
             if let terminalError { throw terminalError }
@@ -183,7 +182,8 @@ public actor Supervisor: Service {
         // The stream ends early when this task is cancelled (AsyncStream returns nil on
         // cancellation): the queued `.shutdown` was never handled, so stop the children here —
         // once an exit being handled outside the loop is done (it may be starting a child).
-        while processing { await withCheckedContinuation { processingWaiters.append($0) } }
+        await beginProcessing()
+        defer { endProcessing() }
         if phase == .running {
             phase = .stopping
             await stopAll()
@@ -195,6 +195,13 @@ public actor Supervisor: Service {
     public func shutdown() {
         enqueue(.shutdown)
         noteShutdownRequested()
+    }
+
+    /// Waits until no event is being handled (by the loop, or by an ended child's task in
+    /// ``childExited(id:generation:reason:)``), then claims the handling: one at a time.
+    func beginProcessing() async {
+        while processing { await withCheckedContinuation { processingWaiters.append($0) } }
+        processing = true
     }
 
     /// Ends the handling of one event and lets a waiting loop go on.

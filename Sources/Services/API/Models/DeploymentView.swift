@@ -47,7 +47,9 @@ public struct DeploymentView: Codable, Sendable {
     /// Seconds until the subtree is started again, for ``subtree`` `backoff`.
     public var subtreeNextStartSeconds: Double?
 
-    /// Combines the stored record, its status and the live health.
+    /// Combines the stored record, its status and the live health; `subtree` is the
+    /// deployment's node of the supervision tree (`deployments/NAME`), which fills
+    /// ``subtree`` and its reason while that node is not running.
     public init(
         record: DeploymentRecord, status: DeploymentStatusRecord, health: DeploymentHealth,
         lastRun: RunRecord? = nil, pipeline: String? = nil, subtree: NodeStatus? = nil
