@@ -62,10 +62,20 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        // The log streamer (issue 12): runs in its own process (`stevedore log-streamer`).
+        .target(
+            name: "LogStreamer",
+            dependencies: [
+                "Docker", "Redaction",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "Services",
             dependencies: [
-                "Supervision", "Store", "Docker", "CSystemd",
+                "Supervision", "Store", "Docker", "CSystemd", "LogStreamer", "Redaction",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -78,7 +88,7 @@ let package = Package(
         .executableTarget(
             name: "stevedore",
             dependencies: [
-                "Services", "Supervision", "Docker", "Store",
+                "Services", "Supervision", "Docker", "Store", "LogStreamer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -98,6 +108,7 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "RedactionTests", dependencies: ["Redaction"]),
         .testTarget(name: "DockerTests", dependencies: ["Docker"]),
+        .testTarget(name: "LogStreamerTests", dependencies: ["LogStreamer", "Redaction"]),
         .testTarget(name: "ServicesTests", dependencies: ["Services", "Store", "Docker", "Supervision"]),
         // Runs the built `stevedore` binary against the real Docker engine, git and Compose.
         .testTarget(

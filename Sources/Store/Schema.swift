@@ -75,5 +75,9 @@ enum Schema {
             PRIMARY KEY (deployment, delivery_id)
         );
         """,
+        // 4: parameters that may appear in logs (`param set --public`): not redacted.
+        """
+        ALTER TABLE parameters ADD COLUMN public INTEGER NOT NULL DEFAULT 0;
+        """,
     ]
 }

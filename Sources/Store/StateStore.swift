@@ -215,19 +215,21 @@ public actor StateStore {
 
     // MARK: Parameters
 
-    /// Sets parameter `key` of `deployment` to `value` (replacing any earlier value).
+    /// Sets parameter `key` of `deployment` to `value` (replacing any earlier value and its
+    /// public mark).
     ///
+    /// - Parameter isPublic: the value may appear in logs (not redacted by the log streamer).
     /// - Returns: `false` if there is no such deployment.
     @discardableResult
-    public func setParameter(_ deployment: String, key: String, value: String) throws -> Bool {
+    public func setParameter(_ deployment: String, key: String, value: String, isPublic: Bool = false) throws -> Bool {
         let db = try db()
         return try db.transaction {
             guard try db.query("SELECT 1 FROM deployments WHERE name = ?", [.text(deployment)]).first != nil else { return false }
             // SQLite 3.15 has no UPSERT: delete then insert, in one transaction.
             try db.run("DELETE FROM parameters WHERE deployment = ? AND key = ?", [.text(deployment), .text(key)])
             try db.run(
-                "INSERT INTO parameters (deployment, key, value, updated_at) VALUES (?, ?, ?, ?)",
-                [.text(deployment), .text(key), .blob(Array(value.utf8)), .real(Self.now)])
+                "INSERT INTO parameters (deployment, key, value, updated_at, public) VALUES (?, ?, ?, ?, ?)",
+                [.text(deployment), .text(key), .blob(Array(value.utf8)), .real(Self.now), .integer(isPublic ? 1 : 0)])
             return true
         }
     }
@@ -239,6 +241,21 @@ public actor StateStore {
             if let key = row.string(0) { result[key] = row.string(1) ?? "" }
         }
         return result
+    }
+
+    /// The parameters of `deployment` that are secrets (not marked public), by key: what the
+    /// log streamer redacts.
+    public func secretParameters(of deployment: String) throws -> [String: String] {
+        var result: [String: String] = [:]
+        for row in try db().query("SELECT key, value FROM parameters WHERE deployment = ? AND public = 0", [.text(deployment)]) {
+            if let key = row.string(0) { result[key] = row.string(1) ?? "" }
+        }
+        return result
+    }
+
+    /// Keys of `deployment`'s parameters marked public, sorted.
+    public func publicParameterKeys(of deployment: String) throws -> [String] {
+        try db().query("SELECT key FROM parameters WHERE deployment = ? AND public = 1 ORDER BY key", [.text(deployment)]).compactMap { $0.string(0) }
     }
 
     /// Removes parameter `key`. - Returns: `false` if it was not set.

@@ -48,6 +48,7 @@ struct Stevedore: AsyncParsableCommand {
         subcommands: [
             DaemonCommand.self, RepoCommand.self, CheckCommand.self, DeployCommand.self, HistoryCommand.self, ParamCommand.self,
             StatusCommand.self,
-            SupervisorCommand.self, DoctorCommand.self, InitCommand.self, VersionCommand.self,
+            SupervisorCommand.self, DoctorCommand.self, InitCommand.self, VersionCommand.self, LogsCommand.self,
+            LogStreamerCommand.self,
         ])
 }

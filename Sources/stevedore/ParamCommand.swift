@@ -29,6 +29,8 @@ struct ParamCommand: AsyncParsableCommand {
         @OptionGroup var key: KeyArgument
         @Argument(help: "The value (omit it to read standard input).") var value: String?
         @Flag(help: "Read the value from standard input.") var stdin = false
+        @Flag(name: .customLong("public"), help: "The value is not a secret: it may appear in logs (the log streamer does not redact it).")
+        var isPublic = false
         @Flag(help: "Print JSON.") var json = false
 
         func validate() throws {
@@ -48,9 +50,10 @@ struct ParamCommand: AsyncParsableCommand {
                 if text.hasSuffix("\r\n") { text.removeLast(2) } else if text.hasSuffix("\n") { text.removeLast() }
             }
             let response: ParameterChangeResponse = try await options.client().put(
-                "/api/deployments/\(deployment.name)/params/\(key.key)", body: SetParameterRequest(value: text))
+                "/api/deployments/\(deployment.name)/params/\(key.key)", body: SetParameterRequest(value: text, public: isPublic ? true : nil))
             if json { return try printJSON(response) }
             print("\(deployment.name): \(key.key) \(response.changed ? "set" : "unchanged")")
+            if let notice = response.notice { print("note: \(notice)") }
             print(response.hint)
         }
     }

@@ -7,6 +7,9 @@ import Yams
 /// ```yaml
 /// x-stevedore:
 ///   health_check_timeout: 60   # seconds, or a duration like 90s / 2m
+///   logs:
+///     max_size: 64m            # all of the deployment's log files together
+///     file_size: 8m            # a service's file is rotated at this size
 /// ```
 public struct StevedoreSettings: Sendable, Equatable {
     /// Default time for every service to become running and healthy after `compose up`: 120 s.
@@ -16,6 +19,13 @@ public struct StevedoreSettings: Sendable, Equatable {
 
     /// How long the rollout waits for the services to be running and healthy.
     public var healthCheckTimeout: Duration = defaultHealthCheckTimeout
+
+    /// Cap of the deployment's log files in bytes (`logs.max_size`); `nil`: the daemon's default.
+    public var logMaxSize: Int?
+    /// Rotation size of a service's log file in bytes (`logs.file_size`); `nil`: the default.
+    public var logFileSize: Int?
+    /// Allowed range of the log sizes: 64 KiB to 64 GiB.
+    public static let logSizeRange = (64 * 1024)...(64 * 1024 * 1024 * 1024)
 
     /// The defaults.
     public init() {}
@@ -61,8 +71,22 @@ public struct StevedoreSettings: Sendable, Equatable {
                     )
                 }
                 settings.healthCheckTimeout = .seconds(seconds)
+            case "logs":
+                guard let logs = raw as? [String: Any] else {
+                    throw ComposeConfigError.invalidSetting(key: key, value: "\(raw)", allowed: "a map such as {max_size: 64m, file_size: 8m}")
+                }
+                for (name, size) in logs {
+                    guard name == "max_size" || name == "file_size" else {
+                        throw ComposeConfigError.invalidSetting(key: "logs.\(name)", value: "\(size)", allowed: "known keys: max_size, file_size")
+                    }
+                    guard let bytes = (size as? Int) ?? (size as? String).flatMap(parseSize), logSizeRange.contains(bytes) else {
+                        throw ComposeConfigError.invalidSetting(
+                            key: "logs.\(name)", value: "\(size)", allowed: "a size from 64k to 64g, like 512k, 64m, 1g (powers of 1024) or bytes")
+                    }
+                    if name == "max_size" { settings.logMaxSize = bytes } else { settings.logFileSize = bytes }
+                }
             default:
-                throw ComposeConfigError.invalidSetting(key: key, value: "\(raw)", allowed: "known keys: health_check_timeout")
+                throw ComposeConfigError.invalidSetting(key: key, value: "\(raw)", allowed: "known keys: health_check_timeout, logs")
             }
         }
         return settings
@@ -79,5 +103,25 @@ public struct StevedoreSettings: Sendable, Equatable {
         default: return Int(text)
         }
         return Int(text.dropLast()).map { $0 * multiplier }
+    }
+
+    /// Parses a size such as `64m`, `512k`, `1g`, `1048576` (bytes; k/m/g are powers of 1024,
+    /// with an optional `b` or `ib`, any case).
+    ///
+    /// - Returns: bytes, or `nil` for anything else.
+    public static func parseSize(_ text: String) -> Int? {
+        var t = text.trimmingCharacters(in: .whitespaces).lowercased()
+        if t.hasSuffix("ib") { t.removeLast(2) } else if t.hasSuffix("b") { t.removeLast() }
+        guard let last = t.last else { return nil }
+        var factor = 1
+        switch last {
+        case "k": factor = 1024
+        case "m": factor = 1024 * 1024
+        case "g": factor = 1024 * 1024 * 1024
+        default: break
+        }
+        if factor > 1 { t.removeLast() }
+        guard let value = Int(t), value >= 0, value <= Int.max / factor else { return nil }
+        return value * factor
     }
 }

@@ -46,8 +46,21 @@ public struct ContainerDetails: Decodable, Sendable {
         }
     }
 
-    /// `HostConfig` of the inspect answer (the restart policy only).
+    /// `HostConfig` of the inspect answer (restart policy and logging driver).
     public struct HostConfig: Decodable, Sendable {
+        /// `HostConfig.LogConfig`: the logging driver and its options.
+        public struct LogConfig: Decodable, Sendable {
+            /// `json-file`, `local`, `journald`, `none`, …
+            public var type: String
+            /// Driver options, e.g. `max-size: 10m`.
+            public var config: [String: String]?
+            enum CodingKeys: String, CodingKey {
+                case type = "Type"
+                case config = "Config"
+            }
+        }
+        /// The container's logging driver.
+        public var logConfig: LogConfig?
         /// `HostConfig.RestartPolicy`.
         public struct RestartPolicy: Decodable, Sendable {
             /// `""`/`no`, `always`, `unless-stopped` or `on-failure`.
@@ -56,7 +69,29 @@ public struct ContainerDetails: Decodable, Sendable {
         }
         /// The container's restart policy.
         public var restartPolicy: RestartPolicy?
-        enum CodingKeys: String, CodingKey { case restartPolicy = "RestartPolicy" }
+        enum CodingKeys: String, CodingKey {
+            case restartPolicy = "RestartPolicy"
+            case logConfig = "LogConfig"
+        }
+    }
+
+    /// `Config` of the inspect answer (the fields the log streamer needs).
+    public struct Config: Decodable, Sendable {
+        /// Whether the container has a TTY: its log stream then has no frame headers.
+        public var tty: Bool?
+        /// The container's labels (`com.docker.compose.service`, …).
+        public var labels: [String: String]?
+        enum CodingKeys: String, CodingKey {
+            case tty = "Tty"
+            case labels = "Labels"
+        }
+    }
+
+    /// Whether the logging driver keeps an unbounded copy of the output: `json-file` (the
+    /// engine's default) without a `max-size` option grows until the disk is full.
+    public var hasUnboundedLogs: Bool {
+        guard let log = hostConfig?.logConfig else { return false }
+        return log.type == "json-file" && (log.config?["max-size"] ?? "").isEmpty
     }
 
     /// Full container id.
@@ -69,6 +104,10 @@ public struct ContainerDetails: Decodable, Sendable {
     public var hostConfig: HostConfig?
     /// How many times the engine restarted the container by its restart policy.
     public var restartCount: Int?
+    /// TTY and labels.
+    public var config: Config?
+    /// When the container was created, RFC 3339 with nanoseconds.
+    public var created: String?
 
     enum CodingKeys: String, CodingKey {
         case id = "Id"
@@ -76,6 +115,8 @@ public struct ContainerDetails: Decodable, Sendable {
         case state = "State"
         case hostConfig = "HostConfig"
         case restartCount = "RestartCount"
+        case config = "Config"
+        case created = "Created"
     }
 
     /// A one-shot container that finished its job: exited with status 0 and no restart

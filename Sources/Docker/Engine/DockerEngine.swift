@@ -98,14 +98,9 @@ public final class DockerEngine: Sendable {
         return "/v\(try await ping())"
     }
 
-    /// Sends one request; `body` is sent as JSON. Statuses outside 2xx throw ``DockerError/api(status:message:path:)``.
-    func send(
-        path: String, method: HTTPMethod = .GET, body: Data? = nil, timeout: TimeAmount? = nil,
-        versioned: Bool = true
-    ) async throws -> (HTTPClientResponse, Data) {
-        guard FileManager.default.fileExists(atPath: socketPath) else {
-            throw DockerError.unreachable(socket: socketPath, detail: "no such socket (is dockerd running?)")
-        }
+    /// The request for `path` (API-versioned unless `versioned` is false), with the `Host`
+    /// header dockerd needs and `body` as JSON.
+    func makeRequest(path: String, method: HTTPMethod = .GET, body: Data? = nil, versioned: Bool = true) async throws -> HTTPClientRequest {
         let fullPath = versioned ? try await versionPrefix() + path : path
         let encodedSocket = socketPath.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? socketPath
         var request = HTTPClientRequest(url: "http+unix://\(encodedSocket)\(fullPath)")
@@ -115,6 +110,18 @@ public final class DockerEngine: Sendable {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: body))
         }
+        return request
+    }
+
+    /// Sends one request; `body` is sent as JSON. Statuses outside 2xx throw ``DockerError/api(status:message:path:)``.
+    func send(
+        path: String, method: HTTPMethod = .GET, body: Data? = nil, timeout: TimeAmount? = nil,
+        versioned: Bool = true
+    ) async throws -> (HTTPClientResponse, Data) {
+        guard FileManager.default.fileExists(atPath: socketPath) else {
+            throw DockerError.unreachable(socket: socketPath, detail: "no such socket (is dockerd running?)")
+        }
+        let request = try await makeRequest(path: path, method: method, body: body, versioned: versioned)
         let response: HTTPClientResponse
         let received: ByteBuffer
         do {

@@ -66,6 +66,7 @@ public struct AdminAPI: Sendable {
         addParameterRoutes(to: api)
         addWebhookRoutes(to: router, api: api)
         addPipelineRoutes(to: api)
+        addLogRoutes(to: api)
         api.get("events") { request, _ in
             let deployment = request.uri.queryParameters.get("deployment")
             let limit = request.uri.queryParameters.get("limit").flatMap(Int.init) ?? 50

@@ -95,6 +95,39 @@ public struct AdminClient: Sendable {
         }
     }
 
+    /// `GET path` read as newline-delimited lines as they arrive (`follow=1` answers stay
+    /// open: no deadline); `line` gets each line without its newline.
+    ///
+    /// - Throws: ``AdminClientError`` (an error status is read as `{"error": …}`), or what
+    ///   `line` throws.
+    public func lines(_ path: String, _ line: (ArraySlice<UInt8>) throws -> Void) async throws {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.headers.add(name: "Authorization", value: "Bearer \(key)")
+        let response: HTTPClientResponse
+        do {
+            response = try await client.execute(request, deadline: .distantFuture)
+        } catch {
+            throw AdminClientError.daemonNotRunning(url: baseURL, detail: String(describing: error))
+        }
+        guard (200..<300).contains(Int(response.status.code)) else {
+            let data = Data(((try? await response.body.collect(upTo: 1024 * 1024)) ?? ByteBuffer()).readableBytesView)
+            let message =
+                (try? APICoding.decoder().decode(ErrorResponse.self, from: data))?.error ?? String(decoding: data.prefix(500), as: UTF8.self)
+            throw AdminClientError.api(status: Int(response.status.code), message: message)
+        }
+        var pending: [UInt8] = []
+        for try await chunk in response.body {
+            pending.append(contentsOf: chunk.readableBytesView)
+            var start = 0
+            while let newline = pending[start...].firstIndex(of: 0x0A) {
+                try line(pending[start..<newline])
+                start = newline + 1
+            }
+            pending.removeFirst(start)
+        }
+        if !pending.isEmpty { try line(pending[...]) }
+    }
+
     private func send(_ method: HTTPMethod, _ path: String, body: Data?, long: Bool = false) async throws -> Data {
         let (status, data) = try await raw(method, path, body: body, long: long)
         guard (200..<300).contains(status) else {

@@ -1,3 +1,5 @@
+import Redaction
+import LogStreamer
 import Docker
 import Foundation
 import Logging
@@ -121,10 +123,18 @@ public struct Daemon {
             engine: engine, tree: tree, adminKey: adminKey,
             defaultPollIntervalSeconds: configuration.defaultPollIntervalSeconds,
             publicURL: configuration.publicURL, logger: logger)
+        // A write to a child's control pipe after it died must fail with EPIPE, not kill the daemon.
+        signal(SIGPIPE, SIG_IGN)
+        let logFeed =
+            configuration.logStreamer
+            ? LogStreamerFeed(
+                engine: engine, defaults: configuration.logLimits, extraSecrets: [Secret(key: "admin-key", value: adminKey)],
+                heartbeatSeconds: Double(configuration.livenessDeadlineSeconds) / 4, logger: logger) : nil
         try await tree.configure(
             engine: engine, api: api, host: configuration.listenHost, port: configuration.listenPort,
             notifier: notifier,
-            unhealthyExitAfter: configuration.unhealthyExitAfterSeconds > 0 ? .seconds(configuration.unhealthyExitAfterSeconds) : nil)
+            unhealthyExitAfter: configuration.unhealthyExitAfterSeconds > 0 ? .seconds(configuration.unhealthyExitAfterSeconds) : nil,
+            logStreamer: logFeed, runtimeDirectory: configuration.runtimeDirectory)
         startup.watch(until: { tree.isReady })
         try? await store.recordEvent(deployment: nil, kind: "daemon", message: "started \(StevedoreVersion.current)")
         logger.info(

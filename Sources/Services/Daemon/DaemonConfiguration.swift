@@ -1,4 +1,5 @@
 import Docker
+import LogStreamer
 import Supervision
 
 /// The daemon's settings, read from the environment (docs/OPERATIONS.md lists them).
@@ -55,6 +56,11 @@ public struct DaemonConfiguration: Sendable {
     /// (`STEVEDORE_DEPLOYMENT_MAX_RESTARTS`, `STEVEDORE_DEPLOYMENT_RESTART_PERIOD`,
     /// `STEVEDORE_DEPLOYMENT_REVIVAL_INITIAL`, `STEVEDORE_DEPLOYMENT_REVIVAL_MAX`).
     public var deploymentRestarts: DeploymentRestartPolicy
+    /// Daemon-wide log limits of each deployment (`STEVEDORE_LOG_MAX_SIZE`, default 64m;
+    /// `STEVEDORE_LOG_FILE_SIZE`, default 8m); `x-stevedore.logs` overrides them per deployment.
+    public var logLimits: LogLimits
+    /// Whether the `log-streamer` child runs (`STEVEDORE_LOG_STREAMER`, default on).
+    public var logStreamer: Bool
     /// Full environment, for the database key lookup.
     public var environment: [String: String]
 
@@ -72,6 +78,7 @@ public struct DaemonConfiguration: Sendable {
         "STEVEDORE_DEPLOYMENT_REVIVAL_INITIAL", "STEVEDORE_DEPLOYMENT_REVIVAL_MAX", "STEVEDORE_LOG_LEVEL", "STEVEDORE_GIT_MODE",
         "STEVEDORE_GIT_IMAGE", "STEVEDORE_GIT_TIMEOUT",
         "STEVEDORE_GIT_CHECK", "STEVEDORE_RUNTIME_DIR", "STEVEDORE_HOST_ROOT", "STEVEDORE_PUBLIC_URL",
+        "STEVEDORE_LOG_MAX_SIZE", "STEVEDORE_LOG_FILE_SIZE", "STEVEDORE_LOG_STREAMER",
     ]
 
     /// The configuration as a client (CLI, `doctor`) needs it: state root and listen address;
@@ -166,6 +173,23 @@ public struct DaemonConfiguration: Sendable {
             }
             self.hostRoot = hostRoot.count > 1 && hostRoot.hasSuffix("/") ? String(hostRoot.dropLast()) : hostRoot
         }
+        func size(_ name: String, default value: Int) throws -> Int {
+            guard let text = environment[name], !text.isEmpty else { return value }
+            guard let bytes = StevedoreSettings.parseSize(text), StevedoreSettings.logSizeRange.contains(bytes) else {
+                throw ServiceError.invalidSetting(
+                    name: name, value: text, allowed: "a size from 64k to 64g, like 512k, 64m, 1g (powers of 1024) or bytes")
+            }
+            return bytes
+        }
+        let maxSize = try size("STEVEDORE_LOG_MAX_SIZE", default: LogLimits.defaultMaximumBytes)
+        let fileSize = try size("STEVEDORE_LOG_FILE_SIZE", default: min(LogLimits.defaultFileBytes, max(maxSize / 4, LogLimits.minimumBytes)))
+        guard fileSize <= maxSize else {
+            throw ServiceError.invalidSetting(
+                name: "STEVEDORE_LOG_FILE_SIZE", value: environment["STEVEDORE_LOG_FILE_SIZE"] ?? "\(fileSize)",
+                allowed: "a size at most STEVEDORE_LOG_MAX_SIZE (\(maxSize) bytes)")
+        }
+        logLimits = LogLimits(maximumBytes: maxSize, fileBytes: fileSize)
+        logStreamer = try environment["STEVEDORE_LOG_STREAMER"].map { try Validation.flag($0, name: "STEVEDORE_LOG_STREAMER") } ?? true
         publicURL = environment["STEVEDORE_PUBLIC_URL"].flatMap { $0.isEmpty ? nil : $0 }
         if let publicURL {
             guard publicURL.hasPrefix("http://") || publicURL.hasPrefix("https://"), !publicURL.contains(where: \.isWhitespace) else {

@@ -10,6 +10,7 @@ import Supervision
 /// ├── ssh-agent        permanent worker: one agent socket per deployment, keys in memory only
 /// ├── http             permanent worker
 /// ├── reaper           permanent worker (child subreaper, reaps orphans)
+/// ├── log-streamer     permanent worker in its own process (`stevedore log-streamer`)
 /// ├── deployments      supervisor, one_for_one, 10 / 60 s, children added at run time
 /// │   └── <name>       supervisor (transient, revived), one_for_one, 5 / 60 s
 /// │       ├── pipeline    permanent worker: runs the deploy jobs one at a time
@@ -38,11 +39,15 @@ public final class DaemonTree: Sendable {
     public let timing: WorkerTiming
     /// Fault injection (disabled unless the daemon was started with it).
     public let faults: FaultInjector
+    /// The log streamer's control feed, once ``configure(engine:api:host:port:notifier:unhealthyExitAfter:logStreamer:runtimeDirectory:)``
+    /// added the `log-streamer` child; `nil` without one.
+    public var logStreamer: LogStreamerFeed? { engineBox.logStreamer }
     private let logger: Logger
 
     /// Late-bound engine: the tree exists before the HTTP child that needs it.
     final class EngineBox: @unchecked Sendable {
         var engine: DeploymentEngine?
+        var logStreamer: LogStreamerFeed?
     }
 
     /// Intensities per level (restarts, period in seconds).
@@ -82,17 +87,23 @@ public final class DaemonTree: Sendable {
             clock: clock, logger: logger, events: events)
     }
 
-    /// Adds the root's children in start order: `store`, `ssh-agent`, `http`, `reaper`, `deployments` (with one
+    /// Adds the root's children in start order: `store`, `ssh-agent`, `http`, `reaper`,
+    /// `log-streamer` (when `logStreamer` is given), `deployments` (with one
     /// subtree per registered deployment), `health-watchdog` (last: its start means the tree
     /// is up, and it sends `READY=1`). Call once, before running ``root``.
     ///
     /// - Parameter unhealthyExitAfter: without systemd, how long an unhealthy tree is
     ///   tolerated before the process exits (``HealthWatchdogWorker``); `nil`: never.
+    /// - Parameter logStreamer: the feed of the process-isolated `log-streamer` child;
+    ///   `nil`: no log streamer (tests of the tree alone).
+    /// - Parameter runtimeDirectory: where the streamer's notify socket is created.
     public func configure(
         engine: DeploymentEngine, api: AdminAPI, host: String, port: Int,
-        notifier: SystemdNotifier = .disabled, unhealthyExitAfter: Duration? = nil
+        notifier: SystemdNotifier = .disabled, unhealthyExitAfter: Duration? = nil,
+        logStreamer: LogStreamerFeed? = nil, runtimeDirectory: String = "/run/stevedore"
     ) async throws {
         engineBox.engine = engine
+        engineBox.logStreamer = logStreamer
         try await root.startChild(faults.wrap(StoreWorker.spec(store: engine.store, timing: timing, logger: logger)))
         if let agents = engine.agents {
             try await root.startChild(faults.wrap(SSHAgentWorker.spec(agents: agents, store: engine.store, timing: timing, logger: logger)))
@@ -102,6 +113,10 @@ public final class DaemonTree: Sendable {
             faults.wrap(
                 OrphanReaper.spec(
                     interval: min(.seconds(2), timing.heartbeatInterval), liveness: timing.livenessDeadline)))
+        if let logStreamer {
+            let spec = LogStreamerWorker.spec(feed: logStreamer, runtimeDirectory: runtimeDirectory, timing: timing, logger: logger)
+            try await root.startChild(faults.wrapProcess(spec) { fault in await logStreamer.send(fault: fault) })
+        }
         for record in try await engine.store.deployments() {
             try await deployments.startChild(deploymentSpec(record.name, engine: engine))
         }
@@ -127,6 +142,7 @@ public final class DaemonTree: Sendable {
     public func addDeployment(_ name: String) async throws {
         guard let engine = engineBox.engine else { return }
         try await deployments.startChild(deploymentSpec(name, engine: engine))
+        await logStreamer?.refresh()
     }
 
     /// Stops a deployment's subtree and deletes it from `deployments` (before its removal),

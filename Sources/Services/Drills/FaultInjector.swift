@@ -92,6 +92,36 @@ public final class FaultInjector: Sendable {
         return wrapped
     }
 
+    /// Wraps a process-isolated worker (``ChildSpec/process(_:command:environment:restart:shutdown:readyTimeout:liveness:runtimeDirectory:control:logger:)``)
+    /// so that its faults are acted out in its own process: each fault is passed to
+    /// `deliver` (which sends it down the child's control pipe) while the body keeps
+    /// running. A `trap` then ends the child's process only, which is the point of process
+    /// isolation. A `crash-loop` makes each later incarnation fail at its start, in the daemon.
+    public func wrapProcess(_ spec: ChildSpec, deliver: @escaping @Sendable (InjectedFault) async -> Void) -> ChildSpec {
+        guard isEnabled, spec.type == .worker else { return spec }
+        let body = spec.start
+        var wrapped = ChildSpec(
+            id: spec.id, restart: spec.restart, shutdown: spec.shutdown, type: spec.type,
+            significant: spec.significant, readiness: spec.readiness, liveness: spec.liveness,
+            gracefulStop: spec.gracefulStop
+        ) { [self] context in
+            if state.withLock({ $0.crashLoops.contains(context.path) }) {
+                throw FaultInjectionError.injected(path: context.path)
+            }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await body(context) }
+                group.addTask {
+                    while let fault = await self.nextFault(for: context.path) { await deliver(fault) }
+                }
+                defer { group.cancelAll() }
+                try await group.next()
+            }
+        }
+        wrapped.backoff = spec.backoff
+        wrapped.revival = spec.revival
+        return wrapped
+    }
+
     /// Waits for a fault aimed at `path`; `nil` when cancelled (the real body ended first).
     private func nextFault(for path: String) async -> InjectedFault? {
         let (stream, continuation) = AsyncStream.makeStream(of: InjectedFault.self)

@@ -104,6 +104,7 @@ extension AdminAPI {
             try? await engine.store.recordEvent(deployment: name, kind: "webhook", message: rotate ? "secret rotated" : "secret created")
             secret = fresh
             created = true
+            await tree.logStreamer?.refresh()
         }
         let base = publicURL ?? "http://" + (request.head.authority ?? "HOST:\(DaemonConfiguration.defaultPort)")
         var urls: [String: String] = [:]

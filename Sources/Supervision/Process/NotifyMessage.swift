@@ -28,6 +28,10 @@ public struct NotifyMessage: Sendable, Equatable {
     public var isWatchdogTrigger: Bool { self["WATCHDOG"] == "trigger" }
     /// `STOPPING=1`: the sender is shutting down.
     public var isStopping: Bool { self["STOPPING"] == "1" }
+    /// Stevedore's own variable (sd_notify(3) leaves `X_` names to applications):
+    /// `X_STEVEDORE_DEGRADED=reason` marks the sender degraded, an empty value clears it.
+    public static let degradedKey = "X_STEVEDORE_DEGRADED"
+
     /// `STATUS=…`: a one-line status.
     public var status: String? { self["STATUS"] }
 

@@ -27,6 +27,13 @@ extension ChildSpec {
     ///   - readyTimeout: how long to wait for `READY=1`; default 30 s.
     ///   - liveness: `WATCHDOG=1` deadline, if any.
     ///   - runtimeDirectory: where notify sockets are created (mode 0700 is applied).
+    ///   - control: called once per incarnation, as soon as the process runs, with its
+    ///     standard input (``ProcessControl``); cancelled when the process ends. `nil`: the
+    ///     process's standard input is closed at once (it reads end-of-file).
+    ///
+    /// Besides the sd_notify(3) variables, `X_STEVEDORE_DEGRADED=reason` marks the child
+    /// `degraded` (a dependency is down, it keeps running and retries) and an empty value
+    /// clears it: sd_notify(3) leaves `X_` names to applications.
     public static func process(
         _ id: String,
         command: [String],
@@ -36,6 +43,7 @@ extension ChildSpec {
         readyTimeout: Duration? = .seconds(30),
         liveness: Duration? = nil,
         runtimeDirectory: String,
+        control: (@Sendable (ProcessControl) async throws -> Void)? = nil,
         logger: Logger = Logger(label: "stevedore.process-child")
     ) -> ChildSpec {
         precondition(!command.isEmpty && command[0].hasPrefix("/"), "command needs an absolute executable path")
@@ -45,7 +53,7 @@ extension ChildSpec {
         ) { context in
             try await ProcessChild.run(
                 command: command, environment: environment, context: context,
-                runtimeDirectory: runtimeDirectory, logger: logger)
+                runtimeDirectory: runtimeDirectory, control: control, logger: logger)
         }
     }
 }
@@ -54,7 +62,7 @@ extension ChildSpec {
 enum ProcessChild {
     static func run(
         command: [String], environment: [String: String], context: ChildContext,
-        runtimeDirectory: String, logger: Logger
+        runtimeDirectory: String, control: (@Sendable (ProcessControl) async throws -> Void)?, logger: Logger
     ) async throws {
         try FileManager.default.createDirectory(
             atPath: runtimeDirectory, withIntermediateDirectories: true,
@@ -92,6 +100,7 @@ enum ProcessChild {
                     }
                     if message.isWatchdog { context.heartbeat() }
                     if let status = message.status { context.setStatus(status) }
+                    if let degraded = message[NotifyMessage.degradedKey] { context.setDegraded(degraded.isEmpty ? nil : degraded) }
                 }
             }
             defer { socket.close() }  // delivers what was sent last, then ends the reader
@@ -99,7 +108,7 @@ enum ProcessChild {
                 return try await Subprocess.run(
                     .path(FilePath(command[0])), arguments: Arguments(Array(command.dropFirst())),
                     environment: .custom(env), platformOptions: options,
-                    input: .none, output: .sequence, error: .combinedWithOutput
+                    input: .inputWriter, output: .sequence, error: .combinedWithOutput
                 ) { execution in
                     let pid = execution.processIdentifier.value
                     live.withLock { $0 = pid }
@@ -108,11 +117,24 @@ enum ProcessChild {
                     context.onShutdownRequest {
                         live.withLock { current in if let current { kill(-current, SIGTERM) } }
                     }
-                    do {
-                        for try await line in execution.standardOutput.strings() {
-                            childLogger.info("\(line)")
+                    let writer = execution.standardInputWriter
+                    if control == nil { _ = try? await writer.finish() }
+                    await withTaskGroup(of: Void.self) { body in
+                        if let control {
+                            body.addTask {
+                                let channel = ProcessControl { bytes in _ = try await writer.write(bytes) }
+                                do { try await control(channel) } catch {}
+                            }
                         }
-                    } catch {}
+                        do {
+                            for try await line in execution.standardOutput.strings() {
+                                childLogger.info("\(line)")
+                            }
+                        } catch {}
+                        // Output closed: the process is ending; the control feed ends with it.
+                        body.cancelAll()
+                    }
+                    _ = try? await writer.finish()
                 }
             } catch let error as SubprocessError {
                 throw ProcessChildError.launchFailed(command: command[0], message: String(describing: error))

@@ -10,4 +10,7 @@ public struct ParameterChangeResponse: Codable, Sendable {
     public var changed: Bool
     /// What to do to apply it: parameters reach containers only through `deploy up`.
     public var hint: String
+    /// About redaction in logs, when it matters: a value shorter than 8 bytes is not
+    /// redacted; a public one is not either.
+    public var notice: String?
 }

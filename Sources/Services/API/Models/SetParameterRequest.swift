@@ -6,7 +6,13 @@
 public struct SetParameterRequest: Codable, Sendable {
     /// The value (UTF-8, at most 64 KiB, no NUL).
     public var value: String
+    /// The value may appear in logs: the log streamer does not redact it (default `false`:
+    /// every parameter is a secret).
+    public var `public`: Bool?
 
     /// A body setting `value`.
-    public init(value: String) { self.value = value }
+    public init(value: String, public isPublic: Bool? = nil) {
+        self.value = value
+        self.public = isPublic
+    }
 }

@@ -1,3 +1,4 @@
+import Redaction
 import Foundation
 import Hummingbird
 
@@ -24,13 +25,25 @@ extension AdminAPI {
             let body = try await decodeBody(SetParameterRequest.self, request)
             try Validation.parameterValue(body.value, key: key)
             let previous = try await engine.store.parameters(of: name)[key]
-            guard try await engine.store.setParameter(name, key: key, value: body.value) else { throw ServiceError.unknownDeployment(name) }
+            let isPublic = body.public ?? false
+            guard try await engine.store.setParameter(name, key: key, value: body.value, isPublic: isPublic) else {
+                throw ServiceError.unknownDeployment(name)
+            }
             let changed = previous != body.value
             if changed { try? await engine.store.recordEvent(deployment: name, kind: "param", message: "set \(key)") }
+            await tree.logStreamer?.refresh()
+            var notice: String?
+            if isPublic {
+                notice = "\(key) is public: it may appear in logs (not redacted)"
+            } else if body.value.utf8.count < SecretForms.minimumLength {
+                notice =
+                    "\(key) is \(body.value.utf8.count) bytes long: values under \(SecretForms.minimumLength) bytes are not redacted from logs (too many false matches); use a longer secret, or --public if it is not one"
+            }
             return try json(
                 ParameterChangeResponse(
                     deployment: name, key: key, action: "set", changed: changed,
-                    hint: Self.applyHint(name, changed, failedCommit: try await engine.store.status(of: name).failedCommit)))
+                    hint: Self.applyHint(name, changed, failedCommit: try await engine.store.status(of: name).failedCommit),
+                    notice: notice))
         }
         api.delete("deployments/:name/params/:key") { _, context in
             let (name, key) = try parameterPath(context)
@@ -39,6 +52,7 @@ extension AdminAPI {
                 throw ServiceError.unknownParameter(deployment: name, key: key)
             }
             try? await engine.store.recordEvent(deployment: name, kind: "param", message: "unset \(key)")
+            await tree.logStreamer?.refresh()
             return try json(
                 ParameterChangeResponse(
                     deployment: name, key: key, action: "unset", changed: true,

@@ -119,7 +119,9 @@ extension AdminAPI {
         _ = try await engine.deployment(name)
         try await tree.removeDeployment(name)
         do {
-            return try await engine.remove(name, keepContainers: keepContainers)
+            let removed = try await engine.remove(name, keepContainers: keepContainers)
+            await tree.logStreamer?.refresh()
+            return removed
         } catch {
             if (try? await engine.store.deployment(named: name)) != nil { try? await tree.addDeployment(name) }
             throw error

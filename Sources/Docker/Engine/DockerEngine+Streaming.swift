@@ -1,0 +1,74 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+extension DockerEngine {
+    /// The client of long-lived streams (`follow=1` logs, `/events`): no read timeout (a quiet
+    /// container may print nothing for days), a short connect timeout, and room for one
+    /// connection per followed container (AsyncHTTPClient keeps 8 per host by default).
+    /// Lives as long as the process.
+    public static let streamingClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration(timeout: .init(connect: .seconds(3), read: nil))
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 1024
+        configuration.connectionPool.idleTimeout = .seconds(30)
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
+
+    /// Opens a long-lived `GET` of `path` and returns its body as it arrives (AsyncHTTPClient
+    /// applies back-pressure: an unread body stops reading from the socket).
+    ///
+    /// - Throws: ``DockerError/unreachable(socket:detail:)`` when the socket does not answer,
+    ///   ``DockerError/api(status:message:path:)`` for a status outside 2xx (the error body
+    ///   is read, up to 64 KiB), `CancellationError`.
+    public func stream(path: String) async throws -> HTTPClientResponse.Body {
+        guard FileManager.default.fileExists(atPath: socketPath) else {
+            throw DockerError.unreachable(socket: socketPath, detail: "no such socket (is dockerd running?)")
+        }
+        let request = try await makeRequest(path: path)
+        let response: HTTPClientResponse
+        do {
+            response = try await Self.streamingClient.execute(request, deadline: .distantFuture)
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            if Task.isCancelled { throw CancellationError() }
+            throw DockerError.unreachable(socket: socketPath, detail: String(describing: error))
+        }
+        guard (200..<300).contains(Int(response.status.code)) else {
+            let data = (try? await response.body.collect(upTo: 64 * 1024)).map { Data($0.readableBytesView) } ?? Data()
+            let message =
+                (try? JSONDecoder().decode([String: String].self, from: data))?["message"]
+                ?? String(decoding: data.prefix(300), as: UTF8.self)
+            throw DockerError.api(status: Int(response.status.code), message: message, path: path)
+        }
+        return response.body
+    }
+
+    /// `GET /containers/{id}/logs?follow=1&stdout=1&stderr=1&timestamps=1&since=…`: the
+    /// container's output from `since` on, each message prefixed with its RFC 3339 timestamp
+    /// with nine fractional digits and a space (Engine API "ContainerLogs"); the body ends
+    /// when the container stops. Multiplexed frames (``DockerLogStream``) unless the
+    /// container has a TTY.
+    ///
+    /// - Parameter since: Unix time in seconds with up to nine fractional digits
+    ///   (`1733072400.123456789`); messages at exactly `since` are included; `nil`: all.
+    /// - Throws: as ``stream(path:)``.
+    public func followLogs(container id: String, since: String?) async throws -> HTTPClientResponse.Body {
+        var path = "/containers/\(id)/logs?follow=1&stdout=1&stderr=1&timestamps=1"
+        if let since { path += "&since=\(since)" }
+        return try await stream(path: path)
+    }
+
+    /// `GET /events?filters=…`: container events as they happen, one JSON object per line
+    /// (Engine API "SystemEvents").
+    ///
+    /// - Parameter events: the container actions to receive, e.g. `["start", "die"]`.
+    /// - Parameter labels: only containers with every one of these labels.
+    /// - Throws: as ``stream(path:)``.
+    public func containerEvents(_ events: [String], labels: [String]) async throws -> HTTPClientResponse.Body {
+        let filters = try JSONEncoder().encode(["type": ["container"], "event": events, "label": labels])
+        return try await stream(path: "/events?filters=\(Self.queryEscaped(String(decoding: filters, as: UTF8.self)))")
+    }
+}
