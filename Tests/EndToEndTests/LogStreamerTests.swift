@@ -1,0 +1,237 @@
+import Foundation
+import Testing
+
+/// The log streamer (issue 12): a process-isolated child of the root that writes every
+/// container's output, redacted, to `deployments/<name>/logs/`, and resumes after a trap, a
+/// SIGKILL or a daemon restart without losing or repeating a line.
+@Suite(.serialized) struct LogStreamerTests {
+    static let secret = "s3cr3t-Token-4711-xyz"
+
+    /// A Compose app whose `counter` service prints a numbered line every 10 ms, and the
+    /// secret parameter in three forms at its start.
+    func counterRemote(_ scenario: Scenario) throws -> String {
+        let source = scenario.dir + "/counter-src"
+        let remote = scenario.dir + "/counter.git"
+        try FileManager.default.createDirectory(atPath: source, withIntermediateDirectories: true)
+        try """
+        services:
+          counter:
+            image: stevedore/busybox:latest
+            init: true
+            restart: unless-stopped
+            environment:
+              API_TOKEN: ${API_TOKEN:-unset}
+            command:
+              - sh
+              - -c
+              - |
+                echo "token=$$API_TOKEN"
+                echo "basic=$$(printf 'user:%s' "$$API_TOKEN" | base64)" >&2
+                echo "{\\"token\\":\\"$$API_TOKEN\\"}"
+                i=0
+                while true; do i=$$((i+1)); echo "n=$$i"; usleep 10000; done
+        x-stevedore:
+          health_check_timeout: 10
+          logs:
+            max_size: 4m
+            file_size: 1m
+        """.write(toFile: source + "/compose.yaml", atomically: true, encoding: .utf8)
+        try sh(
+            "cd '\(source)' && git init -q -b main && git add -A && git commit -qm counter && git init -q --bare -b main '\(remote)' && git push -q '\(remote)' main"
+        )
+        return remote
+    }
+
+    /// Every `n=` number of each container in the service's files, in file order.
+    func numbers(_ scenario: Scenario) throws -> [String: [Int]] {
+        let logs = scenario.root + "/deployments/\(scenario.name)/logs"
+        var byContainer: [String: [Int]] = [:]
+        let files = try FileManager.default.contentsOfDirectory(atPath: logs).filter { $0.hasPrefix("counter.log") }
+            .sorted { a, b in
+                func seq(_ name: String) -> Int { name == "counter.log" ? Int.max : Int(name.split(separator: ".").last ?? "") ?? 0 }
+                return seq(a) < seq(b)
+            }
+        for file in files {
+            let text = try String(contentsOfFile: logs + "/" + file, encoding: .utf8)
+            for line in text.split(separator: "\n") {
+                let fields = line.split(separator: " ", maxSplits: 3)
+                guard fields.count == 4, fields[3].hasPrefix("n="), let n = Int(fields[3].dropFirst(2)) else { continue }
+                byContainer[String(fields[2]), default: []].append(n)
+            }
+        }
+        return byContainer
+    }
+
+    func allLogText(_ scenario: Scenario) throws -> String {
+        let logs = scenario.root + "/deployments/\(scenario.name)/logs"
+        return try FileManager.default.contentsOfDirectory(atPath: logs).filter { !$0.hasPrefix(".") }
+            .map { try String(contentsOfFile: logs + "/" + $0, encoding: .utf8) }.joined()
+    }
+
+    func maximum(_ scenario: Scenario) throws -> Int {
+        try numbers(scenario).values.compactMap { $0.max() }.max() ?? 0
+    }
+
+    @Test("trap, SIGKILL and a daemon restart: every number exactly once, nothing else restarted, secrets redacted")
+    func isolationDrill() async throws {
+        let scenario = try Scenario(environment: ["STEVEDORE_FAULT_INJECTION": "1", "STEVEDORE_LIVENESS_DEADLINE": "8s"])
+        defer { scenario.tearDown() }
+        try await scenario.startDaemon()
+        let remote = try counterRemote(scenario)
+        #expect(try scenario.cli("repo", "add", scenario.name, remote).status == 0)
+        let set = try scenario.cli("param", "set", scenario.name, "API_TOKEN", Self.secret)
+        #expect(set.status == 0, "\(set.stderr)")
+        let up = try scenario.cli("deploy", "up", scenario.name)
+        #expect(up.status == 0, "\(up.stdout)\(up.stderr)")
+        try await waitUntil("the counter's lines reach the file", limit: .seconds(120)) { try maximum(scenario) > 100 }
+
+        // Redaction: the secret in none of its forms, the markers instead.
+        let text = try allLogText(scenario)
+        #expect(!text.contains(Self.secret))
+        let basic = Data("user:\(Self.secret)".utf8).base64EncodedString()
+        #expect(!text.contains(String(basic.dropFirst(8).prefix(16))), "base64 form leaked")
+        #expect(text.contains("token=[REDACTED:API_TOKEN]"))
+        #expect(text.contains("{\"token\":\"[REDACTED:API_TOKEN]\"}"))
+        #expect(text.contains(" stderr "))
+
+        func others() throws -> [String: Double] {
+            var result: [String: Double] = [:]
+            func walk(_ node: [String: Any]) {
+                let path = node["path"] as? String ?? ""
+                if path != "log-streamer", path != "", node["type"] as? String == "worker" {
+                    result[path] = node["restarts_total"] as? Double ?? Double(node["restarts_total"] as? Int ?? -1)
+                }
+                for child in node["children"] as? [[String: Any]] ?? [] { walk(child) }
+            }
+            walk(try scenario.json("supervisor", "status") as? [String: Any] ?? [:])
+            return result
+        }
+        let before = try others()
+        let uptimeBefore = try scenario.node("http")?["uptime_seconds"] as? Double ?? 0
+
+        // 1. A trap in the streamer's process: only it restarts; the API answers meanwhile.
+        let fault = try scenario.cli("supervisor", "fault", "log-streamer", "trap")
+        #expect(fault.status == 0, "\(fault.stderr)")
+        var answered = 0
+        try await waitUntil("log-streamer restarted after the trap", limit: .seconds(60)) {
+            if await httpGet(scenario.apiURL + "/healthz")?.0 != nil { answered += 1 }
+            let node = try scenario.node("log-streamer")
+            return (node?["restarts_total"] as? Int ?? 0) >= 1 && node?["state"] as? String == "running"
+        }
+        #expect(answered > 0)
+        #expect(try others() == before, "a trap in the streamer restarted another child")
+        #expect((try scenario.node("http")?["uptime_seconds"] as? Double ?? 0) > uptimeBefore)
+        let afterTrap = try maximum(scenario)
+        try await waitUntil("lines flow after the trap", limit: .seconds(60)) { try maximum(scenario) > afterTrap + 50 }
+
+        // 2. SIGKILL.
+        let pid = try scenario.node("log-streamer")?["pid"] as? Int ?? 0
+        #expect(pid > 0)
+        kill(pid_t(pid), SIGKILL)
+        try await waitUntil("log-streamer restarted after SIGKILL", limit: .seconds(60)) {
+            let node = try scenario.node("log-streamer")
+            return (node?["restarts_total"] as? Int ?? 0) >= 2 && node?["state"] as? String == "running"
+        }
+        #expect(try others() == before, "a SIGKILLed streamer restarted another child")
+        let afterKill = try maximum(scenario)
+        try await waitUntil("lines flow after SIGKILL", limit: .seconds(60)) { try maximum(scenario) > afterKill + 50 }
+
+        // 3. The whole daemon.
+        scenario.stopDaemon()
+        try await Task.sleep(for: .seconds(1))
+        try await scenario.startDaemon()
+        let afterRestart = try maximum(scenario)
+        try await waitUntil("lines flow after the daemon restart", limit: .seconds(60)) { try maximum(scenario) > afterRestart + 100 }
+
+        // Every number of every container exactly once, none missing.
+        let counted = try numbers(scenario)
+        #expect(!counted.isEmpty)
+        for (container, values) in counted {
+            let unique = Set(values)
+            #expect(unique.count == values.count, "\(container): \(values.count - unique.count) duplicated line(s)")
+            if let low = values.min(), let high = values.max() {
+                #expect(low == 1, "\(container): starts at \(low)")
+                #expect(unique.count == high - low + 1, "\(container): \(high - low + 1 - unique.count) line(s) lost")
+            }
+            #expect(values == values.sorted(), "\(container): out of order")
+        }
+
+        // `stevedore logs` shows the same, redacted; --json; an unknown service is refused.
+        let tail = try scenario.cli("logs", scenario.name, "counter", "--tail", "3")
+        #expect(tail.status == 0, "\(tail.stderr)")
+        #expect(tail.stdout.split(separator: "\n").count == 3)
+        #expect(tail.stdout.contains(" counter stdout n="))
+        let json = try scenario.cli("logs", scenario.name, "--tail", "1", "--json")
+        let entry = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        #expect(entry?["service"] as? String == "counter")
+        let first = try scenario.cli("logs", scenario.name, "counter")
+        #expect(first.stdout.contains("token=[REDACTED:API_TOKEN]"))
+        #expect(!first.stdout.contains(Self.secret))
+        let unknown = try scenario.cli("logs", scenario.name, "nope")
+        #expect(unknown.status == 1)
+        #expect(unknown.stderr.contains("no logs for service 'nope'"))
+        #expect(unknown.stderr.contains("counter"))
+        let badSince = try scenario.cli("logs", scenario.name, "--since", "yesterday")
+        #expect(badSince.status == 2)
+        #expect(badSince.stderr.contains("invalid --since 'yesterday'"))
+
+        // The cap: all files together stay within max_size (4 MiB).
+        let logs = scenario.root + "/deployments/\(scenario.name)/logs"
+        let total = try FileManager.default.contentsOfDirectory(atPath: logs).reduce(0) { sum, name in
+            sum + ((try? FileManager.default.attributesOfItem(atPath: logs + "/" + name)[.size] as? Int) ?? 0)
+        }
+        #expect(total <= 4 * 1024 * 1024 + 4096)
+        _ = try? sh("docker rm -f $(docker ps -aq --filter label=com.docker.compose.project=\(scenario.project)) >/dev/null 2>&1; true")
+    }
+
+    @Test("a parameter set while the container prints is redacted from the next line; follow shows new lines")
+    func parameterTakesEffectAtOnceAndFollowStreams() async throws {
+        let scenario = try Scenario()
+        defer {
+            _ = try? sh("docker rm -f $(docker ps -aq --filter label=com.docker.compose.project=\(scenario.project)) >/dev/null 2>&1; true")
+            scenario.tearDown()
+        }
+        try await scenario.startDaemon()
+        let source = scenario.dir + "/echo-src"
+        let remote = scenario.dir + "/echo.git"
+        try FileManager.default.createDirectory(atPath: source, withIntermediateDirectories: true)
+        // Prints a fixed string every 50 ms: it becomes a secret only when the parameter is set.
+        try """
+        services:
+          echo:
+            image: stevedore/busybox:latest
+            init: true
+            command: ["sh", "-c", "while true; do echo 'value=later-secret-999 ok'; usleep 50000; done"]
+        x-stevedore:
+          health_check_timeout: 10
+        """.write(toFile: source + "/compose.yaml", atomically: true, encoding: .utf8)
+        try sh("cd '\(source)' && git init -q -b main && git add -A && git commit -qm e && git init -q --bare -b main '\(remote)' && git push -q '\(remote)' main")
+        #expect(try scenario.cli("repo", "add", scenario.name, remote).status == 0)
+        let up = try scenario.cli("deploy", "up", scenario.name)
+        #expect(up.status == 0, "\(up.stdout)\(up.stderr)")
+        let file = scenario.root + "/deployments/\(scenario.name)/logs/echo.log"
+        try await waitUntil("plain lines", limit: .seconds(60)) {
+            ((try? String(contentsOfFile: file, encoding: .utf8)) ?? "").contains("value=later-secret-999 ok")
+        }
+        let short = try scenario.cli("param", "set", scenario.name, "PIN", "1234")
+        #expect(short.stdout.contains("not redacted"), "\(short.stdout)")
+        #expect(try scenario.cli("param", "set", scenario.name, "LATER", "later-secret-999").status == 0)
+        try await waitUntil("redacted lines after the parameter was set", limit: .seconds(30)) {
+            ((try? String(contentsOfFile: file, encoding: .utf8)) ?? "").contains("value=[REDACTED:LATER] ok")
+        }
+        // Follow: a running `logs -f` prints lines written after it started.
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: stevedoreBinary)
+        process.arguments = ["logs", scenario.name, "-f", "--tail", "0"]
+        process.environment = scenario.environment
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        try await Task.sleep(for: .seconds(2))
+        process.terminate()
+        process.waitUntilExit()
+        let followed = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(followed.contains("value=[REDACTED:LATER] ok"), "follow printed: \(followed.prefix(300))")
+        #expect(!followed.contains("later-secret-999"))
+    }
+}
