@@ -69,10 +69,14 @@ public struct LogRecordAssembler: Sendable {
         case .bytes(let bytes):
             var rest = bytes
             if states[current].inPrefix {
-                if let space = rest.firstIndex(of: 0x20), states[current].prefix.count + (space - rest.startIndex) <= Self.maximumPrefix {
-                    states[current].prefix.append(contentsOf: rest[..<space])
+                if let space = rest.firstIndex(of: 0x20), states[current].prefix.count + (space - rest.startIndex) <= Self.maximumPrefix,
+                    let stamp = LogTimestamp.canonicalBytes(
+                        states[current].prefix.isEmpty ? rest[..<space] : (states[current].prefix + rest[..<space])[...])
+                {
                     rest = rest[(space + 1)...]
-                    endPrefix(valid: true)
+                    states[current].inPrefix = false
+                    states[current].prefix.removeAll(keepingCapacity: true)
+                    states[current].messageTimestamp = stamp
                 } else if states[current].prefix.count + rest.count <= Self.maximumPrefix, !rest.contains(0x0A) {
                     states[current].prefix.append(contentsOf: rest)
                     return
