@@ -10,6 +10,8 @@
 #   scripts/bench.sh git           cost of one check of an unchanged remote over SSH (ls-remote
 #                                  vs shallow fetch; worker container vs local), agent memory
 #   scripts/bench.sh redaction     secret redaction throughput: 50 secrets, 64 MiB of log lines
+#   scripts/bench.sh logs          the log streamer beside `docker logs -f > file`: lines/s,
+#                                  CPU s/MiB, USS with 50 containers (scripts/bench-logs.sh)
 #   scripts/bench.sh pipeline      push → serving through a webhook and through 10 s polling;
 #                                  time to detect and roll back a bad commit (10 s health timeout)
 set -euo pipefail
@@ -26,10 +28,13 @@ fi
 if [ "${1:-}" = "git" ]; then
   exec bash scripts/bench-git.sh
 fi
+if [ "${1:-}" = "logs" ]; then
+  exec bash scripts/bench-logs.sh
+fi
 if [ "${1:-}" = "pipeline" ]; then
   exec bash scripts/bench-pipeline.sh
 fi
-[ $# -eq 0 ] || { echo "usage: scripts/bench.sh [supervision|git|pipeline|redaction]" >&2; exit 2; }
+[ $# -eq 0 ] || { echo "usage: scripts/bench.sh [supervision|git|pipeline|redaction|logs]" >&2; exit 2; }
 bash scripts/setup.sh >/dev/null
 swift build --product stevedore >/dev/null 2>&1 || { echo "build failed: run swift build" >&2; exit 1; }
 bin="$(swift build --show-bin-path)/stevedore"

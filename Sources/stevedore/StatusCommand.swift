@@ -80,6 +80,7 @@ struct StatusCommand: AsyncParsableCommand {
                 Table.render(
                     header: ["CONTAINER", "SERVICE", "STATE", "HEALTH"],
                     rows: view.health.containers.map { [$0.name, $0.service ?? "-", $0.state, $0.health ?? "-"] }))
+            for warning in ContainerView.logWarnings(view.health.containers) { print("warning: \(warning)") }
         }
     }
 }

@@ -234,4 +234,80 @@ import Testing
         #expect(followed.contains("value=[REDACTED:LATER] ok"), "follow printed: \(followed.prefix(300))")
         #expect(!followed.contains("later-secret-999"))
     }
+
+    @Test("a full disk, then a read-only one: degraded with the reason, never a crash loop; resumes without loss when fixed")
+    func fullAndReadOnlyDisk() async throws {
+        let scenario = try Scenario()
+        let logs = scenario.root + "/deployments/\(scenario.name)/logs"
+        defer {
+            _ = try? sh("umount '\(logs)' 2>/dev/null; true")
+            _ = try? sh("docker rm -f $(docker ps -aq --filter label=com.docker.compose.project=\(scenario.project)) >/dev/null 2>&1; true")
+            scenario.tearDown()
+        }
+        try await scenario.startDaemon()
+        let source = scenario.dir + "/wide-src"
+        let remote = scenario.dir + "/wide.git"
+        try FileManager.default.createDirectory(atPath: source, withIntermediateDirectories: true)
+        // 500-byte lines every 10 ms (about 50 KB/s): a 256 KiB disk is full in seconds.
+        try """
+        services:
+          wide:
+            image: stevedore/busybox:latest
+            init: true
+            command:
+              - sh
+              - -c
+              - |
+                pad=$$(printf 'p%.0s' $$(seq 1 480))
+                i=0
+                while true; do i=$$((i+1)); echo "$$pad n=$$i"; usleep 10000; done
+        x-stevedore:
+          health_check_timeout: 10
+        """.write(toFile: source + "/compose.yaml", atomically: true, encoding: .utf8)
+        try sh("cd '\(source)' && git init -q -b main && git add -A && git commit -qm w && git init -q --bare -b main '\(remote)' && git push -q '\(remote)' main")
+        #expect(try scenario.cli("repo", "add", scenario.name, remote).status == 0)
+        try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
+        try sh("mount -t tmpfs -o size=256k tmpfs '\(logs)'")
+        let up = try scenario.cli("deploy", "up", scenario.name)
+        #expect(up.status == 0, "\(up.stdout)\(up.stderr)")
+
+        func numbers() throws -> [Int] {
+            let text = (try? String(contentsOfFile: logs + "/wide.log", encoding: .utf8)) ?? ""
+            let pad = String(repeating: "p", count: 480)
+            return text.split(separator: "\n").compactMap { line -> Int? in
+                let fields = line.split(separator: " ", maxSplits: 3)
+                guard fields.count == 4 else { return nil }
+                let words = fields[3].split(separator: " ")
+                guard words.count == 2, words[0] == pad, words[1].hasPrefix("n=") else { return nil }
+                return Int(words[1].dropFirst(2))
+            }
+        }
+        func check(_ reason: String) async throws {
+            try await waitUntil("log-streamer degraded: \(reason)", limit: .seconds(60)) {
+                let node = try scenario.node("log-streamer")
+                return node?["state"] as? String == "degraded" && "\(node?["reason"] ?? "")\(node?["status"] ?? "")".contains(reason)
+            }
+            #expect(try scenario.node("log-streamer")?["restarts_total"] as? Int == 0, "a write error must not crash the streamer")
+        }
+        try await check("No space left on device")
+        let full = try numbers().max() ?? 0
+        #expect(full > 0)
+        try sh("mount -o remount,size=64m '\(logs)'")
+        try await waitUntil("lines flow again after space is back", limit: .seconds(60)) {
+            try scenario.node("log-streamer")?["state"] as? String == "running" && (try numbers().max() ?? 0) > full + 100
+        }
+        try sh("mount -o remount,ro '\(logs)'")
+        try await check("Read-only file system")
+        let readOnly = try numbers().max() ?? 0
+        try await Task.sleep(for: .seconds(2))
+        try sh("mount -o remount,rw '\(logs)'")
+        try await waitUntil("lines flow again after the disk is writable", limit: .seconds(60)) {
+            try scenario.node("log-streamer")?["state"] as? String == "running" && (try numbers().max() ?? 0) > readOnly + 300
+        }
+        let values = try numbers()
+        let unique = Set(values)
+        #expect(unique.count == values.count, "\(values.count - unique.count) duplicated line(s)")
+        #expect(values.min() == 1)
+        #expect(unique.count == (values.max() ?? 0) - (values.min() ?? 0) + 1, "lines lost across the disk errors")
+    }
 }

@@ -118,9 +118,20 @@ public final class LogFileSet: @unchecked Sendable {
                 if !(try deleteOldest(preferring: service)) { break }
             }
             record.append(to: &pending)
-            positions[record.container] = record.timestamp
         }
         try flush(service)
+        // The last timestamp per container: one dictionary update per run of a container's
+        // records (a batch is almost always one container's), not per record.
+        var index = records.count - 1
+        var seen: [String] = []
+        while index >= 0 {
+            let container = records[index].container
+            if !seen.contains(container) {
+                positions[container] = records[index].timestamp
+                seen.append(container)
+            }
+            while index >= 0, records[index].container == container { index -= 1 }
+        }
         positionsDirty = true
     }
 

@@ -11,6 +11,7 @@ final class FollowerBox: Sendable {
         var assembler: LogRecordAssembler
         var resume: LogResumePoint?
         var lastInput = ContinuousClock.now
+        var unconfirmed = 0
     }
     private let state: Mutex<State>
 
@@ -39,6 +40,20 @@ final class FollowerBox: Sendable {
             return out
         }
     }
+
+    /// Counts bytes queued for writing since the last barrier; returns the total, and resets
+    /// it once it reaches 256 KiB (the caller then waits for the disk).
+    func addUnconfirmed(_ bytes: Int) -> Int {
+        state.withLock { s in
+            s.unconfirmed += bytes
+            let total = s.unconfirmed
+            if total >= 256 * 1024 { s.unconfirmed = 0 }
+            return total
+        }
+    }
+
+    /// Whether bytes wait for a newline (or for redaction's hold-back).
+    var hasPending: Bool { state.withLock { $0.assembler.pendingBytes > 0 } }
 
     /// Records of a line left without newline for `idle` or longer.
     func flushIfIdle(after idle: Duration, currentRules: () -> RedactionRules) -> [LogRecord] {

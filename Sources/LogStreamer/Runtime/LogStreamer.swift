@@ -36,6 +36,8 @@ public final class LogStreamer: Sendable {
         var projects: [String: String] = [:]  // project → deployment
         var writers: [String: DeploymentLogWriter] = [:]
         var followers: [String: Task<Void, Never>] = [:]
+        /// Containers started again while their follower was ending: it goes on instead.
+        var startedAgain: Set<String> = []
         var engineProblem: String?
         var writeProblems: [String: String] = [:]  // container → reason
         var heartbeats = true
@@ -260,19 +262,34 @@ public final class LogStreamer: Sendable {
     /// Starts following container `id` unless it is followed already.
     private func follow(_ id: String) {
         state.withLock { s in
-            guard s.followers[id] == nil else { return }
+            guard s.followers[id] == nil else {
+                s.startedAgain.insert(id)
+                return
+            }
             s.followers[id] = Task { await self.runFollower(id) }
         }
     }
 
+    /// Whether the follower of `id` may end now: not if its container was started again
+    /// meanwhile (a `start` event for it arrived while it was still registered).
+    private func mayEnd(_ id: String) -> Bool {
+        state.withLock { s in
+            if s.startedAgain.remove(id) != nil { return false }
+            s.followers[id] = nil
+            return true
+        }
+    }
+
+    /// Follows `id` until its container stops for good (``mayEnd(_:)`` unregisters it) or the
+    /// streamer stops (cancellation; ``run(input:)`` clears the followers).
     private func runFollower(_ id: String) async {
-        defer { _ = state.withLock { $0.followers.removeValue(forKey: id) } }
         var failures = 0
         while !Task.isCancelled {
             do {
+                state.withLock { _ = $0.startedAgain.remove(id) }
                 let ended = try await followOnce(id)
                 setWriteProblem(id, nil)
-                if ended { return }
+                if ended, mayEnd(id) { return }
                 failures = 0
             } catch is CancellationError {
                 return
@@ -281,11 +298,15 @@ public final class LogStreamer: Sendable {
                 failures += 1
             } catch DockerError.api(let status, _, _) where status == 404 {
                 setWriteProblem(id, nil)
-                return  // the container is gone
+                if mayEnd(id) { return }  // the container is gone
             } catch {
                 if Task.isCancelled { return }
-                logger.warning("log stream of \(id.prefix(12)) failed: \(error)")
                 failures += 1
+                // Once, then every 5 minutes: a container whose logging driver cannot be read
+                // (`none`, or `journald` before Docker 20.10) fails every time.
+                if failures == 1 || failures % 60 == 0 {
+                    logger.warning("log stream of \(id.prefix(12)) failed (retrying every 5 s): \(error)")
+                }
             }
             try? await Task.sleep(for: .seconds(min(5, failures)))
         }
@@ -307,37 +328,60 @@ public final class LogStreamer: Sendable {
         let created = details.created.flatMap { LogTimestamp.canonicalBytes(Array($0.utf8)[...]) }
         let resume = try await writer.resumePoint(container: id, service: service, notBefore: created)
         let since = resume.flatMap { LogTimestamp(parsing: $0.timestamp) }?.sinceParameter
-        let body = try await docker.followLogs(container: id, since: since)
         let session = DeploymentLogWriter.Session()
         let box = FollowerBox(
-            container: id, rules: rules, lineBytes: writer.currentLimits.lineBytes, tty: details.config?.tty ?? false, resume: resume)
+            container: id, rules: rules, lineBytes: writer.currentLimits.lineBytes, tty: details.config?.tty ?? false,
+            resume: resume)
         logger.debug("following \(id.prefix(12)) (\(service)) since \(since ?? "the start")")
 
+        // Writes are queued without waiting; every 256 KiB the stream waits for the disk,
+        // so that a container printing faster than the disk takes it slows only its own
+        // stream (the engine keeps the rest in its log), with bounded memory.
+        let report: @Sendable (LogWriteError?) -> Void = { [self] error in
+            if let error { setWriteProblem(id, "\(error)") }
+        }
+        // A line left without newline is written after the idle time; the flusher sleeps
+        // only while something is pending (an idle stream costs no wake-ups).
+        let (pendingSignal, signalContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         let flusher = Task {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .milliseconds(max(50, idle)))
-                let records = box.flushIfIdle(after: .milliseconds(idle), currentRules: { self.state.withLock { $0.rules } })
-                if !records.isEmpty {
-                    writer.enqueue(service: service, records: records, session: session)
-                    count(records)
+            for await _ in pendingSignal {
+                while !Task.isCancelled, box.hasPending {
+                    try? await Task.sleep(for: .milliseconds(max(50, idle)))
+                    let records = box.flushIfIdle(after: .milliseconds(idle), currentRules: { self.state.withLock { $0.rules } })
+                    if !records.isEmpty {
+                        writer.enqueue(service: service, records: records, session: session, done: report)
+                        count(records)
+                    }
                 }
             }
         }
-        defer { flusher.cancel() }
-        for try await chunk in body {
-            let currentRules = state.withLock { $0.rules }
-            let records = box.take(chunk, rules: currentRules)
-            if !records.isEmpty {
-                try await writer.write(service: service, records: records, session: session)
-                count(records)
+        defer {
+            flusher.cancel()
+            signalContinuation.finish()
+        }
+        // Parsing runs on the HTTP client's event loop, a piece of the body at a time: no
+        // thread hop per line; the write queue batches under load.
+        try await docker.followLogs(container: id, since: since) { [self] chunk, loop in
+            if let error = session.error { return loop.makeFailedFuture(error) }
+            let records = box.take(chunk, rules: state.withLock { $0.rules })
+            if box.hasPending { signalContinuation.yield() }
+            guard !records.isEmpty else { return nil }
+            writer.enqueue(service: service, records: records, session: session, done: report)
+            count(records)
+            guard box.addUnconfirmed(chunk.readableBytes) >= 256 * 1024 else { return nil }
+            let promise = loop.makePromise(of: Void.self)
+            writer.enqueue(service: "", records: [], session: session) { error in
+                if let error { promise.fail(error) } else { promise.succeed() }
             }
+            return promise.futureResult
         }
         flusher.cancel()
         let last = box.finish()
         if !last.isEmpty {
-            try await writer.write(service: service, records: last, session: session)
+            writer.enqueue(service: service, records: last, session: session, done: report)
             count(last)
         }
+        try await writer.barrier(session)
         let now = try? await docker.inspect(container: id)
         return !(now?.state.running ?? false)
     }

@@ -30,7 +30,7 @@ public struct DeploymentHealth: Codable, Sendable, Equatable {
                 ContainerView(
                     name: summary.name, service: summary.service, state: summary.state,
                     health: summary.state == "running" ? details?.state.health?.status : nil,
-                    completed: details?.hasCompleted ?? false))
+                    completed: details?.hasCompleted ?? false, unboundedLogs: details?.hasUnboundedLogs ?? false))
         }
         let missing = (expected ?? []).subtracting(views.compactMap(\.service)).sorted()
         return classify(views, missing: views.isEmpty ? [] : missing)

@@ -96,6 +96,8 @@ public enum Doctor {
                     name: "docker engine", ok: false, detail: "not reachable: \(error)",
                     fix: "start dockerd (`systemctl start docker`) and check that /var/run/docker.sock is accessible to this user"))
         }
+        // 4b. Docker's own copy of the deployments' output.
+        checks.append(await dockerLogCheck(docker: docker))
         // 5. Compose.
         do {
             let flavor = try await ComposeRunner.detect(preferV1: configuration.preferComposeV1)
@@ -113,6 +115,31 @@ public enum Doctor {
         // 7-8. systemd and the watchdog.
         checks.append(contentsOf: await systemdChecks())
         return checks
+    }
+
+    /// Whether Docker keeps bounded logs for every container of every deployment (projects
+    /// `stevedore-*`): `json-file`, the engine's default driver, without `max-size` grows
+    /// until the disk is full, next to the log streamer's capped copy.
+    static func dockerLogCheck(docker: DockerEngine) async -> Check {
+        let name = "docker log limits"
+        guard let containers = try? await docker.containers(labels: ["com.docker.compose.project"]) else {
+            return Check(name: name, ok: true, detail: "skipped: the Docker engine did not answer")
+        }
+        var unbounded: [String] = []
+        for container in containers where (container.labels["com.docker.compose.project"] ?? "").hasPrefix("stevedore-") {
+            if let details = try? await docker.inspect(container: container.id), details.hasUnboundedLogs {
+                let project = container.labels["com.docker.compose.project"].map { String($0.dropFirst("stevedore-".count)) } ?? "?"
+                unbounded.append("\(project)/\(container.service ?? container.name)")
+            }
+        }
+        guard !unbounded.isEmpty else {
+            return Check(name: name, ok: true, detail: "every deployment's container has a bounded Docker log (or none yet)")
+        }
+        let list = Array(Set(unbounded)).sorted()
+        return Check(
+            name: name, ok: false,
+            detail: "Docker keeps an unbounded json-file log (no max-size) for \(list.joined(separator: ", "))",
+            fix: "add under each of those services in its Compose file:  \(ContainerView.logLimitFix)  (or set log-opts max-size in /etc/docker/daemon.json for new containers)")
     }
 
     /// `KEY=VALUE` lines of an `EnvironmentFile=` (comments, blank lines and optional quotes
