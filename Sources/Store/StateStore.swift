@@ -255,7 +255,9 @@ public actor StateStore {
 
     /// Keys of `deployment`'s parameters marked public, sorted.
     public func publicParameterKeys(of deployment: String) throws -> [String] {
-        try db().query("SELECT key FROM parameters WHERE deployment = ? AND public = 1 ORDER BY key", [.text(deployment)]).compactMap { $0.string(0) }
+        try db().query("SELECT key FROM parameters WHERE deployment = ? AND public = 1 ORDER BY key", [.text(deployment)]).compactMap {
+            $0.string(0)
+        }
     }
 
     /// Removes parameter `key`. - Returns: `false` if it was not set.

@@ -29,7 +29,8 @@ struct LogsCommand: AsyncParsableCommand {
     func validate() throws {
         if let since, LogTimestamp.since(since) == nil {
             throw ValidationError(
-                "invalid --since '\(since)'; allowed: a duration before now like 30s, 10m, 2h, 1d, or an RFC 3339 time like 2026-12-01T17:00:00Z")
+                "invalid --since '\(since)'; allowed: a duration before now like 30s, 10m, 2h, 1d, or an RFC 3339 time like 2026-12-01T17:00:00Z"
+            )
         }
         if let tail, !(0...1_000_000).contains(tail) {
             throw ValidationError("invalid --tail \(tail); allowed: 0 to 1000000")
@@ -61,7 +62,10 @@ struct LogsCommand: AsyncParsableCommand {
             printed += 1
         }
         if printed == 0, !json, !follow {
-            FileHandle.standardError.write(Data("\(deployment.name): no log lines\(service.map { " for \($0)" } ?? "")\(since.map { " since \($0)" } ?? "") yet\n".utf8))
+            FileHandle.standardError.write(
+                Data(
+                    "\(deployment.name): no log lines\(service.map { " for \($0)" } ?? "")\(since.map { " since \($0)" } ?? "") yet\n".utf8)
+            )
         }
     }
 

@@ -50,7 +50,8 @@ struct ParamCommand: AsyncParsableCommand {
                 if text.hasSuffix("\r\n") { text.removeLast(2) } else if text.hasSuffix("\n") { text.removeLast() }
             }
             let response: ParameterChangeResponse = try await options.client().put(
-                "/api/deployments/\(deployment.name)/params/\(key.key)", body: SetParameterRequest(value: text, public: isPublic ? true : nil))
+                "/api/deployments/\(deployment.name)/params/\(key.key)",
+                body: SetParameterRequest(value: text, public: isPublic ? true : nil))
             if json { return try printJSON(response) }
             print("\(deployment.name): \(key.key) \(response.changed ? "set" : "unchanged")")
             if let notice = response.notice { print("note: \(notice)") }

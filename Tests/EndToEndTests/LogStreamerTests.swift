@@ -106,8 +106,24 @@ import Testing
             walk(try scenario.json("supervisor", "status") as? [String: Any] ?? [:])
             return result
         }
+        // Secrets reach the streamer only through its stdin: not its environment or arguments.
+        let streamerPID = try scenario.node("log-streamer")?["pid"] as? Int ?? 0
+        #expect(streamerPID > 0)
+        let environ = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(streamerPID)/environ"))) ?? Data()
+        let cmdline = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(streamerPID)/cmdline"))) ?? Data()
+        #expect(!environ.isEmpty && !cmdline.isEmpty)
+        #expect(!String(decoding: environ + cmdline, as: UTF8.self).contains(Self.secret))
+        // Docker's own copy is unbounded (json-file without max-size): status and doctor say so.
+        let status = try scenario.cli("status", scenario.name)
+        #expect(status.stdout.contains("warning: Docker keeps an unbounded copy of counter's output"), "\(status.stdout)")
+        #expect(status.stdout.contains("max-size"))
+        let doctor = try scenario.cli("doctor")
+        #expect(doctor.stdout.contains("\(scenario.name)/counter"), "\(doctor.stdout)")
+
         let before = try others()
         let uptimeBefore = try scenario.node("http")?["uptime_seconds"] as? Double ?? 0
+        let clock = ContinuousClock()
+        let trapped = clock.now
 
         // 1. A trap in the streamer's process: only it restarts; the API answers meanwhile.
         let fault = try scenario.cli("supervisor", "fault", "log-streamer", "trap")
@@ -118,9 +134,14 @@ import Testing
             let node = try scenario.node("log-streamer")
             return (node?["restarts_total"] as? Int ?? 0) >= 1 && node?["state"] as? String == "running"
         }
+        let restartTook = clock.now - trapped
         #expect(answered > 0)
         #expect(try others() == before, "a trap in the streamer restarted another child")
-        #expect((try scenario.node("http")?["uptime_seconds"] as? Double ?? 0) > uptimeBefore)
+        let uptimeAfter = try scenario.node("http")?["uptime_seconds"] as? Double ?? 0
+        #expect(uptimeAfter > uptimeBefore)
+        print(
+            "drill: trap → log-streamer running again in \(restartTook); http uptime \(uptimeBefore) s → \(uptimeAfter) s; /healthz answered \(answered) time(s) meanwhile; other workers' restarts unchanged: \(before)"
+        )
         let afterTrap = try maximum(scenario)
         try await waitUntil("lines flow after the trap", limit: .seconds(60)) { try maximum(scenario) > afterTrap + 50 }
 
@@ -148,6 +169,9 @@ import Testing
         #expect(!counted.isEmpty)
         for (container, values) in counted {
             let unique = Set(values)
+            print(
+                "drill: container \(container): \(values.count) lines, \(values.count - unique.count) duplicated, \((values.max() ?? 0) - (values.min() ?? 0) + 1 - unique.count) lost"
+            )
             #expect(unique.count == values.count, "\(container): \(values.count - unique.count) duplicated line(s)")
             if let low = values.min(), let high = values.max() {
                 #expect(low == 1, "\(container): starts at \(low)")
@@ -205,7 +229,9 @@ import Testing
         x-stevedore:
           health_check_timeout: 10
         """.write(toFile: source + "/compose.yaml", atomically: true, encoding: .utf8)
-        try sh("cd '\(source)' && git init -q -b main && git add -A && git commit -qm e && git init -q --bare -b main '\(remote)' && git push -q '\(remote)' main")
+        try sh(
+            "cd '\(source)' && git init -q -b main && git add -A && git commit -qm e && git init -q --bare -b main '\(remote)' && git push -q '\(remote)' main"
+        )
         #expect(try scenario.cli("repo", "add", scenario.name, remote).status == 0)
         let up = try scenario.cli("deploy", "up", scenario.name)
         #expect(up.status == 0, "\(up.stdout)\(up.stderr)")
@@ -233,10 +259,24 @@ import Testing
         let followed = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(followed.contains("value=[REDACTED:LATER] ok"), "follow printed: \(followed.prefix(300))")
         #expect(!followed.contains("later-secret-999"))
+
+        // A restart of the same container (its follower ends as a `start` event arrives):
+        // its lines go on in the same file.
+        let container = try sh("docker ps -q --filter label=com.docker.compose.project=\(scenario.project)")
+        for round in 1...3 {
+            let restarted = try sh("date -u +%Y-%m-%dT%H:%M:%S.%NZ")
+            _ = try sh("docker restart -t 0 \(container)")
+            try await waitUntil("lines after restart \(round)", limit: .seconds(30)) {
+                let text = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
+                return text.split(separator: "\n").last.map { String($0.prefix(30)) > restarted } ?? false
+            }
+        }
     }
 
-    @Test("a full disk, then a read-only one: degraded with the reason, never a crash loop; resumes without loss when fixed")
-    func fullAndReadOnlyDisk() async throws {
+    /// (A read-only remount cannot be drilled here: the kernel refuses it while the streamer
+    /// holds its files open for writing; EROFS takes the same path as ENOSPC: a write error.)
+    @Test("a full disk: degraded with the reason, never a crash loop; resumes without loss when space is back")
+    func fullDisk() async throws {
         let scenario = try Scenario()
         let logs = scenario.root + "/deployments/\(scenario.name)/logs"
         defer {
@@ -264,7 +304,9 @@ import Testing
         x-stevedore:
           health_check_timeout: 10
         """.write(toFile: source + "/compose.yaml", atomically: true, encoding: .utf8)
-        try sh("cd '\(source)' && git init -q -b main && git add -A && git commit -qm w && git init -q --bare -b main '\(remote)' && git push -q '\(remote)' main")
+        try sh(
+            "cd '\(source)' && git init -q -b main && git add -A && git commit -qm w && git init -q --bare -b main '\(remote)' && git push -q '\(remote)' main"
+        )
         #expect(try scenario.cli("repo", "add", scenario.name, remote).status == 0)
         try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
         try sh("mount -t tmpfs -o size=256k tmpfs '\(logs)'")
@@ -295,14 +337,6 @@ import Testing
         try sh("mount -o remount,size=64m '\(logs)'")
         try await waitUntil("lines flow again after space is back", limit: .seconds(60)) {
             try scenario.node("log-streamer")?["state"] as? String == "running" && (try numbers().max() ?? 0) > full + 100
-        }
-        try sh("mount -o remount,ro '\(logs)'")
-        try await check("Read-only file system")
-        let readOnly = try numbers().max() ?? 0
-        try await Task.sleep(for: .seconds(2))
-        try sh("mount -o remount,rw '\(logs)'")
-        try await waitUntil("lines flow again after the disk is writable", limit: .seconds(60)) {
-            try scenario.node("log-streamer")?["state"] as? String == "running" && (try numbers().max() ?? 0) > readOnly + 300
         }
         let values = try numbers()
         let unique = Set(values)

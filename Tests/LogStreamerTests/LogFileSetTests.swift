@@ -59,18 +59,40 @@ import Testing
         #expect(point.timestamp == Array(stamp(2).utf8))
         #expect(point.boundary.count == 2)
         // The engine sends again from stamp 2 (inclusive): b and c are known, d is new.
-        do { let admitted = point.admit(record(stamp(1), "a")); #expect(!admitted) }
-        do { let admitted = point.admit(record(stamp(2), "b")); #expect(!admitted) }
-        do { let admitted = point.admit(record(stamp(2), "d")); #expect(admitted) }
-        do { let admitted = point.admit(record(stamp(2), "c")); #expect(!admitted) }
-        do { let admitted = point.admit(record(stamp(4), "e")); #expect(admitted) }
+        do {
+            let admitted = point.admit(record(stamp(1), "a"))
+            #expect(!admitted)
+        }
+        do {
+            let admitted = point.admit(record(stamp(2), "b"))
+            #expect(!admitted)
+        }
+        do {
+            let admitted = point.admit(record(stamp(2), "d"))
+            #expect(admitted)
+        }
+        do {
+            let admitted = point.admit(record(stamp(2), "c"))
+            #expect(!admitted)
+        }
+        do {
+            let admitted = point.admit(record(stamp(4), "e"))
+            #expect(admitted)
+        }
         // A container never written: no point (its stream starts at the beginning).
         #expect(LogResumePoint.find(container: "aaaaaaaaaaaa", service: "web", directory: directory, notBefore: nil, positions: nil) == nil)
         // Only the .positions entry left: records at that instant are skipped.
         var fallback = try #require(
-            LogResumePoint.find(container: "aaaaaaaaaaaa", service: "web", directory: directory, notBefore: nil, positions: Array(stamp(9).utf8)))
-        do { let admitted = fallback.admit(record(stamp(9), "x")); #expect(!admitted) }
-        do { let admitted = fallback.admit(record(stamp(10), "y")); #expect(admitted) }
+            LogResumePoint.find(
+                container: "aaaaaaaaaaaa", service: "web", directory: directory, notBefore: nil, positions: Array(stamp(9).utf8)))
+        do {
+            let admitted = fallback.admit(record(stamp(9), "x"))
+            #expect(!admitted)
+        }
+        do {
+            let admitted = fallback.admit(record(stamp(10), "y"))
+            #expect(admitted)
+        }
     }
 
     @Test("the reader merges services in time order, takes the tail, and follows across rotation")

@@ -47,7 +47,8 @@ import Testing
             var bytes = Self.randomBytes(Int.random(in: 0...300, using: &rng), &rng)
             // Sometimes a header with a huge or truncated length.
             if Bool.random(using: &rng) {
-                let header: [UInt8] = [UInt8.random(in: 0...3, using: &rng), 0, 0, 0] + (0..<4).map { _ in UInt8.random(in: 0...255, using: &rng) }
+                let header: [UInt8] =
+                    [UInt8.random(in: 0...3, using: &rng), 0, 0, 0] + (0..<4).map { _ in UInt8.random(in: 0...255, using: &rng) }
                 bytes = header.prefix(Int.random(in: 1...8, using: &rng)) + bytes
             }
             let tty = Int.random(in: 0..<4, using: &rng) == 0

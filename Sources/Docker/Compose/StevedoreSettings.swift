@@ -73,15 +73,18 @@ public struct StevedoreSettings: Sendable, Equatable {
                 settings.healthCheckTimeout = .seconds(seconds)
             case "logs":
                 guard let logs = raw as? [String: Any] else {
-                    throw ComposeConfigError.invalidSetting(key: key, value: "\(raw)", allowed: "a map such as {max_size: 64m, file_size: 8m}")
+                    throw ComposeConfigError.invalidSetting(
+                        key: key, value: "\(raw)", allowed: "a map such as {max_size: 64m, file_size: 8m}")
                 }
                 for (name, size) in logs {
                     guard name == "max_size" || name == "file_size" else {
-                        throw ComposeConfigError.invalidSetting(key: "logs.\(name)", value: "\(size)", allowed: "known keys: max_size, file_size")
+                        throw ComposeConfigError.invalidSetting(
+                            key: "logs.\(name)", value: "\(size)", allowed: "known keys: max_size, file_size")
                     }
                     guard let bytes = (size as? Int) ?? (size as? String).flatMap(parseSize), logSizeRange.contains(bytes) else {
                         throw ComposeConfigError.invalidSetting(
-                            key: "logs.\(name)", value: "\(size)", allowed: "a size from 64k to 64g, like 512k, 64m, 1g (powers of 1024) or bytes")
+                            key: "logs.\(name)", value: "\(size)",
+                            allowed: "a size from 64k to 64g, like 512k, 64m, 1g (powers of 1024) or bytes")
                     }
                     if name == "max_size" { settings.logMaxSize = bytes } else { settings.logFileSize = bytes }
                 }

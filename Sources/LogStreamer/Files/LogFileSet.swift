@@ -147,7 +147,9 @@ public final class LogFileSet: @unchecked Sendable {
         defer { current[service] = entry }
         if entry.needsNewline {
             var newline: UInt8 = 0x0A
-            guard Foundation.write(entry.fd, &newline, 1) == 1 else { throw LogWriteError(path: path(of: service), operation: "write", code: errno) }
+            guard Foundation.write(entry.fd, &newline, 1) == 1 else {
+                throw LogWriteError(path: path(of: service), operation: "write", code: errno)
+            }
             entry.needsNewline = false
             entry.size += 1
             totalBytes += 1
@@ -247,7 +249,9 @@ public final class LogFileSet: @unchecked Sendable {
         var result: [String: [UInt8]] = [:]
         for line in text.split(separator: "\n") {
             let parts = line.split(separator: " ")
-            guard parts.count == 2, parts[0].utf8.count == 12, let stamp = LogTimestamp.canonicalBytes(Array(parts[1].utf8)[...]) else { continue }
+            guard parts.count == 2, parts[0].utf8.count == 12, let stamp = LogTimestamp.canonicalBytes(Array(parts[1].utf8)[...]) else {
+                continue
+            }
             result[String(parts[0])] = stamp
         }
         return result

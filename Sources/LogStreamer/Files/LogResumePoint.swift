@@ -28,7 +28,9 @@ public struct LogResumePoint: Sendable, Equatable {
         if record.timestamp.lexicographicallyPrecedes(timestamp) { return false }
         if record.timestamp == timestamp {
             guard boundaryKnown else { return false }
-            if let index = boundary.firstIndex(where: { $0.stream == record.stream && $0.continues == record.continues && $0.text == record.text }) {
+            if let index = boundary.firstIndex(where: {
+                $0.stream == record.stream && $0.continues == record.continues && $0.text == record.text
+            }) {
                 boundary.remove(at: index)
                 return false
             }

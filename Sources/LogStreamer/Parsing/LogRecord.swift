@@ -35,7 +35,8 @@ public struct LogRecord: Sendable, Equatable {
 
     /// Appends the file line (newline included) to `out`.
     public func append(to out: inout [UInt8]) {
-        out.reserveCapacity(out.count + 52 + text.count)
+        // No reserveCapacity here: called per record on one growing buffer, an exact
+        // reservation would reallocate and copy the whole buffer each time.
         out.append(contentsOf: timestamp)
         out.append(0x20)
         out.append(contentsOf: stream == .stdout ? Self.stdoutBytes : Self.stderrBytes)

@@ -156,7 +156,9 @@ public final class LogStreamer: Sendable {
             return []
         }
         _ = removed
-        logger.info("configured: \(configuration.deployments.count) deployment(s), \(configuration.secrets.count) secret(s), \(rules.formCount) form(s)")
+        logger.info(
+            "configured: \(configuration.deployments.count) deployment(s), \(configuration.secrets.count) secret(s), \(rules.formCount) form(s)"
+        )
     }
 
     private var docker: DockerEngine? { state.withLock { $0.docker } }
@@ -218,6 +220,7 @@ public final class LogStreamer: Sendable {
 
     private func setWriteProblem(_ container: String, _ problem: String?) {
         let changed = state.withLock { s -> Bool in
+            guard s.writeProblems[container] != problem else { return false }
             defer { s.writeProblems[container] = problem }
             return s.writeProblems[container] != problem
         }
@@ -337,8 +340,10 @@ public final class LogStreamer: Sendable {
         // Writes are queued without waiting; every 256 KiB the stream waits for the disk,
         // so that a container printing faster than the disk takes it slows only its own
         // stream (the engine keeps the rest in its log), with bounded memory.
+        // A failed write marks the streamer degraded at once (the stream learns it at its next
+        // piece); the first write that succeeds again clears it.
         let report: @Sendable (LogWriteError?) -> Void = { [self] error in
-            if let error { setWriteProblem(id, "\(error)") }
+            setWriteProblem(id, error.map { "\($0)" })
         }
         // A line left without newline is written after the idle time; the flusher sleeps
         // only while something is pending (an idle stream costs no wake-ups).

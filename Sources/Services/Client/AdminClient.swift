@@ -112,7 +112,8 @@ public struct AdminClient: Sendable {
         guard (200..<300).contains(Int(response.status.code)) else {
             let data = Data(((try? await response.body.collect(upTo: 1024 * 1024)) ?? ByteBuffer()).readableBytesView)
             let message =
-                (try? APICoding.decoder().decode(ErrorResponse.self, from: data))?.error ?? String(decoding: data.prefix(500), as: UTF8.self)
+                (try? APICoding.decoder().decode(ErrorResponse.self, from: data))?.error
+                ?? String(decoding: data.prefix(500), as: UTF8.self)
             throw AdminClientError.api(status: Int(response.status.code), message: message)
         }
         var pending: [UInt8] = []

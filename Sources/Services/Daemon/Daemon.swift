@@ -1,8 +1,8 @@
-import Redaction
-import LogStreamer
 import Docker
 import Foundation
+import LogStreamer
 import Logging
+import Redaction
 import ServiceLifecycle
 import Store
 import Supervision

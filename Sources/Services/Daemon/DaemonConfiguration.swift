@@ -182,7 +182,8 @@ public struct DaemonConfiguration: Sendable {
             return bytes
         }
         let maxSize = try size("STEVEDORE_LOG_MAX_SIZE", default: LogLimits.defaultMaximumBytes)
-        let fileSize = try size("STEVEDORE_LOG_FILE_SIZE", default: min(LogLimits.defaultFileBytes, max(maxSize / 4, LogLimits.minimumBytes)))
+        let fileSize = try size(
+            "STEVEDORE_LOG_FILE_SIZE", default: min(LogLimits.defaultFileBytes, max(maxSize / 4, LogLimits.minimumBytes)))
         guard fileSize <= maxSize else {
             throw ServiceError.invalidSetting(
                 name: "STEVEDORE_LOG_FILE_SIZE", value: environment["STEVEDORE_LOG_FILE_SIZE"] ?? "\(fileSize)",

@@ -139,7 +139,9 @@ public enum Doctor {
         return Check(
             name: name, ok: false,
             detail: "Docker keeps an unbounded json-file log (no max-size) for \(list.joined(separator: ", "))",
-            fix: "add under each of those services in its Compose file:  \(ContainerView.logLimitFix)  (or set log-opts max-size in /etc/docker/daemon.json for new containers)")
+            fix:
+                "add under each of those services in its Compose file:  \(ContainerView.logLimitFix)  (or set log-opts max-size in /etc/docker/daemon.json for new containers)"
+        )
     }
 
     /// `KEY=VALUE` lines of an `EnvironmentFile=` (comments, blank lines and optional quotes

@@ -46,7 +46,8 @@ public final class LogStreamerFeed: Sendable {
                 .init(
                     name: record.name, project: DeploymentEngine.projectName(record.name),
                     directory: engine.root.logs(record.name), limits: limits(of: record.name)))
-            for (key, value) in try await engine.store.secretParameters(of: record.name) where value.utf8.count >= SecretForms.minimumLength {
+            for (key, value) in try await engine.store.secretParameters(of: record.name) where value.utf8.count >= SecretForms.minimumLength
+            {
                 secrets.append(.init(key: key, value: Array(value.utf8)))
             }
             if let webhook = try await engine.store.webhookSecret(of: record.name) {

@@ -27,7 +27,9 @@ extension AdminAPI {
             if let text = query.get("since"), !text.isEmpty {
                 guard let parsed = LogTimestamp.since(String(text)) else {
                     throw APIError(
-                        .badRequest, "invalid since '\(text)'; allowed: a duration before now like 30s, 10m, 2h, 1d, or an RFC 3339 time like 2026-12-01T17:00:00Z")
+                        .badRequest,
+                        "invalid since '\(text)'; allowed: a duration before now like 30s, 10m, 2h, 1d, or an RFC 3339 time like 2026-12-01T17:00:00Z"
+                    )
                 }
                 since = parsed
             }

@@ -1,6 +1,6 @@
-import Redaction
 import Foundation
 import Hummingbird
+import Redaction
 
 /// Parameter routes (docs/API.md): `GET /api/deployments/NAME/params`,
 /// `GET|PUT|DELETE /api/deployments/NAME/params/KEY`. Changing one never redeploys: the answer
