@@ -102,13 +102,15 @@ let package = Package(
         // `scripts/bench.sh redaction`: redaction throughput (prints numbers; not a test).
         .executableTarget(
             name: "RedactionBenchmarks", dependencies: ["Redaction"], path: "Benchmarks/RedactionBenchmarks"),
+        // SplitMix64 for the randomized tests of several targets (test code only).
+        .target(name: "SeededRandom", path: "Tests/SeededRandom"),
         .testTarget(
-            name: "SupervisionTests", dependencies: ["Supervision", .product(name: "Logging", package: "swift-log")],
+            name: "SupervisionTests", dependencies: ["Supervision", "SeededRandom", .product(name: "Logging", package: "swift-log")],
             exclude: ["Fixtures"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
-        .testTarget(name: "RedactionTests", dependencies: ["Redaction"]),
+        .testTarget(name: "RedactionTests", dependencies: ["Redaction", "SeededRandom"]),
         .testTarget(name: "DockerTests", dependencies: ["Docker"]),
-        .testTarget(name: "LogStreamerTests", dependencies: ["LogStreamer", "Redaction"]),
+        .testTarget(name: "LogStreamerTests", dependencies: ["LogStreamer", "Redaction", "SeededRandom"]),
         .testTarget(name: "ServicesTests", dependencies: ["Services", "Store", "Docker", "Supervision"]),
         // Runs the built `stevedore` binary against the real Docker engine, git and Compose.
         .testTarget(

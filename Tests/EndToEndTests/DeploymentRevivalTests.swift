@@ -7,22 +7,16 @@ import Testing
 @Suite(.serialized) struct DeploymentRevivalTests {
     /// A Compose app without a build or a port, so that several deployments of it coexist.
     func idleRemote(_ scenario: Scenario) throws -> String {
-        let source = scenario.dir + "/idle-src"
-        let remote = scenario.dir + "/idle.git"
-        try FileManager.default.createDirectory(atPath: source, withIntermediateDirectories: true)
-        try """
-        services:
-          idle:
-            image: stevedore/busybox:latest
-            init: true
-            command: ["sleep", "3600"]
-        x-stevedore:
-          health_check_timeout: 3
-        """.write(toFile: source + "/compose.yaml", atomically: true, encoding: .utf8)
-        try sh(
-            "cd '\(source)' && git init -q -b main && git add -A && git commit -qm idle && git init -q --bare -b main '\(remote)' && git push -q '\(remote)' main"
-        )
-        return remote
+        let compose = """
+                    services:
+                      idle:
+                        image: stevedore/busybox:latest
+                        init: true
+                        command: ["sleep", "3600"]
+                    x-stevedore:
+                      health_check_timeout: 3
+            """
+        return try scenario.makeRemote("idle", compose: compose)
     }
 
     @Test("two crash-looping pollers for several intensity periods next to a healthy deployment")

@@ -10,36 +10,30 @@ import Testing
     /// A Compose app whose `counter` service prints a numbered line every 10 ms, and the
     /// secret parameter in three forms at its start.
     func counterRemote(_ scenario: Scenario) throws -> String {
-        let source = scenario.dir + "/counter-src"
-        let remote = scenario.dir + "/counter.git"
-        try FileManager.default.createDirectory(atPath: source, withIntermediateDirectories: true)
-        try """
-        services:
-          counter:
-            image: stevedore/busybox:latest
-            init: true
-            restart: unless-stopped
-            environment:
-              API_TOKEN: ${API_TOKEN:-unset}
-            command:
-              - sh
-              - -c
-              - |
-                echo "token=$$API_TOKEN"
-                echo "basic=$$(printf 'user:%s' "$$API_TOKEN" | base64)" >&2
-                echo "{\\"token\\":\\"$$API_TOKEN\\"}"
-                i=0
-                while true; do i=$$((i+1)); echo "n=$$i"; usleep 10000; done
-        x-stevedore:
-          health_check_timeout: 10
-          logs:
-            max_size: 4m
-            file_size: 1m
-        """.write(toFile: source + "/compose.yaml", atomically: true, encoding: .utf8)
-        try sh(
-            "cd '\(source)' && git init -q -b main && git add -A && git commit -qm counter && git init -q --bare -b main '\(remote)' && git push -q '\(remote)' main"
-        )
-        return remote
+        let compose = """
+            services:
+              counter:
+                image: stevedore/busybox:latest
+                init: true
+                restart: unless-stopped
+                environment:
+                  API_TOKEN: ${API_TOKEN:-unset}
+                command:
+                  - sh
+                  - -c
+                  - |
+                    echo "token=$$API_TOKEN"
+                    echo "basic=$$(printf 'user:%s' "$$API_TOKEN" | base64)" >&2
+                    echo "{\\"token\\":\\"$$API_TOKEN\\"}"
+                    i=0
+                    while true; do i=$$((i+1)); echo "n=$$i"; usleep 10000; done
+            x-stevedore:
+              health_check_timeout: 10
+              logs:
+                max_size: 4m
+                file_size: 1m
+            """
+        return try scenario.makeRemote("counter", compose: compose)
     }
 
     /// Every `n=` number of each container in the service's files, in file order.
@@ -216,22 +210,17 @@ import Testing
             scenario.tearDown()
         }
         try await scenario.startDaemon()
-        let source = scenario.dir + "/echo-src"
-        let remote = scenario.dir + "/echo.git"
-        try FileManager.default.createDirectory(atPath: source, withIntermediateDirectories: true)
         // Prints a fixed string every 50 ms: it becomes a secret only when the parameter is set.
-        try """
-        services:
-          echo:
-            image: stevedore/busybox:latest
-            init: true
-            command: ["sh", "-c", "while true; do echo 'value=later-secret-999 ok'; usleep 50000; done"]
-        x-stevedore:
-          health_check_timeout: 10
-        """.write(toFile: source + "/compose.yaml", atomically: true, encoding: .utf8)
-        try sh(
-            "cd '\(source)' && git init -q -b main && git add -A && git commit -qm e && git init -q --bare -b main '\(remote)' && git push -q '\(remote)' main"
-        )
+        let compose = """
+            services:
+              echo:
+                image: stevedore/busybox:latest
+                init: true
+                command: ["sh", "-c", "while true; do echo 'value=later-secret-999 ok'; usleep 50000; done"]
+            x-stevedore:
+              health_check_timeout: 10
+            """
+        let remote = try scenario.makeRemote("echo", compose: compose)
         #expect(try scenario.cli("repo", "add", scenario.name, remote).status == 0)
         let up = try scenario.cli("deploy", "up", scenario.name)
         #expect(up.status == 0, "\(up.stdout)\(up.stderr)")
@@ -285,28 +274,23 @@ import Testing
             scenario.tearDown()
         }
         try await scenario.startDaemon()
-        let source = scenario.dir + "/wide-src"
-        let remote = scenario.dir + "/wide.git"
-        try FileManager.default.createDirectory(atPath: source, withIntermediateDirectories: true)
         // 500-byte lines every 10 ms (about 50 KB/s): a 256 KiB disk is full in seconds.
-        try """
-        services:
-          wide:
-            image: stevedore/busybox:latest
-            init: true
-            command:
-              - sh
-              - -c
-              - |
-                pad=$$(printf 'p%.0s' $$(seq 1 480))
-                i=0
-                while true; do i=$$((i+1)); echo "$$pad n=$$i"; usleep 10000; done
-        x-stevedore:
-          health_check_timeout: 10
-        """.write(toFile: source + "/compose.yaml", atomically: true, encoding: .utf8)
-        try sh(
-            "cd '\(source)' && git init -q -b main && git add -A && git commit -qm w && git init -q --bare -b main '\(remote)' && git push -q '\(remote)' main"
-        )
+        let compose = """
+            services:
+              wide:
+                image: stevedore/busybox:latest
+                init: true
+                command:
+                  - sh
+                  - -c
+                  - |
+                    pad=$$(printf 'p%.0s' $$(seq 1 480))
+                    i=0
+                    while true; do i=$$((i+1)); echo "$$pad n=$$i"; usleep 10000; done
+            x-stevedore:
+              health_check_timeout: 10
+            """
+        let remote = try scenario.makeRemote("wide", compose: compose)
         #expect(try scenario.cli("repo", "add", scenario.name, remote).status == 0)
         try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
         try sh("mount -t tmpfs -o size=256k tmpfs '\(logs)'")

@@ -63,6 +63,19 @@ final class Scenario {
         )
     }
 
+    /// A second Git remote `<name>.git` in the scenario's directory holding one commit of
+    /// `compose.yaml` with `compose`; returns its path (for `repo add`).
+    func makeRemote(_ name: String, compose: String) throws -> String {
+        let source = dir + "/\(name)-src"
+        let remote = dir + "/\(name).git"
+        try FileManager.default.createDirectory(atPath: source, withIntermediateDirectories: true)
+        try compose.write(toFile: source + "/compose.yaml", atomically: true, encoding: .utf8)
+        try sh(
+            "cd '\(source)' && git init -q -b main && git add -A && git commit -qm '\(name)' && git init -q --bare -b main '\(remote)' && git push -q '\(remote)' main"
+        )
+        return remote
+    }
+
     /// Commits a new page text and pushes it; returns the new commit.
     @discardableResult
     func publish(_ text: String) throws -> String {

@@ -1,5 +1,6 @@
 import Foundation
 import Redaction
+import SeededRandom
 import Testing
 
 @testable import LogStreamer

@@ -1,19 +1,8 @@
 import Foundation
 import Redaction
+import SeededRandom
 
 @testable import LogStreamer
-
-/// Seeded generator (SplitMix64): a failing fuzz input is replayed with `STEVEDORE_SEED`.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// One engine frame: header (stream, 0, 0, 0, big-endian length) and payload.
 func frame(_ stream: UInt8, _ payload: [UInt8]) -> [UInt8] {

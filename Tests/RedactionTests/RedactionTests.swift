@@ -1,4 +1,5 @@
 import Foundation
+import SeededRandom
 import Testing
 
 @testable import Redaction
@@ -96,17 +97,6 @@ import Testing
 /// position, overlaps merged — of the whole input. Seeded; `STEVEDORE_SEED` replays a run,
 /// `STEVEDORE_FUZZ_ITERATIONS` sets how many inputs (default 20,000; scripts run a million).
 @Suite struct RedactionFuzzTests {
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// The naive reference: all matches of all forms, merged like ``RedactionRules``.
     static func reference(_ input: [UInt8], _ secrets: [Secret]) -> [UInt8] {
         var found: [(Range<Int>, String)] = []

@@ -1,20 +1,12 @@
 import Foundation
+import SeededRandom
 import Synchronization
 import Testing
 
 @testable import Supervision
 
-/// SplitMix64: small, seedable, good enough to pick trees and failures.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// Picks trees and failures (SplitMix64, shared by the test targets).
+typealias SeededGenerator = SplitMix
 
 /// Instruments the workers of a random tree: live instances per path, and a mailbox through
 /// which the test tells one incarnation to crash or return.

@@ -66,15 +66,7 @@ public final class FaultInjector: Sendable {
     /// everything when disabled are returned unchanged.
     public func wrap(_ spec: ChildSpec) -> ChildSpec {
         guard isEnabled, spec.type == .worker else { return spec }
-        let body = spec.start
-        var wrapped = ChildSpec(
-            id: spec.id, restart: spec.restart, shutdown: spec.shutdown, type: spec.type,
-            significant: spec.significant, readiness: spec.readiness, liveness: spec.liveness,
-            gracefulStop: spec.gracefulStop
-        ) { [self] context in
-            if state.withLock({ $0.crashLoops.contains(context.path) }) {
-                throw FaultInjectionError.injected(path: context.path)
-            }
+        return rewrap(spec) { [self] context, body in
             let fault = try await withThrowingTaskGroup(of: InjectedFault?.self) { group in
                 group.addTask {
                     try await body(context)
@@ -88,7 +80,27 @@ public final class FaultInjector: Sendable {
             guard let fault else { return }
             try await Self.act(fault, path: context.path)
         }
+    }
+
+    /// `spec` with its start replaced by `start` (which gets the original body), after the
+    /// crash-loop check every wrapped incarnation makes first; backoff and revival kept.
+    private func rewrap(
+        _ spec: ChildSpec,
+        _ start: @escaping @Sendable (ChildContext, @escaping @Sendable (ChildContext) async throws -> Void) async throws -> Void
+    ) -> ChildSpec {
+        let body = spec.start
+        var wrapped = ChildSpec(
+            id: spec.id, restart: spec.restart, shutdown: spec.shutdown, type: spec.type,
+            significant: spec.significant, readiness: spec.readiness, liveness: spec.liveness,
+            gracefulStop: spec.gracefulStop
+        ) { [self] context in
+            if state.withLock({ $0.crashLoops.contains(context.path) }) {
+                throw FaultInjectionError.injected(path: context.path)
+            }
+            try await start(context, body)
+        }
         wrapped.backoff = spec.backoff
+        wrapped.revival = spec.revival
         return wrapped
     }
 
@@ -99,15 +111,7 @@ public final class FaultInjector: Sendable {
     /// isolation. A `crash-loop` makes each later incarnation fail at its start, in the daemon.
     public func wrapProcess(_ spec: ChildSpec, deliver: @escaping @Sendable (InjectedFault) async -> Void) -> ChildSpec {
         guard isEnabled, spec.type == .worker else { return spec }
-        let body = spec.start
-        var wrapped = ChildSpec(
-            id: spec.id, restart: spec.restart, shutdown: spec.shutdown, type: spec.type,
-            significant: spec.significant, readiness: spec.readiness, liveness: spec.liveness,
-            gracefulStop: spec.gracefulStop
-        ) { [self] context in
-            if state.withLock({ $0.crashLoops.contains(context.path) }) {
-                throw FaultInjectionError.injected(path: context.path)
-            }
+        return rewrap(spec) { [self] context, body in
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await body(context) }
                 group.addTask {
@@ -117,9 +121,6 @@ public final class FaultInjector: Sendable {
                 try await group.next()
             }
         }
-        wrapped.backoff = spec.backoff
-        wrapped.revival = spec.revival
-        return wrapped
     }
 
     /// Waits for a fault aimed at `path`; `nil` when cancelled (the real body ended first).
