@@ -61,8 +61,30 @@ import Testing
         for bad: Any in [0, 3601, "soon", -5, "10x"] {
             #expect(throws: ComposeConfigError.self) { try StevedoreSettings.parse(["health_check_timeout": bad]) }
         }
-        #expect(throws: ComposeConfigError.invalidSetting(key: "health_timeout", value: "5", allowed: "known keys: health_check_timeout")) {
+        #expect(
+            throws: ComposeConfigError.invalidSetting(key: "health_timeout", value: "5", allowed: "known keys: health_check_timeout, logs")
+        ) {
             try StevedoreSettings.parse(["health_timeout": 5])
         }
+    }
+
+    @Test("x-stevedore.logs: sizes with k/m/g or bytes, within 64k…64g; unknown keys and bad sizes named")
+    func logSizes() throws {
+        let settings = try StevedoreSettings.parse(["logs": ["max_size": "32m", "file_size": 1_048_576]])
+        #expect(settings.logMaxSize == 32 * 1024 * 1024)
+        #expect(settings.logFileSize == 1024 * 1024)
+        #expect(try StevedoreSettings.parse(nil).logMaxSize == nil)
+        #expect(StevedoreSettings.parseSize("1GiB") == 1 << 30)
+        #expect(StevedoreSettings.parseSize("512K") == 512 * 1024)
+        #expect(StevedoreSettings.parseSize("lots") == nil)
+        for bad: Any in ["1k", "100g", "big", -1] {
+            #expect(throws: ComposeConfigError.self) { try StevedoreSettings.parse(["logs": ["max_size": bad]]) }
+        }
+        #expect(
+            throws: ComposeConfigError.invalidSetting(key: "logs.max_files", value: "3", allowed: "known keys: max_size, file_size")
+        ) {
+            try StevedoreSettings.parse(["logs": ["max_files": 3]])
+        }
+        #expect(throws: ComposeConfigError.self) { try StevedoreSettings.parse(["logs": "64m"]) }
     }
 }

@@ -80,6 +80,28 @@ import Testing
         }
     }
 
+    @Test("STEVEDORE_LOG_MAX_SIZE / _FILE_SIZE: defaults 64m and 8m; a bad value is named with what is allowed")
+    func logSizeSettings() throws {
+        let defaults = try DaemonConfiguration(environment: [:])
+        #expect(defaults.logLimits.maximumBytes == 64 << 20)
+        #expect(defaults.logLimits.fileBytes == 8 << 20)
+        #expect(defaults.logStreamer)
+        let small = try DaemonConfiguration(environment: ["STEVEDORE_LOG_MAX_SIZE": "1m"])
+        #expect(small.logLimits.fileBytes == 256 << 10)  // a quarter of the cap
+        for (name, bad) in [("STEVEDORE_LOG_MAX_SIZE", "huge"), ("STEVEDORE_LOG_MAX_SIZE", "1k"), ("STEVEDORE_LOG_FILE_SIZE", "-1")] {
+            do {
+                _ = try DaemonConfiguration(environment: [name: bad])
+                Issue.record("accepted \(name)=\(bad)")
+            } catch {
+                #expect("\(error)".contains(name) && "\(error)".contains(bad) && "\(error)".contains("64k to 64g"), "\(error)")
+            }
+        }
+        #expect(throws: ServiceError.self) {
+            try DaemonConfiguration(environment: ["STEVEDORE_LOG_MAX_SIZE": "1m", "STEVEDORE_LOG_FILE_SIZE": "2m"])
+        }
+        #expect(try DaemonConfiguration(environment: ["STEVEDORE_LOG_STREAMER": "0"]).logStreamer == false)
+    }
+
     @Test func parameterNamesThatWouldChangeHowComposeRunsAreReserved() throws {
         for name in [
             "PATH", "HOME", "LD_PRELOAD", "DOCKER_HOST", "COMPOSE_FILE", "COMPOSE_PROJECT_NAME", "STEVEDORE_DATA", "BUILDKIT_HOST",
