@@ -163,6 +163,22 @@ echo "Streamer memory: the daemon's log-streamer child following 50 containers (
 echo "  USS $(( $(uss "$p") / 1024 )) MiB ($(uss "$p") KiB), RSS $(( $(rss "$p") / 1024 )) MiB   (goal: USS <= 12 MiB)"
 echo "  daemon beside it: RSS $(( $(rss "$daemon_pid") / 1024 )) MiB, USS $(( $(uss "$daemon_pid") / 1024 )) MiB"
 if [ -x ../shared/tools/proc-cost ]; then ../shared/tools/proc-cost "$p" 10 | sed 's/^/  /'; fi
+# The anchor for the same load: one `docker logs -f` per container (what following 50
+# containers with the Docker CLI takes), CPU over the same 10 s and the sum of their USS.
+s0=$(cpu_ticks "$p")
+sleep 10
+s1=$(cpu_ticks "$p")
+pids=()
+for id in $(docker ps -q --filter "label=com.docker.compose.project=stevedore-benchmem"); do
+  docker logs -f -n 0 "$id" >/dev/null 2>&1 &
+  pids+=($!)
+done
+sleep 3
+c0=0; for q in "${pids[@]}"; do c0=$(( c0 + $(cpu_ticks "$q") )); done
+sleep 10
+c1=0; cuss=0; for q in "${pids[@]}"; do c1=$(( c1 + $(cpu_ticks "$q") )); cuss=$(( cuss + $(uss "$q") )); done
+kill "${pids[@]}" 2>/dev/null || true
+echo "  CPU over 10 s for these 50 containers (500 lines/s): streamer $(( (s1 - s0) * 1000 / hz )) ms; 50 × docker logs -f: $(( (c1 - c0) * 1000 / hz )) ms (their USS together $(( cuss / 1024 )) MiB)"
 "$bin" deploy down benchmem >/dev/null 2>&1 || true
 kill -TERM "$daemon_pid"; wait "$daemon_pid" 2>/dev/null || true
 daemon_pid=

@@ -2,7 +2,8 @@ import ArgumentParser
 import Foundation
 import Services
 
-/// `stevedore doctor [--json]`: one line per check with ✓/✗ and a fix; exit 1 if any failed.
+/// `stevedore doctor [--json]`: one line per check with ✓ (passed), ! (passed with a warning)
+/// or ✗ (failed) and a fix; exit 1 if any failed.
 struct DoctorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "doctor",
@@ -19,8 +20,8 @@ struct DoctorCommand: AsyncParsableCommand {
             let width = checks.map(\.name.count).max() ?? 0
             for check in checks {
                 let name = check.name.padding(toLength: width, withPad: " ", startingAt: 0)
-                print("\(check.ok ? "✓" : "✗") \(name)  \(check.detail)")
-                if let fix = check.fix, !check.ok { print("  \(String(repeating: " ", count: width))  fix: \(fix)") }
+                print("\(check.ok ? (check.warning ? "!" : "✓") : "✗") \(name)  \(check.detail)")
+                if let fix = check.fix, !check.ok || check.warning { print("  \(String(repeating: " ", count: width))  fix: \(fix)") }
             }
         }
         if checks.contains(where: { !$0.ok }) { throw ExitCode(1) }
