@@ -13,14 +13,18 @@
 #      100 ms: its log-streamer child's USS (Private_Clean + Private_Dirty of
 #      /proc/PID/smaps_rollup) after 15 s. (USS of a process started alone would count the
 #      binary's pages, which beside the daemon are shared.)
-#   3. The daemon's own RSS/USS with and without the log-streamer child (no deployments).
+#   3. Flood: one container prints as fast as it can (faster than the streamer takes it)
+#      while another prints a line every 100 ms: how far the quiet one's file lags behind
+#      (now − its last line's Docker timestamp, sampled every 100 ms for 15 s) and the
+#      streamer's peak RSS (VmHWM) meanwhile.
+#   4. The daemon's own RSS/USS with and without the log-streamer child (no deployments).
 #
 #   LINES=500000 ROUNDS=3 PARTS="throughput memory daemon" scripts/bench.sh logs
 set -euo pipefail
 cd "$(dirname "$0")/.."
 LINES=${LINES:-500000}
 ROUNDS=${ROUNDS:-3}
-PARTS=${PARTS:-throughput memory daemon}
+PARTS=${PARTS:-throughput flood memory daemon}
 part() { [[ " $PARTS " == *" $1 "* ]]; }
 bash scripts/setup.sh >/dev/null
 echo "[bench] building the release binary (minutes the first time)" >&2
@@ -122,6 +126,47 @@ printf '  %-42s cpu s/MiB %s\n' "docker logs -f > file (anchor)" "$(stats "${d_c
 printf '  %-42s cpu s/MiB %s\n' "docker logs -f -t > file" "$(stats "${t_cpu[@]}")"
 printf '  %-42s cpu s/MiB %s\n' "stevedore log-streamer (50 secrets)" "$(stats "${s_cpu[@]}")"
 docker rm -f "$cid" >/dev/null
+fi
+
+# Flood beside a quiet stream.
+if part flood; then
+echo "[bench] flood: one container as fast as it can, one every 100 ms" >&2
+quiet=$(docker run -d --label "com.docker.compose.project=$project" --label com.docker.compose.service=quiet \
+  stevedore/busybox:latest sh -c 'while true; do echo tick; usleep 100000; done')
+dir="$work/flood"
+mkdir -p "$dir"
+( config "$dir"; sleep 100000 ) | env -i PATH="$PATH" "$bin" log-streamer >"$work/flood.out" 2>&1 &
+sleep 1
+p=$(pgrep -f -n "stevedore log-streamer")
+text=$(printf 'y%.0s' $(seq 1 99))
+flood=$(docker run -d --label "com.docker.compose.project=$project" --label com.docker.compose.service=flood \
+  stevedore/busybox:latest sh -c "yes '$text'")
+sleep 1
+lags=$(python3 - "$dir/quiet.log" <<'PY'
+import sys, time, os, datetime, statistics
+path = sys.argv[1]
+lags = []
+end = time.time() + 15
+while time.time() < end:
+    with open(path, 'rb') as f:
+        f.seek(max(0, os.path.getsize(path) - 200))
+        last = f.read().splitlines()[-1].decode()
+    stamp = last[:30]
+    t = datetime.datetime.strptime(stamp[:26] + 'Z', '%Y-%m-%dT%H:%M:%S.%fZ').replace(tzinfo=datetime.timezone.utc).timestamp()
+    lags.append((time.time() - t) * 1000)
+    time.sleep(0.1)
+lags.sort()
+print(f"median {statistics.median(lags):.0f} ms, p99 {lags[int(0.99 * (len(lags) - 1))]:.0f} ms over {len(lags)} samples")
+PY
+)
+flood_lines=$(wc -l <"$dir/flood.log")
+hwm=$(awk '/VmHWM/ {print $2}' "/proc/$p/status")
+echo
+echo "Flood beside a quiet stream (15 s): the flood wrote $flood_lines lines"
+echo "  quiet stream's file behind its container (a line every 100 ms): $lags"
+echo "  streamer peak RSS meanwhile: $(( hwm / 1024 )) MiB"
+kill -TERM "$p"; pkill -f "sleep 100000" 2>/dev/null || true
+docker rm -f "$quiet" "$flood" >/dev/null
 fi
 
 # 2. Memory with 50 containers: the real daemon (release build) with one deployment of 50

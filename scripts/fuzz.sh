@@ -15,4 +15,4 @@ cd "$(dirname "$0")/.."
 export STEVEDORE_FUZZ_ITERATIONS=${1:-1000000}
 [[ "$STEVEDORE_FUZZ_ITERATIONS" =~ ^[1-9][0-9]*$ ]] || { echo "fuzz: ITERATIONS must be a positive integer" >&2; exit 2; }
 echo "[fuzz] $STEVEDORE_FUZZ_ITERATIONS inputs each (release build)" >&2
-swift test -c release -Xswiftc -enable-testing --filter 'RedactionFuzzTests|LogStreamerFuzzTests'
+swift test -c release -Xswiftc -enable-testing --scratch-path .build-fuzz --filter 'RedactionFuzzTests|LogStreamerFuzzTests'

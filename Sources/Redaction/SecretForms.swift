@@ -4,13 +4,15 @@
 /// appears at any offset within a longer base64 text — three forms, for `v` starting 0, 1 or 2
 /// bytes into a 3-byte group, keeping only the characters that depend on `v` alone (the way
 /// GitHub Actions masks `base64(user:password)`); its percent-encoding (RFC 3986, upper- and
-/// lower-case hex, and `+` for spaces as in forms); its JSON string escaping (RFC 8259, with
-/// and without `\/`).
+/// lower-case hex, `+` for spaces as in forms, `/` kept as by Python's `urllib.parse.quote`,
+/// `!'()*` kept as by JavaScript's `encodeURIComponent`); its JSON string escaping (RFC 8259,
+/// with and without `\/`, non-ASCII as `\uXXXX` as by Python's `json.dumps`, `<`, `>`, `&` as
+/// `\u003c`… as by Go's `encoding/json`).
 ///
 /// Forms shorter than ``minimumLength`` are dropped, and so are forms holding a newline: a
 /// stream is redacted line by line, and each line of a multi-line value is a form of its own.
-/// Not covered: a secret the program transforms otherwise (hashed, sliced, re-encoded, `\u`
-/// escapes of non-ASCII JSON).
+/// Not covered: a secret the program transforms otherwise (hashed, sliced, re-encoded twice
+/// or in another way).
 public enum SecretForms {
     /// Values and forms shorter than this many bytes are not redacted: 8.
     public static let minimumLength = 8
@@ -34,8 +36,12 @@ public enum SecretForms {
             candidates.append(percentEncoded(whole, upper: true, plusForSpace: false))
             candidates.append(percentEncoded(whole, upper: false, plusForSpace: false))
             candidates.append(percentEncoded(whole, upper: true, plusForSpace: true))
+            candidates.append(percentEncoded(whole, upper: true, plusForSpace: false, keep: Array("/".utf8)))
+            candidates.append(percentEncoded(whole, upper: true, plusForSpace: false, keep: Array("!'()*".utf8)))
             candidates.append(jsonEscaped(whole, slash: false))
             candidates.append(jsonEscaped(whole, slash: true))
+            candidates.append(jsonEscaped(whole, slash: false, asciiOnly: true))
+            candidates.append(jsonEscaped(whole, slash: false, htmlSafe: true))
         }
         var seen = Set<[UInt8]>()
         return candidates.filter { $0.count >= minimumLength && !$0.contains(0x0A) && seen.insert($0).inserted }
@@ -65,9 +71,9 @@ public enum SecretForms {
         return first < end ? Array(encoded[first..<end]) : []
     }
 
-    /// RFC 3986 percent-encoding: unreserved bytes (`A-Z a-z 0-9 - . _ ~`) stay, others become
-    /// `%XX`; with `plusForSpace`, a space becomes `+` (HTML forms).
-    static func percentEncoded(_ bytes: [UInt8], upper: Bool, plusForSpace: Bool) -> [UInt8] {
+    /// RFC 3986 percent-encoding: unreserved bytes (`A-Z a-z 0-9 - . _ ~`) and those in `keep`
+    /// stay, others become `%XX`; with `plusForSpace`, a space becomes `+` (HTML forms).
+    static func percentEncoded(_ bytes: [UInt8], upper: Bool, plusForSpace: Bool, keep: [UInt8] = []) -> [UInt8] {
         let hex = Array((upper ? "0123456789ABCDEF" : "0123456789abcdef").utf8)
         var out: [UInt8] = []
         for byte in bytes {
@@ -77,6 +83,8 @@ public enum SecretForms {
                 out.append(byte)
             case UInt8(ascii: " ") where plusForSpace:
                 out.append(UInt8(ascii: "+"))
+            case _ where keep.contains(byte):
+                out.append(byte)
             default:
                 out += [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
             }
@@ -85,15 +93,34 @@ public enum SecretForms {
     }
 
     /// The inside of a JSON string holding `bytes` (RFC 8259): `"` and `\` escaped, control
-    /// characters as `\n`, `\r`, `\t`, `\b`, `\f` or `\u00XX`; with `slash`, `/` as `\/`.
-    static func jsonEscaped(_ bytes: [UInt8], slash: Bool) -> [UInt8] {
+    /// characters as `\n`, `\r`, `\t`, `\b`, `\f` or `\u00XX`; with `slash`, `/` as `\/`;
+    /// with `asciiOnly`, every non-ASCII character as `\uXXXX` (UTF-16, surrogate pairs above
+    /// U+FFFF; empty when `bytes` is not UTF-8); with `htmlSafe`, `<`, `>`, `&` as `\u003c`,
+    /// `\u003e`, `\u0026`.
+    static func jsonEscaped(_ bytes: [UInt8], slash: Bool, asciiOnly: Bool = false, htmlSafe: Bool = false) -> [UInt8] {
         let hex = Array("0123456789abcdef".utf8)
+        func unicodeEscape(_ unit: UInt16) -> [UInt8] {
+            Array(#"\u"#.utf8) + [12, 8, 4, 0].map { hex[Int((unit >> UInt16($0)) & 0xF)] }
+        }
         var out: [UInt8] = []
+        if asciiOnly {
+            guard let text = String(validating: bytes, as: UTF8.self) else { return [] }
+            for scalar in text.unicodeScalars {
+                if scalar.value < 0x80 {
+                    out += jsonEscaped([UInt8(scalar.value)], slash: slash, htmlSafe: htmlSafe)
+                } else {
+                    for unit in String(scalar).utf16 { out += unicodeEscape(unit) }
+                }
+            }
+            return out
+        }
         for byte in bytes {
             switch byte {
             case UInt8(ascii: "\""): out += Array(#"\""#.utf8)
             case UInt8(ascii: "\\"): out += Array(#"\\"#.utf8)
             case UInt8(ascii: "/") where slash: out += Array(#"\/"#.utf8)
+            case UInt8(ascii: "<") where htmlSafe, UInt8(ascii: ">") where htmlSafe, UInt8(ascii: "&") where htmlSafe:
+                out += unicodeEscape(UInt16(byte))
             case 0x0A: out += Array(#"\n"#.utf8)
             case 0x0D: out += Array(#"\r"#.utf8)
             case 0x09: out += Array(#"\t"#.utf8)

@@ -3,7 +3,7 @@ import Foundation
 import LogStreamer
 import Services
 
-/// `stevedore logs NAME [SERVICE] [-f] [--since 10m|RFC3339] [--tail N] [--json]`: the
+/// `stevedore logs NAME [SERVICE...] [-f] [--since 10m|RFC3339] [--tail N] [--json]`: the
 /// deployment's container logs as the log streamer wrote them (redacted), from the daemon's
 /// files: never from Docker directly.
 struct LogsCommand: AsyncParsableCommand {
@@ -19,7 +19,7 @@ struct LogsCommand: AsyncParsableCommand {
 
     @OptionGroup var options: ClientOptions
     @OptionGroup var deployment: DeploymentNameArgument
-    @Argument(help: "Only this service (default: all).") var service: String?
+    @Argument(help: "Only these services (default: all).") var services: [String] = []
     @Flag(name: [.customShort("f"), .long], help: "Keep printing new lines as they are written (across rotation).") var follow = false
     @Option(help: "Only lines from this time: a duration before now (30s, 10m, 2h, 1d) or RFC 3339 (2026-12-01T17:00:00Z).")
     var since: String?
@@ -35,38 +35,78 @@ struct LogsCommand: AsyncParsableCommand {
         if let tail, !(0...1_000_000).contains(tail) {
             throw ValidationError("invalid --tail \(tail); allowed: 0 to 1000000")
         }
-        if let service, service.isEmpty || service.contains(",") || service.contains("/") {
-            throw ValidationError("invalid service '\(service)'; give one Compose service name")
+        for service in services where service.isEmpty || service.contains(",") || service.contains("/") {
+            throw ValidationError("invalid service '\(service)'; give Compose service names, separated by spaces")
         }
     }
 
     func run() async throws {
         var query: [String] = []
-        if let service { query.append("service=\(escaped(service))") }
+        if !services.isEmpty { query.append("service=\(services.map(escaped).joined(separator: ","))") }
         if let since { query.append("since=\(escaped(since))") }
         if let tail { query.append("tail=\(tail)") }
         if follow { query.append("follow=1") }
         let path = "/api/deployments/\(deployment.name)/logs" + (query.isEmpty ? "" : "?" + query.joined(separator: "&"))
         let decoder = JSONDecoder()
-        let out = FileHandle.standardOutput
+        // `stevedore logs … | head` closes the pipe early: stop quietly (exit 0), as `cat` does.
+        signal(SIGPIPE, SIG_IGN)
+        let terminal = isatty(1) == 1
         var printed = 0
-        try await options.client().lines(path) { line in
-            guard !line.isEmpty else { return }
-            if json {
-                out.write(Data(line) + Data([0x0A]))
-            } else {
-                let entry = try decoder.decode(LogEntryView.self, from: Data(line))
-                let marker = entry.continues ? " [continues]" : ""
-                out.write(Data("\(entry.time) \(entry.service) \(entry.stream) \(entry.text)\(marker)\n".utf8))
+        do {
+            try await options.client().lines(path) { line in
+                guard !line.isEmpty else { return }
+                if json {
+                    try Self.write(Array(line) + [0x0A])
+                } else {
+                    let entry = try decoder.decode(LogEntryView.self, from: Data(line))
+                    let marker = entry.continues ? " [continues]" : ""
+                    // On a terminal, control characters a container printed (escape sequences,
+                    // carriage returns) are shown, not obeyed.
+                    let text = terminal ? Self.visible(entry.text) : entry.text
+                    try Self.write(Array("\(entry.time) \(entry.service) \(entry.stream) \(text)\(marker)\n".utf8))
+                }
+                printed += 1
             }
-            printed += 1
+        } catch is BrokenPipe {
+            return
         }
         if printed == 0, !json, !follow {
             FileHandle.standardError.write(
                 Data(
-                    "\(deployment.name): no log lines\(service.map { " for \($0)" } ?? "")\(since.map { " since \($0)" } ?? "") yet\n".utf8)
-            )
+                    "\(deployment.name): no log lines\(services.isEmpty ? "" : " for \(services.joined(separator: ", "))")\(since.map { " since \($0)" } ?? "") yet\n"
+                        .utf8))
         }
+    }
+
+    private struct BrokenPipe: Error {}
+
+    /// Writes all of `bytes` to standard output.
+    ///
+    /// - Throws: ``BrokenPipe`` when the reader is gone (EPIPE).
+    private static func write(_ bytes: [UInt8]) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { Foundation.write(1, $0.baseAddress! + offset, bytes.count - offset) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw BrokenPipe()
+            }
+            offset += n
+        }
+    }
+
+    /// `text` with C0 control characters other than tab, and DEL, shown as `\xNN`.
+    static func visible(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { ($0.value < 0x20 && $0 != "\t") || $0.value == 0x7F }) else { return text }
+        var out = ""
+        for scalar in text.unicodeScalars {
+            if (scalar.value < 0x20 && scalar != "\t") || scalar.value == 0x7F {
+                out += String(format: "\\x%02x", scalar.value)
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
     }
 
     private func escaped(_ text: String) -> String {

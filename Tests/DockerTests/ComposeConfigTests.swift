@@ -86,5 +86,11 @@ import Testing
             try StevedoreSettings.parse(["logs": ["max_files": 3]])
         }
         #expect(throws: ComposeConfigError.self) { try StevedoreSettings.parse(["logs": "64m"]) }
+        // Found by a trial: a file size above the cap was accepted and silently lowered.
+        #expect(
+            throws: ComposeConfigError.invalidSetting(key: "logs.file_size", value: "128k", allowed: "a size at most logs.max_size (64k)")
+        ) {
+            try StevedoreSettings.parse(["logs": ["max_size": "64k", "file_size": "128k"]])
+        }
     }
 }

@@ -216,9 +216,12 @@ import Testing
               echo:
                 image: stevedore/busybox:latest
                 init: true
-                command: ["sh", "-c", "while true; do echo 'value=later-secret-999 ok'; usleep 50000; done"]
+                command: ["sh", "-c", "while true; do echo 'value=later-secret-999 ok'; usleep 2000; done"]
             x-stevedore:
               health_check_timeout: 10
+              logs:
+                max_size: 256k
+                file_size: 64k
             """
         let remote = try scenario.makeRemote("echo", compose: compose)
         #expect(try scenario.cli("repo", "add", scenario.name, remote).status == 0)
@@ -228,12 +231,38 @@ import Testing
         try await waitUntil("plain lines", limit: .seconds(60)) {
             ((try? String(contentsOfFile: file, encoding: .utf8)) ?? "").contains("value=later-secret-999 ok")
         }
+        // The deployment's own limits are in force from its first deploy (found by a trial:
+        // they used to wait for the next reconfiguration): rotated at 64 KiB, 256 KiB in all.
+        let logs = scenario.root + "/deployments/\(scenario.name)/logs"
+        try await waitUntil("echo.log rotated at 64 KiB", limit: .seconds(60)) {
+            try FileManager.default.contentsOfDirectory(atPath: logs).contains { $0.hasPrefix("echo.log.") }
+        }
+        let total = try FileManager.default.contentsOfDirectory(atPath: logs).filter { !$0.hasPrefix(".") }.reduce(0) {
+            $0 + ((try? FileManager.default.attributesOfItem(atPath: logs + "/" + $1)[.size] as? Int) ?? 0)
+        }
+        #expect(total <= 256 * 1024)
         let short = try scenario.cli("param", "set", scenario.name, "PIN", "1234")
         #expect(short.stdout.contains("not redacted"), "\(short.stdout)")
         #expect(try scenario.cli("param", "set", scenario.name, "LATER", "later-secret-999").status == 0)
         try await waitUntil("redacted lines after the parameter was set", limit: .seconds(30)) {
             ((try? String(contentsOfFile: file, encoding: .utf8)) ?? "").contains("value=[REDACTED:LATER] ok")
         }
+        // Found by a trial: flipping --public said "unchanged" though the logs changed.
+        func lastLine() -> String {
+            ((try? String(contentsOfFile: file, encoding: .utf8)) ?? "").split(separator: "\n").last.map(String.init) ?? ""
+        }
+        let publicSet = try scenario.cli("param", "set", scenario.name, "LATER", "later-secret-999", "--public")
+        #expect(publicSet.stdout.contains("LATER set") && publicSet.stdout.contains("is public"), "\(publicSet.stdout)")
+        try await waitUntil("a public value appears as printed", limit: .seconds(30)) { lastLine().hasSuffix("value=later-secret-999 ok") }
+        #expect(try scenario.cli("param", "set", scenario.name, "LATER", "later-secret-999").stdout.contains("LATER set"))
+        try await waitUntil("redacted again", limit: .seconds(30)) { lastLine().hasSuffix("value=[REDACTED:LATER] ok") }
+        // Found by a trial: `logs | head` crashed on the closed pipe (exit 132 after a backtrace).
+        let head = try runProgram(
+            "/bin/sh", ["-c", "'\(stevedoreBinary)' logs \(scenario.name) echo | head -1; echo \"status=${PIPESTATUS:-$?}\""],
+            environment: scenario.environment)
+        #expect(!head.stderr.contains("Fatal error"), "\(head.stderr.prefix(300))")
+        #expect(head.stdout.split(separator: "\n").count == 2, "\(head.stdout.prefix(300))")
+
         // Follow: a running `logs -f` prints lines written after it started.
         let process = Process()
         process.executableURL = URL(fileURLWithPath: stevedoreBinary)

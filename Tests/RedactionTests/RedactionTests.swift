@@ -30,6 +30,30 @@ import Testing
         #expect(!text(rules.redact(Array("Authorization: Basic \(basic)".utf8)[...])).contains(String(basic.suffix(12))))
     }
 
+    /// Found by a trial: the default encoders of Python and Go printed forms that were not
+    /// redacted (`quote` keeps `/`, `json.dumps` escapes non-ASCII, Go escapes `<>&`).
+    @Test("the default URL and JSON encoders of Python, Go and JavaScript are redacted")
+    func defaultEncodersOfCommonLanguages() {
+        let secret = "S3cr3t/Pa ss\"wörd&x=1<y>"
+        let rules = RedactionRules(secrets: [Secret(key: "K", value: secret)])
+        let inputs = [
+            "python quote: S3cr3t/Pa%20ss%22w%C3%B6rd%26x%3D1%3Cy%3E",
+            #"python json.dumps: "S3cr3t/Pa ss\"w\u00f6rd&x=1<y>""#,
+            #"go json: "S3cr3t/Pa ss\"wörd\u0026x=1\u003cy\u003e""#,
+        ]
+        for input in inputs {
+            let out = text(rules.redact(Array(input.utf8)[...]))
+            #expect(out.contains("[REDACTED:K]"), "\(input) → \(out)")
+            #expect(!out.contains("S3cr3t"), "\(input) → \(out)")
+        }
+        let js = RedactionRules(secrets: [Secret(key: "J", value: "it's (a) secret!*")])
+        let encoded = text(js.redact(Array("js: it's%20(a)%20secret!*".utf8)[...]))
+        #expect(encoded == "js: [REDACTED:J]", "\(encoded)")
+        // An astral character: a surrogate pair in Python's escaping.
+        let emoji = RedactionRules(secrets: [Secret(key: "E", value: "pass🔑word")])
+        #expect(text(emoji.redact(Array(#"pass\ud83d\udd11word"#.utf8)[...])) == "[REDACTED:E]")
+    }
+
     @Test func eachLineOfAMultiLineValueIsRedacted() {
         let key = "-----BEGIN KEY-----\r\nMIIEowIBAAKCAQEA\nshort\n-----END KEY-----"
         let rules = RedactionRules(secrets: [Secret(key: "TLS_KEY", value: key)])

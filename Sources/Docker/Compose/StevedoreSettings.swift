@@ -88,6 +88,11 @@ public struct StevedoreSettings: Sendable, Equatable {
                     }
                     if name == "max_size" { settings.logMaxSize = bytes } else { settings.logFileSize = bytes }
                 }
+                if let file = settings.logFileSize, let cap = settings.logMaxSize, file > cap {
+                    throw ComposeConfigError.invalidSetting(
+                        key: "logs.file_size", value: "\(logs["file_size"] ?? file)",
+                        allowed: "a size at most logs.max_size (\(logs["max_size"] ?? cap))")
+                }
             default:
                 throw ComposeConfigError.invalidSetting(key: key, value: "\(raw)", allowed: "known keys: health_check_timeout, logs")
             }

@@ -120,6 +120,32 @@ public final class LogFileCursor {
         carry = Array(data[start...])
     }
 
+    /// The records of the rotated files that follow the one with inode `previous` (found
+    /// by a trial: `-f` skipped whole files when a flood rotated twice between two calls).
+    private func readRotated(after previous: UInt64) -> [LogRecord] {
+        let rotated = LogFileSet.files(of: service, in: directory).filter { !$0.hasSuffix(".log") }
+        guard
+            let index = rotated.firstIndex(where: { path in
+                var info = stat()
+                return stat(path, &info) == 0 && UInt64(info.st_ino) == previous
+            })
+        else { return [] }  // deleted by the cap meanwhile: those lines are gone
+        var out: [LogRecord] = []
+        for path in rotated[(index + 1)...] {
+            let reader = LogFileCursor(file: path, service: service)
+            while let record = reader.next() { out.append(record) }
+        }
+        return out
+    }
+
+    /// A cursor over one file only (a rotated one, read whole).
+    private init(file: String, service: String) {
+        self.service = service
+        directory = ""
+        pendingFiles = [file]
+        onCurrent = true
+    }
+
     /// Records appended since the last call (after the first pass); across rotation, the old
     /// file is read to its end first.
     public func follow() -> [LogRecord] {
@@ -136,7 +162,10 @@ public final class LogFileCursor {
             let path = "\(directory)/\(service).log"
             guard stat(path, &info) == 0 else { return out }
             if fd < 0 || UInt64(info.st_ino) != inode {
-                openCurrent(bounded: false)  // rotated: the new file, from its start
+                // Rotated, maybe more than once since the last call: the files rotated after
+                // the one just read to its end come first, whole, then the new current file.
+                if fd >= 0 { out += readRotated(after: inode) }
+                openCurrent(bounded: false)
                 continue
             }
             if Int(info.st_size) < offset { openCurrent(bounded: false) }  // truncated by hand

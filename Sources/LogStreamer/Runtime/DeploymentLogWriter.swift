@@ -133,10 +133,13 @@ final class DeploymentLogWriter: Sendable {
         }
     }
 
-    /// Finds a container's resume point (on the queue: after every write queued before).
+    /// Finds a container's resume point (on the queue, after writing everything queued
+    /// before: records still waiting for their batch would otherwise be missing from the
+    /// file, the stream would resume before them and write them twice).
     func resumePoint(container: String, service: String, notBefore: [UInt8]?) async throws -> LogResumePoint? {
         try await withCheckedThrowingContinuation { continuation in
             queue.async { [self] in
+                drain()
                 do {
                     let positions = try withFiles { $0.lastPosition(of: container) }
                     continuation.resume(

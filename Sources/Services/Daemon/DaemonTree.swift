@@ -179,7 +179,11 @@ public final class DaemonTree: Sendable {
             configuration: SupervisorConfiguration(intensity: deploymentRestarts.intensity),
             clock: clock, logger: logger, events: events,
             children: [
-                faults.wrap(PipelineWorker.spec(deployment: name, engine: engine, timing: timing, logger: logger)),
+                faults.wrap(
+                    PipelineWorker.spec(
+                        deployment: name, engine: engine, timing: timing,
+                        // A new commit may change `x-stevedore.logs`: the streamer gets the new limits.
+                        afterRun: { [engineBox] in await engineBox.logStreamer?.refresh() }, logger: logger)),
                 faults.wrap(PollerWorker.spec(deployment: name, engine: engine, timing: timing, logger: logger)),
                 faults.wrap(
                     ReconcilerWorker.spec(

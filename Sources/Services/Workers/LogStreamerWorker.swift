@@ -21,7 +21,14 @@ public enum LogStreamerWorker {
         logLevel: String = "info", logger: Logger
     ) -> ChildSpec {
         .process(
-            id, command: [executable, "log-streamer"], environment: ["STEVEDORE_LOG_LEVEL": logLevel],
+            id, command: [executable, "log-streamer"],
+            environment: [
+                "STEVEDORE_LOG_LEVEL": logLevel,
+                // A trap prints its message (file and line) but no backtrace: symbolicating one
+                // took 6 s here (every stream waits that long for the restart), and its
+                // register and memory dumps could show a secret the streamer holds.
+                "SWIFT_BACKTRACE": "enable=no",
+            ],
             restart: .permanent, shutdown: .timeout(.seconds(5)), readyTimeout: .seconds(30), liveness: timing.livenessDeadline,
             runtimeDirectory: runtimeDirectory + "/children", control: { control in try await feed.serve(control) }, logger: logger)
     }

@@ -13,9 +13,13 @@ public enum PipelineWorker {
     public static let id = "pipeline"
 
     /// The child spec (permanent worker).
-    public static func spec(deployment name: String, engine: DeploymentEngine, timing: WorkerTiming = WorkerTiming(), logger: Logger)
-        -> ChildSpec
-    {
+    ///
+    /// - Parameter afterRun: called after every run that reached Compose or the checkout
+    ///   (e.g. the log streamer reads `x-stevedore.logs` of the new commit).
+    public static func spec(
+        deployment name: String, engine: DeploymentEngine, timing: WorkerTiming = WorkerTiming(),
+        afterRun: @escaping @Sendable () async -> Void = {}, logger: Logger
+    ) -> ChildSpec {
         .worker(id, liveness: timing.livenessDeadline) { context in
             while !Task.isCancelled {
                 context.heartbeat()
@@ -26,6 +30,7 @@ public enum PipelineWorker {
                 do {
                     let result = try await context.heartbeating(every: timing.heartbeatInterval) { try await engine.execute(name, job) }
                     await engine.pipelines.finish(name, .success(result))
+                    await afterRun()
                 } catch is CancellationError {
                     await engine.pipelines.requeue(name)
                     throw CancellationError()

@@ -25,11 +25,13 @@ extension AdminAPI {
             let body = try await decodeBody(SetParameterRequest.self, request)
             try Validation.parameterValue(body.value, key: key)
             let previous = try await engine.store.parameters(of: name)[key]
+            let wasPublic = try await engine.store.publicParameterKeys(of: name).contains(key)
             let isPublic = body.public ?? false
             guard try await engine.store.setParameter(name, key: key, value: body.value, isPublic: isPublic) else {
                 throw ServiceError.unknownDeployment(name)
             }
-            let changed = previous != body.value
+            // Marking a value public (or secret again) changes what the logs show: a change too.
+            let changed = previous != body.value || (previous != nil && wasPublic != isPublic)
             if changed { try? await engine.store.recordEvent(deployment: name, kind: "param", message: "set \(key)") }
             await tree.logStreamer?.refresh()
             var notice: String?
