@@ -216,7 +216,7 @@ import Testing
               echo:
                 image: stevedore/busybox:latest
                 init: true
-                command: ["sh", "-c", "while true; do echo 'value=later-secret-999 ok'; usleep 2000; done"]
+                command: ["sh", "-c", "while true; do echo 'value=later-secret-999 ok'; usleep 5000; done"]
             x-stevedore:
               health_check_timeout: 10
               logs:

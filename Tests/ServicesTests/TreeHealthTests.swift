@@ -86,10 +86,18 @@ import Testing
         #expect(health.unhealthy.map(\.path) == ["deployments/a/poller"])
     }
 
-    @Test func failedNodeOrStoppedRootIsUnhealthy() {
+    @Test func failedCriticalChildOrStoppedRootIsUnhealthy() {
         var children = healthyChildren
-        children[2].children[0].state = .failed
+        children[0].state = .failed
         #expect(TreeHealth.assess(tree(children), staleHeartbeatSeconds: 120).level == .unhealthy)
+        // A failed node deeper down: its supervisor is giving up (the level-by-level snapshot
+        // can still show that supervisor running; found in a full run of the revival test).
+        // Its parent restarts or revives it: degraded, never a reason to restart the daemon.
+        var deep = healthyChildren
+        deep[2].children[0].children[0].state = .failed
+        let health = TreeHealth.assess(tree(deep), staleHeartbeatSeconds: 120)
+        #expect(health.level == .degraded)
+        #expect(health.degraded.map(\.path) == ["deployments/a/poller"])
         let stopped = TreeHealth.assess(tree(healthyChildren, state: .stopped), staleHeartbeatSeconds: 120)
         #expect(stopped.unhealthy.first?.path == "root")
     }

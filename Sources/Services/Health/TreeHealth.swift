@@ -4,13 +4,14 @@ import Supervision
 /// snapshot of the supervision tree (docs/SUPERVISION.md, "Two tiers of repair").
 ///
 /// - **unhealthy** (503; systemd watchdog pings stop): the root is not running; a node is
-///   `stuck` (ignored cancellation: only a restart of the process clears it) or `failed`
-///   (its supervisor gave up); or a critical child (a direct child of the root) is running
+///   `stuck` (ignored cancellation: only a restart of the process clears it); a critical child
+///   (a direct child of the root) is `failed` (the root gave up on it); or a critical child (a direct child of the root) is running
 ///   without a heartbeat for longer than the stale limit, which means the supervisor's own
 ///   liveness check is not getting through.
 /// - **degraded** (200): nodes `degraded` (an external dependency is down: Docker engine,
-///   Git remote), in restart `backoff`, `hung` (being repaired in-process), or a critical
-///   child stopped by an operator. A restart of Stevedore would not fix any of these.
+///   Git remote), in restart `backoff`, `hung` (being repaired in-process), `failed` below a
+///   critical child (its supervisor is giving up; its parent restarts or revives it), or a
+///   critical child stopped by an operator. A restart of Stevedore would not fix any of these.
 /// - **ok**: everything else.
 ///
 /// Only ``Supervision/NodeStatus/judged`` nodes count: below a subtree that is not running
@@ -43,8 +44,16 @@ public struct TreeHealth: Sendable, Equatable {
         for node in tree.judged where !node.path.isEmpty {
             let why = node.reason ?? node.lastExit
             switch node.state {
-            case .stuck, .failed:
+            case .stuck:
                 unhealthy.append(PathReason(path: node.path, state: node.state.rawValue, reason: why))
+            case .failed where critical.contains(node.path):
+                unhealthy.append(PathReason(path: node.path, state: node.state.rawValue, reason: why))
+            case .failed:
+                // Below a critical child, a failed node's supervisor is giving up and ends in
+                // turn; its own parent restarts or revives it. The snapshot is taken level by
+                // level, so it can show the child failed while that supervisor still shows
+                // running (found in a full run): degraded, as the subtree's backoff will be.
+                degraded.append(PathReason(path: node.path, state: node.state.rawValue, reason: why))
             case .degraded, .backoff, .hung:
                 degraded.append(PathReason(path: node.path, state: node.state.rawValue, reason: why))
             case .stopped where critical.contains(node.path):
