@@ -5,9 +5,10 @@
 /// bytes into a 3-byte group, keeping only the characters that depend on `v` alone (the way
 /// GitHub Actions masks `base64(user:password)`); its percent-encoding (RFC 3986, upper- and
 /// lower-case hex, `+` for spaces as in forms, `/` kept as by Python's `urllib.parse.quote`,
-/// `!'()*` kept as by JavaScript's `encodeURIComponent`); its JSON string escaping (RFC 8259,
-/// with and without `\/`, non-ASCII as `\uXXXX` as by Python's `json.dumps`, `<`, `>`, `&` as
-/// `\u003c`… as by Go's `encoding/json`).
+/// `!'()*` kept as by JavaScript's `encodeURIComponent`); URL-safe base64 (`-_`); its JSON
+/// string escaping (RFC 8259) in every combination of `\/` (PHP), non-ASCII as `\uXXXX`
+/// (Python's `json.dumps`, PHP; upper-case hex as Jackson), `<`, `>`, `&` as `\u003c`… (Go's
+/// `encoding/json`).
 ///
 /// Forms shorter than ``minimumLength`` are dropped, and so are forms holding a newline: a
 /// stream is redacted line by line, and each line of a multi-line value is a form of its own.
@@ -32,16 +33,29 @@ public enum SecretForms {
         }
         for whole in wholes where whole.count >= minimumLength {
             candidates.append(whole)
-            for shift in 0..<3 { candidates.append(base64(whole, shift: shift)) }
+            for shift in 0..<3 {
+                let encoded = base64(whole, shift: shift)
+                candidates.append(encoded)
+                candidates.append(
+                    encoded.map { $0 == UInt8(ascii: "+") ? UInt8(ascii: "-") : $0 == UInt8(ascii: "/") ? UInt8(ascii: "_") : $0 })
+            }
             candidates.append(percentEncoded(whole, upper: true, plusForSpace: false))
             candidates.append(percentEncoded(whole, upper: false, plusForSpace: false))
             candidates.append(percentEncoded(whole, upper: true, plusForSpace: true))
             candidates.append(percentEncoded(whole, upper: true, plusForSpace: false, keep: Array("/".utf8)))
             candidates.append(percentEncoded(whole, upper: true, plusForSpace: false, keep: Array("!'()*".utf8)))
-            candidates.append(jsonEscaped(whole, slash: false))
-            candidates.append(jsonEscaped(whole, slash: true))
-            candidates.append(jsonEscaped(whole, slash: false, asciiOnly: true))
-            candidates.append(jsonEscaped(whole, slash: false, htmlSafe: true))
+            // Every combination the common encoders print: `\/` (PHP), non-ASCII as `\uXXXX`
+            // (Python, PHP, Jackson with upper-case hex), `<>&` as `\u003c…` (Go).
+            for slash in [false, true] {
+                for asciiOnly in [false, true] {
+                    for htmlSafe in [false, true] {
+                        for upperHex in [false, true] {
+                            candidates.append(
+                                jsonEscaped(whole, slash: slash, asciiOnly: asciiOnly, htmlSafe: htmlSafe, upperHex: upperHex))
+                        }
+                    }
+                }
+            }
         }
         var seen = Set<[UInt8]>()
         return candidates.filter { $0.count >= minimumLength && !$0.contains(0x0A) && seen.insert($0).inserted }
@@ -96,9 +110,11 @@ public enum SecretForms {
     /// characters as `\n`, `\r`, `\t`, `\b`, `\f` or `\u00XX`; with `slash`, `/` as `\/`;
     /// with `asciiOnly`, every non-ASCII character as `\uXXXX` (UTF-16, surrogate pairs above
     /// U+FFFF; empty when `bytes` is not UTF-8); with `htmlSafe`, `<`, `>`, `&` as `\u003c`,
-    /// `\u003e`, `\u0026`.
-    static func jsonEscaped(_ bytes: [UInt8], slash: Bool, asciiOnly: Bool = false, htmlSafe: Bool = false) -> [UInt8] {
-        let hex = Array("0123456789abcdef".utf8)
+    /// `\u003e`, `\u0026`; with `upperHex`, the hex digits of `\u` escapes in upper case.
+    static func jsonEscaped(
+        _ bytes: [UInt8], slash: Bool, asciiOnly: Bool = false, htmlSafe: Bool = false, upperHex: Bool = false
+    ) -> [UInt8] {
+        let hex = Array((upperHex ? "0123456789ABCDEF" : "0123456789abcdef").utf8)
         func unicodeEscape(_ unit: UInt16) -> [UInt8] {
             Array(#"\u"#.utf8) + [12, 8, 4, 0].map { hex[Int((unit >> UInt16($0)) & 0xF)] }
         }
@@ -107,7 +123,7 @@ public enum SecretForms {
             guard let text = String(validating: bytes, as: UTF8.self) else { return [] }
             for scalar in text.unicodeScalars {
                 if scalar.value < 0x80 {
-                    out += jsonEscaped([UInt8(scalar.value)], slash: slash, htmlSafe: htmlSafe)
+                    out += jsonEscaped([UInt8(scalar.value)], slash: slash, htmlSafe: htmlSafe, upperHex: upperHex)
                 } else {
                     for unit in String(scalar).utf16 { out += unicodeEscape(unit) }
                 }
