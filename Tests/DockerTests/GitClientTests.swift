@@ -212,7 +212,10 @@ enum Executors {
             let process = Process()
             // Foundation starts the child in a process group of its own, as ProcessRunner does.
             process.executableURL = URL(fileURLWithPath: "/bin/sh")
-            process.arguments = ["-c", "sleep 120; true", GitScript.name, "ls-remote"]
+            // `( … )` forks a subshell with the same command line in the same group, as the
+            // real script's `$( … )` does: the group must be reported (and killed) once.
+            // (Found flaky in a full run: a fork caught before its exec was counted twice.)
+            process.arguments = ["-c", "(sleep 120; true); true", GitScript.name, "ls-remote"]
             process.environment = [
                 "GIT_SSH_COMMAND": GitAccess.sshCommand(sshDirectory: root + "/deployments/app/ssh"), "PATH": "/usr/bin:/bin",
             ]

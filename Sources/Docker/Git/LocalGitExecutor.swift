@@ -56,8 +56,9 @@ extension LocalGitExecutor {
                 let environ = FileManager.default.contents(atPath: "/proc/\(entry)/environ"),
                 String(decoding: environ, as: UTF8.self).contains("UserKnownHostsFile=\(root)/deployments/")
             else { continue }
+            // A subshell of the script has the same command line and group: one kill per group.
             let group = getpgid(pid)
-            guard group > 1, group != me else { continue }
+            guard group > 1, group != me, !killed.contains(group) else { continue }
             if Glibc.kill(-group, SIGKILL) == 0 { killed.append(group) }
         }
         return killed
