@@ -110,7 +110,7 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "RedactionTests", dependencies: ["Redaction", "SeededRandom"]),
         .testTarget(name: "DockerTests", dependencies: ["Docker"]),
-        .testTarget(name: "LogStreamerTests", dependencies: ["LogStreamer", "Redaction", "SeededRandom"]),
+        .testTarget(name: "LogStreamerTests", dependencies: ["LogStreamer", "Docker", "Redaction", "SeededRandom"]),
         .testTarget(name: "ServicesTests", dependencies: ["Services", "Store", "Docker", "Supervision"]),
         // Runs the built `stevedore` binary against the real Docker engine, git and Compose.
         .testTarget(

@@ -1,8 +1,14 @@
 import Testing
 
-@testable import LogStreamer
+@testable import Docker
 
 @Suite struct LogFrameDemuxerTests {
+    /// One engine frame: header (stream, 0, 0, 0, big-endian length) and payload.
+    func frame(_ stream: UInt8, _ payload: [UInt8]) -> [UInt8] {
+        let n = UInt32(payload.count)
+        return [stream, 0, 0, 0, UInt8(n >> 24), UInt8((n >> 16) & 0xFF), UInt8((n >> 8) & 0xFF), UInt8(n & 0xFF)] + payload
+    }
+
     func events(_ bytes: [UInt8], split: Int, tty: Bool = false) -> [String] {
         var demuxer = LogFrameDemuxer(tty: tty)
         var out: [String] = []
@@ -27,6 +33,10 @@ import Testing
         let whole = events(bytes, split: bytes.count)
         #expect(whole == ["start stdout", "end hello\n", "start stderr", "end oops\n", "start stdout", "end ", "start stdout", "end x"])
         for split in 1...bytes.count { #expect(events(bytes, split: split) == whole, "split \(split)") }
+        // A long frame after the short ones comes out whole too (70,000 bytes in pieces).
+        let long = bytes + frame(1, Array(repeating: 0x78, count: 70_000))
+        let last = events(long, split: 4096).last
+        #expect(last == "end " + String(repeating: "x", count: 70_000))
     }
 
     @Test("a length of 2^32-1 with a few bytes costs nothing and does not trap; a cut header waits")
@@ -41,6 +51,12 @@ import Testing
         var cut = LogFrameDemuxer(tty: false)
         cut.feed([1, 0, 0][...]) { _ in Issue.record("no event before the header is complete") }
         #expect(cut.pendingHeaderBytes == 3)
+        // An incomplete frame: started, its bytes passed on, not ended.
+        var incomplete = LogFrameDemuxer(tty: false)
+        var ended = false
+        incomplete.feed(frame(1, Array("abcdef".utf8)).prefix(10)) { if $0 == .end { ended = true } }
+        #expect(!ended)
+        #expect(incomplete.isInMessage)
     }
 
     @Test("an unknown stream byte is stdout")

@@ -1,3 +1,4 @@
+import Docker
 import Redaction
 import Testing
 

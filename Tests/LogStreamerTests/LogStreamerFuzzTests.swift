@@ -1,3 +1,4 @@
+import Docker
 import Foundation
 import Redaction
 import SeededRandom

@@ -148,18 +148,22 @@ extension DockerEngine {
     }
 
     /// The container's output so far (`GET /containers/{id}/logs`), demultiplexed
-    /// (``DockerLogStream``).
+    /// (``LogFrameDemuxer``; the worker containers this reads have no TTY).
     ///
     /// - Parameter limit: keep at most this many bytes of each stream (the tail).
     /// - Throws: ``DockerError``.
     public func output(container id: String, limit: Int = 256 * 1024) async throws -> (stdout: String, stderr: String) {
         let (_, body) = try await send(path: "/containers/\(id)/logs?stdout=1&stderr=1")
-        var stream = DockerLogStream()
-        stream.append(Array(body))
+        var demuxer = LogFrameDemuxer(tty: false)
         var out: [UInt8] = []
         var err: [UInt8] = []
-        while let frame = stream.next() {
-            if frame.stream == .stderr { err += frame.payload } else { out += frame.payload }
+        var stream = LogFrameDemuxer.Stream.stdout
+        demuxer.feed(Array(body)[...]) { event in
+            switch event {
+            case .start(let next): stream = next
+            case .bytes(let bytes): if stream == .stderr { err += bytes } else { out += bytes }
+            case .end: break
+            }
         }
         return (String(decoding: out.suffix(limit), as: UTF8.self), String(decoding: err.suffix(limit), as: UTF8.self))
     }

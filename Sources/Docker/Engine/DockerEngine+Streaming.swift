@@ -46,21 +46,6 @@ extension DockerEngine {
         return response.body
     }
 
-    /// `GET /containers/{id}/logs?follow=1&stdout=1&stderr=1&timestamps=1&since=…`: the
-    /// container's output from `since` on, each message prefixed with its RFC 3339 timestamp
-    /// with nine fractional digits and a space (Engine API "ContainerLogs"); the body ends
-    /// when the container stops. Multiplexed frames (``DockerLogStream``) unless the
-    /// container has a TTY.
-    ///
-    /// - Parameter since: Unix time in seconds with up to nine fractional digits
-    ///   (`1733072400.123456789`); messages at exactly `since` are included; `nil`: all.
-    /// - Throws: as ``stream(path:)``.
-    public func followLogs(container id: String, since: String?) async throws -> HTTPClientResponse.Body {
-        var path = "/containers/\(id)/logs?follow=1&stdout=1&stderr=1&timestamps=1"
-        if let since { path += "&since=\(since)" }
-        return try await stream(path: path)
-    }
-
     /// `GET /events?filters=…`: container events as they happen, one JSON object per line
     /// (Engine API "SystemEvents").
     ///
@@ -109,9 +94,15 @@ extension DockerEngine {
     }
 
     /// `GET /containers/{id}/logs?follow=1&stdout=1&stderr=1&timestamps=1&since=…` through
-    /// ``follow(path:body:)`` (see ``followLogs(container:since:)`` for the stream's format).
+    /// ``follow(path:body:)``: the container's output from `since` on, each message prefixed
+    /// with its RFC 3339 timestamp with nine fractional digits and a space (Engine API
+    /// "ContainerLogs"), in ``LogFrameDemuxer``'s frames unless the container has a TTY; the
+    /// request ends when the container stops.
     ///
-    /// - Throws: as ``follow(path:body:)``; 404 when the container is gone.
+    /// - Parameter since: Unix time in seconds with up to nine fractional digits
+    ///   (`1733072400.123456789`); messages at exactly `since` are included; `nil`: all.
+    /// - Throws: as ``follow(path:body:)``; ``DockerError/api(status:message:path:)`` 404
+    ///   when the container is gone.
     public func followLogs(
         container id: String, since: String?, body: @escaping @Sendable (ByteBuffer, any EventLoop) -> EventLoopFuture<Void>?
     ) async throws {

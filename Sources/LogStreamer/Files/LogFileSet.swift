@@ -107,7 +107,7 @@ public final class LogFileSet: @unchecked Sendable {
     public func write(service: String, records: [LogRecord]) throws {
         pending.removeAll(keepingCapacity: true)
         for record in records {
-            let length = 52 + (record.continues ? 1 : 0) + record.text.count
+            let length = record.lineLength
             let size = (current[service]?.size ?? 0) + pending.count
             if size > 0, size + length > limits.fileBytes {
                 try flush(service)
@@ -115,7 +115,7 @@ public final class LogFileSet: @unchecked Sendable {
             }
             while totalBytes + pending.count + length > limits.maximumBytes {
                 try flush(service)
-                if !(try deleteOldest(preferring: service)) { break }
+                if !(try deleteOldest()) { break }
             }
             record.append(to: &pending)
         }
@@ -196,7 +196,7 @@ public final class LogFileSet: @unchecked Sendable {
 
     /// Deletes the oldest rotated file; with none, rotates the largest current file first
     /// (the one being written when all are empty). `false` when there is nothing to delete.
-    private func deleteOldest(preferring service: String) throws -> Bool {
+    private func deleteOldest() throws -> Bool {
         if rotated.isEmpty {
             guard let largest = current.filter({ $0.value.size > 0 }).max(by: { $0.value.size < $1.value.size })?.key else { return false }
             try rotate(largest)

@@ -26,6 +26,12 @@ public struct LogLimits: Sendable, Codable, Equatable {
     /// Smallest cap and rotation size accepted: 64 KiB.
     public static let minimumBytes = 64 * 1024
 
+    /// The rotation size used when only a cap is given: a quarter of it, at most
+    /// ``defaultFileBytes`` and at least ``minimumBytes`` (bytes in, bytes out).
+    public static func defaultFileBytes(forCap cap: Int) -> Int {
+        min(defaultFileBytes, max(cap / 4, minimumBytes))
+    }
+
     /// Limits; `fileBytes` is lowered to the cap when larger.
     public init(maximumBytes: Int = defaultMaximumBytes, fileBytes: Int = defaultFileBytes, lineBytes: Int = defaultLineBytes) {
         self.maximumBytes = max(Self.minimumBytes, maximumBytes)

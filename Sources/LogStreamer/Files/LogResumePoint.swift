@@ -50,10 +50,12 @@ public struct LogResumePoint: Sendable, Equatable {
         let id = String(container.prefix(12))
         // Records are appended as they arrive, so a file is nearly in time order; a minute of
         // slack covers lines of other containers that arrived late.
-        let stopBefore: [UInt8]? = notBefore.flatMap { LogTimestamp(parsing: $0) }.map {
-            Array(LogTimestamp(seconds: $0.seconds - 60, nanoseconds: $0.nanoseconds).text.utf8)
+        func before(_ stamp: [UInt8], seconds: Int64) -> [UInt8]? {
+            LogTimestamp(parsing: stamp).map { Array(LogTimestamp(seconds: $0.seconds - seconds, nanoseconds: $0.nanoseconds).text.utf8) }
         }
+        let stopBefore = notBefore.flatMap { before($0, seconds: 60) }
         var found: LogResumePoint?
+        var floor: [UInt8]?  // a few seconds before the point: the boundary scan stops there
         var done = false
         for path in LogFileSet.files(of: service, in: directory).reversed() where !done {
             LogFileScanner.scanBackward(path) { record in
@@ -68,9 +70,7 @@ public struct LogResumePoint: Sendable, Equatable {
                     }
                     // Records at the boundary from other containers may interleave; a few
                     // seconds before the point, stop.
-                    if let stamp = LogTimestamp(parsing: record.timestamp), let at = LogTimestamp(parsing: point.timestamp),
-                        stamp.seconds < at.seconds - 5
-                    {
+                    if let floor, record.timestamp.lexicographicallyPrecedes(floor) {
                         done = true
                         return false
                     }
@@ -78,6 +78,7 @@ public struct LogResumePoint: Sendable, Equatable {
                 }
                 if record.container == id {
                     found = LogResumePoint(timestamp: record.timestamp, boundary: [record])
+                    floor = before(record.timestamp, seconds: 5)
                     return true
                 }
                 if let stopBefore, record.timestamp.lexicographicallyPrecedes(stopBefore) {

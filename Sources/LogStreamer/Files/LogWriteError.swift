@@ -16,6 +16,7 @@ public struct LogWriteError: Error, Sendable, CustomStringConvertible {
         self.code = code
     }
 
+    /// `cannot <operation> <path>: <strerror(code)>`.
     public var description: String {
         "cannot \(operation) \(path): \(String(cString: strerror(code)))"
     }

@@ -1,3 +1,5 @@
+import Docker
+
 /// One line of a log file: what the streamer writes and `stevedore logs` reads.
 ///
 /// On disk: `TIMESTAMP STREAM CONTAINER TEXT\n` — the Docker timestamp (``LogTimestamp``, 30
@@ -25,6 +27,9 @@ public struct LogRecord: Sendable, Equatable {
         self.container = container
         self.text = text
     }
+
+    /// Bytes of the file line, newline included: 30 + 1 + 6 (+1 with `+`) + 1 + 12 + 1 + text + 1.
+    public var lineLength: Int { 52 + (continues ? 1 : 0) + text.count }
 
     /// The file line, newline included.
     public var line: [UInt8] {

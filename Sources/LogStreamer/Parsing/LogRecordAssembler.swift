@@ -1,3 +1,4 @@
+import Docker
 import Redaction
 
 /// Turns one container's log stream (the messages of ``LogFrameDemuxer``, each beginning with

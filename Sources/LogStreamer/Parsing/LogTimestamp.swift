@@ -17,8 +17,10 @@ public struct LogTimestamp: Sendable, Hashable, Comparable, CustomStringConverti
     /// digits (messages at exactly this instant are included).
     public var sinceParameter: String { "\(seconds).\(String(format: "%09d", nanoseconds))" }
 
+    /// ``text``.
     public var description: String { text }
 
+    /// Earlier in time (seconds, then nanoseconds).
     public static func < (a: LogTimestamp, b: LogTimestamp) -> Bool {
         (a.seconds, a.nanoseconds) < (b.seconds, b.nanoseconds)
     }

@@ -71,7 +71,7 @@ final class DeploymentLogWriter: Sendable {
     /// Queues `records` for `service`; `done` is called on the queue once they are written
     /// (or refused: the session failed before).
     func enqueue(service: String, records: [LogRecord], session: Session, done: (@Sendable (LogWriteError?) -> Void)? = nil) {
-        let bytes = records.reduce(0) { $0 + $1.text.count + 52 }
+        let bytes = records.reduce(0) { $0 + $1.lineLength }
         let (schedule, now) = pending.withLock { p -> (Bool, Bool) in
             p.items.append(Item(service: service, records: records, session: session, done: done))
             p.bytes += bytes
@@ -86,12 +86,19 @@ final class DeploymentLogWriter: Sendable {
         }
     }
 
+    /// Calls `done` once everything `session` queued so far is written (with the error that
+    /// failed the session, if any). An item without records is the barrier: ``drain()``
+    /// answers it after the writes queued before it.
+    func barrier(_ session: Session, done: @escaping @Sendable (LogWriteError?) -> Void) {
+        enqueue(service: "", records: [], session: session, done: done)
+    }
+
     /// Waits until everything `session` queued so far is written.
     ///
     /// - Throws: the ``LogWriteError`` that failed the session.
     func barrier(_ session: Session) async throws {
         let error: LogWriteError? = await withCheckedContinuation { continuation in
-            enqueue(service: "", records: [], session: session) { continuation.resume(returning: $0) }
+            barrier(session) { continuation.resume(returning: $0) }
         }
         if let error { throw error }
     }

@@ -1,3 +1,4 @@
+import Docker
 import NIOCore
 import Redaction
 import Synchronization
@@ -32,9 +33,7 @@ final class FollowerBox: Sendable {
             chunk.withUnsafeReadableBytes { raw in
                 let bytes = Array(raw)
                 s.demuxer.feed(bytes[...]) { event in
-                    s.assembler.take(event) { record in
-                        if s.resume == nil || s.resume!.admit(record) { out.append(record) }
-                    }
+                    s.assembler.take(event) { if s.resume.admits($0) { out.append($0) } }
                 }
             }
             return out
@@ -61,9 +60,7 @@ final class FollowerBox: Sendable {
             guard s.assembler.pendingBytes > 0, ContinuousClock.now - s.lastInput >= idle, !s.demuxer.isInMessage else { return [] }
             s.assembler.setRules(currentRules())
             var out: [LogRecord] = []
-            s.assembler.flushIdle { record in
-                if s.resume == nil || s.resume!.admit(record) { out.append(record) }
-            }
+            s.assembler.flushIdle { if s.resume.admits($0) { out.append($0) } }
             return out
         }
     }
@@ -72,10 +69,17 @@ final class FollowerBox: Sendable {
     func finish() -> [LogRecord] {
         state.withLock { s in
             var out: [LogRecord] = []
-            s.assembler.flushIdle(final: true) { record in
-                if s.resume == nil || s.resume!.admit(record) { out.append(record) }
-            }
+            s.assembler.flushIdle(final: true) { if s.resume.admits($0) { out.append($0) } }
             return out
         }
+    }
+}
+
+extension Optional where Wrapped == LogResumePoint {
+    /// Whether `record` is to be written: always without a resume point, else
+    /// ``LogResumePoint/admit(_:)``.
+    mutating func admits(_ record: LogRecord) -> Bool {
+        guard self != nil else { return true }
+        return self!.admit(record)
     }
 }

@@ -28,7 +28,6 @@ public final class LogStreamer: Sendable {
     private let logger: Logger
     private let state = Mutex(State())
     private let lines = Atomic<Int>(0)
-    private let bytes = Atomic<Int>(0)
 
     private struct State {
         var configuration: LogStreamerConfiguration?
@@ -130,7 +129,7 @@ public final class LogStreamer: Sendable {
 
     private func apply(_ configuration: LogStreamerConfiguration) async {
         let rules = RedactionRules(secrets: configuration.secrets.map { Secret(key: $0.key, value: $0.value) })
-        let removed: [Task<Void, Never>] = state.withLock { s in
+        state.withLock { s in
             s.configuration = configuration
             s.rules = rules
             if s.docker == nil || s.docker?.socketPath != configuration.dockerSocket {
@@ -151,11 +150,10 @@ public final class LogStreamer: Sendable {
                 s.writers[name]?.savePositions()
                 s.writers[name] = nil
             }
+            // Followers of removed deployments keep their writer until their container
+            // stops (`repo remove` stops it; the logs directory is kept).
             s.projects = projects
-            // Followers of removed deployments end (they find no writer on their next batch).
-            return []
         }
-        _ = removed
         logger.info(
             "configured: \(configuration.deployments.count) deployment(s), \(configuration.secrets.count) secret(s), \(rules.formCount) form(s)"
         )
@@ -220,7 +218,6 @@ public final class LogStreamer: Sendable {
 
     private func setWriteProblem(_ container: String, _ problem: String?) {
         let changed = state.withLock { s -> Bool in
-            guard s.writeProblems[container] != problem else { return false }
             defer { s.writeProblems[container] = problem }
             return s.writeProblems[container] != problem
         }
@@ -250,7 +247,7 @@ public final class LogStreamer: Sendable {
             try? await Task.sleep(for: .seconds(interval))
             let now = ContinuousClock.now
             let total = lines.load(ordering: .relaxed)
-            let elapsed = Double((now - previousTime).components.seconds) + Double((now - previousTime).components.attoseconds) / 1e18
+            let elapsed = (now - previousTime) / .seconds(1)
             let rate = elapsed > 0 ? Double(total - previous) / elapsed : 0
             previous = total
             previousTime = now
@@ -375,7 +372,7 @@ public final class LogStreamer: Sendable {
             count(records)
             guard box.addUnconfirmed(chunk.readableBytes) >= 256 * 1024 else { return nil }
             let promise = loop.makePromise(of: Void.self)
-            writer.enqueue(service: "", records: [], session: session) { error in
+            writer.barrier(session) { error in
                 if let error { promise.fail(error) } else { promise.succeed() }
             }
             return promise.futureResult
@@ -393,10 +390,10 @@ public final class LogStreamer: Sendable {
 
     private func count(_ records: [LogRecord]) {
         lines.add(records.count, ordering: .relaxed)
-        bytes.add(records.reduce(0) { $0 + $1.text.count }, ordering: .relaxed)
     }
 
-    /// A service name as a file name: `/`, NUL and a leading `.` are replaced by `_`.
+    /// A service name as a file name: `/` and NUL become `_`; a name that is empty or starts
+    /// with `.` gets a leading `_` (dot files are the set's own, e.g. `.positions`).
     static func fileName(_ service: String) -> String {
         var name = String(service.map { $0 == "/" || $0 == "\0" ? "_" : $0 })
         if name.hasPrefix(".") || name.isEmpty { name = "_" + name }

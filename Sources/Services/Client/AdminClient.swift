@@ -78,10 +78,19 @@ public struct AdminClient: Sendable {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: body))
         }
-        do {
+        return try await mappingErrors {
             let response = try await client.execute(request, timeout: method == .GET && !long ? .seconds(30) : timeout)
             let buffer = try await response.body.collect(upTo: 64 * 1024 * 1024)
             return (Int(response.status.code), Data(buffer.readableBytesView))
+        }
+    }
+
+    /// Runs `body`, turning transport errors into ``AdminClientError``: a refused or closed
+    /// connection is ``AdminClientError/daemonNotRunning(url:detail:)``, anything else
+    /// ``AdminClientError/badResponse(_:)``.
+    private func mappingErrors<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
         } catch let error as HTTPClientError where error == .connectTimeout || error == .remoteConnectionClosed {
             throw AdminClientError.daemonNotRunning(url: baseURL, detail: String(describing: error))
         } catch let error as AdminClientError {
@@ -95,6 +104,13 @@ public struct AdminClient: Sendable {
         }
     }
 
+    /// The API's `{"error": …}` of an answer outside 2xx (its first 500 bytes when it is not JSON).
+    private static func apiError(status: Int, data: Data) -> AdminClientError {
+        let message =
+            (try? APICoding.decoder().decode(ErrorResponse.self, from: data))?.error ?? String(decoding: data.prefix(500), as: UTF8.self)
+        return AdminClientError.api(status: status, message: message)
+    }
+
     /// `GET path` read as newline-delimited lines as they arrive (`follow=1` answers stay
     /// open: no deadline); `line` gets each line without its newline.
     ///
@@ -103,18 +119,10 @@ public struct AdminClient: Sendable {
     public func lines(_ path: String, _ line: (ArraySlice<UInt8>) throws -> Void) async throws {
         var request = HTTPClientRequest(url: baseURL + path)
         request.headers.add(name: "Authorization", value: "Bearer \(key)")
-        let response: HTTPClientResponse
-        do {
-            response = try await client.execute(request, deadline: .distantFuture)
-        } catch {
-            throw AdminClientError.daemonNotRunning(url: baseURL, detail: String(describing: error))
-        }
+        let response = try await mappingErrors { try await client.execute(request, deadline: .distantFuture) }
         guard (200..<300).contains(Int(response.status.code)) else {
             let data = Data(((try? await response.body.collect(upTo: 1024 * 1024)) ?? ByteBuffer()).readableBytesView)
-            let message =
-                (try? APICoding.decoder().decode(ErrorResponse.self, from: data))?.error
-                ?? String(decoding: data.prefix(500), as: UTF8.self)
-            throw AdminClientError.api(status: Int(response.status.code), message: message)
+            throw Self.apiError(status: Int(response.status.code), data: data)
         }
         var pending: [UInt8] = []
         for try await chunk in response.body {
@@ -131,12 +139,7 @@ public struct AdminClient: Sendable {
 
     private func send(_ method: HTTPMethod, _ path: String, body: Data?, long: Bool = false) async throws -> Data {
         let (status, data) = try await raw(method, path, body: body, long: long)
-        guard (200..<300).contains(status) else {
-            let message =
-                (try? APICoding.decoder().decode(ErrorResponse.self, from: data))?.error
-                ?? String(decoding: data.prefix(500), as: UTF8.self)
-            throw AdminClientError.api(status: status, message: message)
-        }
+        guard (200..<300).contains(status) else { throw Self.apiError(status: status, data: data) }
         return data
     }
 

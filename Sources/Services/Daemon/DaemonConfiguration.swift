@@ -183,7 +183,7 @@ public struct DaemonConfiguration: Sendable {
         }
         let maxSize = try size("STEVEDORE_LOG_MAX_SIZE", default: LogLimits.defaultMaximumBytes)
         let fileSize = try size(
-            "STEVEDORE_LOG_FILE_SIZE", default: min(LogLimits.defaultFileBytes, max(maxSize / 4, LogLimits.minimumBytes)))
+            "STEVEDORE_LOG_FILE_SIZE", default: LogLimits.defaultFileBytes(forCap: maxSize))
         guard fileSize <= maxSize else {
             throw ServiceError.invalidSetting(
                 name: "STEVEDORE_LOG_FILE_SIZE", value: environment["STEVEDORE_LOG_FILE_SIZE"] ?? "\(fileSize)",

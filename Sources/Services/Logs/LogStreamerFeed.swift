@@ -66,7 +66,8 @@ public final class LogStreamerFeed: Sendable {
         else { return defaults }
         return LogLimits(
             maximumBytes: settings.logMaxSize ?? defaults.maximumBytes,
-            fileBytes: settings.logFileSize ?? min(defaults.fileBytes, (settings.logMaxSize ?? defaults.maximumBytes) / 4),
+            fileBytes: settings.logFileSize
+                ?? min(defaults.fileBytes, LogLimits.defaultFileBytes(forCap: settings.logMaxSize ?? defaults.maximumBytes)),
             lineBytes: defaults.lineBytes)
     }
 
