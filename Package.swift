@@ -109,7 +109,7 @@ let package = Package(
             exclude: ["Fixtures"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "RedactionTests", dependencies: ["Redaction", "SeededRandom"]),
-        .testTarget(name: "DockerTests", dependencies: ["Docker"]),
+        .testTarget(name: "DockerTests", dependencies: ["Docker"], exclude: ["Fixtures"]),
         .testTarget(name: "LogStreamerTests", dependencies: ["LogStreamer", "Docker", "Redaction", "SeededRandom"]),
         .testTarget(name: "ServicesTests", dependencies: ["Services", "Store", "Docker", "Supervision"]),
         // Runs the built `stevedore` binary against the real Docker engine, git and Compose.

@@ -18,17 +18,28 @@ struct Main {
     }
 
     /// Help and version requests print and exit 0; usage errors print the usage and exit 2;
-    /// every other error prints `error: <message>` and exits 1.
+    /// every other error prints `error: <message>` and exits 1. With `--json` on the command
+    /// line, both kinds of error are one JSON object on stderr instead (``JSONError``), with
+    /// the same exit codes, so a script reading `--json` output never has to parse prose.
     static func fail(_ error: any Error) -> Never {
         if let exitCode = error as? ExitCode { exit(exitCode.rawValue) }
+        let json = JSONError.requested(by: CommandLine.arguments)
         switch Stevedore.exitCode(for: error) {
         case .success:
             Stevedore.exit(withError: error)
         case .validationFailure:
-            FileHandle.standardError.write(Data((Stevedore.fullMessage(for: error) + "\n").utf8))
+            if json {
+                JSONError(error: Stevedore.message(for: error), exitCode: 2).write()
+            } else {
+                FileHandle.standardError.write(Data((Stevedore.fullMessage(for: error) + "\n").utf8))
+            }
             exit(2)
         default:
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            if json {
+                JSONError(error: String(describing: error), exitCode: 1, httpStatus: JSONError.httpStatus(of: error)).write()
+            } else {
+                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            }
             exit(1)
         }
     }

@@ -173,6 +173,8 @@ struct RepoCommand: AsyncParsableCommand {
                 )
             }
             if !response.kept.isEmpty { print("kept: \(response.kept.joined(separator: ", "))") }
+            if !response.imagesRemoved.isEmpty { print("built images removed: \(response.imagesRemoved.count)") }
+            for image in response.imagesKept { print("built image kept: \(image)") }
         }
     }
 

@@ -81,4 +81,31 @@ import Testing
         #expect(daemon.status == 1)
         #expect(daemon.stderr.contains("invalid STEVEDORE_FAULT_INJECTION 'garbage'"))
     }
+
+    /// Reported by a fresh-user trial: `--json` commands printed errors as plain text. Now an
+    /// error is one JSON object on stderr, with the same exit codes (1 error, 2 usage).
+    @Test func jsonCommandsPrintErrorsAsJSON() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("json-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        #expect(try runProgram(stevedoreBinary, ["init", "--root", root]).status == 0)
+        func object(_ text: String) throws -> [String: Any] {
+            let lines = text.split(separator: "\n")
+            #expect(lines.count == 1, "one line of JSON: \(text)")
+            return try JSONSerialization.jsonObject(with: Data((lines.first ?? "").utf8)) as? [String: Any] ?? [:]
+        }
+        let down = try runProgram(stevedoreBinary, ["status", "--root", root, "--listen", "127.0.0.1:1", "--json"])
+        #expect(down.status == 1)
+        #expect(down.stdout.isEmpty)
+        let error = try object(down.stderr)
+        #expect((error["error"] as? String)?.contains("not running") == true, "\(down.stderr)")
+        #expect(error["exitCode"] as? Int == 1)
+        let usage = try runProgram(stevedoreBinary, ["repo", "add", "Bad Name", "/tmp/r.git", "--json"])
+        #expect(usage.status == 2)
+        let usageError = try object(usage.stderr)
+        #expect((usageError["error"] as? String)?.contains("Bad Name") == true, "\(usage.stderr)")
+        #expect(usageError["exitCode"] as? Int == 2)
+        // Without --json: prose, as before.
+        let plain = try runProgram(stevedoreBinary, ["status", "--root", root, "--listen", "127.0.0.1:1"])
+        #expect(plain.stderr.hasPrefix("error: "))
+    }
 }

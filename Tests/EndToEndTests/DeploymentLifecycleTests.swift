@@ -205,4 +205,66 @@ import Testing
             ])
         #expect(!events.stdout.contains("reconcile"), "\(events.stdout)")
     }
+
+    /// Reported by a fresh-user trial: a container without a restart policy that passes the
+    /// gate and exits a few seconds later was started again on every reconcile pass, forever,
+    /// and never reported. Now the restarts count: degraded with the reason, and a backoff.
+    @Test func aContainerThatKeepsExitingIsReportedAndBackedOff() async throws {
+        let s = try Scenario()
+        defer { s.tearDown() }
+        try s.commitFile(
+            "compose.yaml",
+            """
+            services:
+              web:
+                image: stevedore/busybox:latest
+                init: true
+                command: ["sh", "-c", "sleep 4; exit 1"]
+                healthcheck:
+                  test: ["CMD", "true"]
+                  interval: 1s
+            x-stevedore:
+              health_check_timeout: 20
+            """, message: "a service that exits by itself")
+        try await s.startDaemon()
+        #expect(try s.cli("repo", "add", s.name, s.remote).status == 0)
+        try await waitUntil("deployed") { try s.history().first?["outcome"] as? String == "succeeded" }
+        var reason = ""
+        try await waitUntil("reported degraded", limit: .seconds(120)) {
+            let degraded = try s.deploymentStatus()["degraded"] as? [[String: Any]] ?? []
+            reason = degraded.first { ($0["path"] as? String)?.hasSuffix("/reconciler") == true }?["reason"] as? String ?? ""
+            return !reason.isEmpty
+        }
+        #expect(reason.contains("containers keep exiting by themselves: started again 3 times"), "\(reason)")
+        #expect(reason.contains("exited (status 1)"), "\(reason)")
+        // Backing off: at least twice the 2 s reconcile interval before the next pass.
+        let next = reason.split(separator: " ").last(where: { Int($0) != nil }).flatMap { Int($0) } ?? 0
+        #expect(next >= 4, "\(reason)")
+        let text = try s.cli("status", s.name)
+        #expect(text.stdout.contains("degraded:   reconciler: containers keep exiting"), "\(text.stdout)")
+        let health = try s.json("supervisor", "status", "--json")
+        #expect("\(health)".contains("keep exiting"))
+    }
+
+    /// Reported by a fresh-user trial: `repo remove` left the built images
+    /// (`stevedore-NAME-*`) behind, including those of earlier commits.
+    @Test func repoRemoveDeletesTheBuiltImages() async throws {
+        let s = try Scenario()
+        defer { s.tearDown() }
+        try await s.startDaemon()
+        #expect(try s.cli("repo", "add", s.name, s.remote).status == 0)
+        try await waitUntil("v1 answers") { await httpGet(s.appURL)?.1 == "version 1\n" }
+        try s.commitChange("echo 'version 2' > www/index.html", message: "v2")
+        try await waitUntil("v2 answers") { await httpGet(s.appURL)?.1 == "version 2\n" }
+        let built = try sh("docker images -q --no-trunc --filter label=com.docker.compose.project=\(s.project) | sort -u")
+        #expect(built.split(separator: "\n").count >= 2, "the builds of v1 and v2: \(built)")
+        let removed = try s.cli("repo", "remove", s.name, "--json")
+        #expect(removed.status == 0, "\(removed.stderr)")
+        let response = try JSONSerialization.jsonObject(with: Data(removed.stdout.utf8)) as? [String: Any] ?? [:]
+        #expect((response["images_removed"] as? [String])?.count ?? 0 >= 2, "\(removed.stdout)")
+        #expect(try sh("docker images -q --filter label=com.docker.compose.project=\(s.project)").isEmpty)
+        #expect(try sh("docker images -q \(s.project)-web").isEmpty)
+        // Another image built from the same base is untouched.
+        #expect(!(try sh("docker images -q stevedore/busybox:latest")).isEmpty)
+    }
 }

@@ -9,18 +9,22 @@ import Testing
 
     @Test func healthGateVerdicts() {
         let running = O(service: "web", name: "p-web-1", state: "running", startedAt: "t1")
-        #expect(RolloutHealthGate.verdict([], previous: nil) == .waiting("no containers yet"))
+        #expect(RolloutHealthGate.verdict([], previous: nil) == .waiting(services: [], reason: "no containers yet"))
         // Without a healthcheck: ready only once it stayed up between two looks.
-        #expect(RolloutHealthGate.verdict([running], previous: nil) == .waiting("checking that the containers stay up"))
+        #expect(
+            RolloutHealthGate.verdict([running], previous: nil)
+                == .waiting(services: ["web"], reason: "checking that the containers stay up"))
         #expect(RolloutHealthGate.verdict([running], previous: [running]) == .ready)
         var restarted = running
         restarted.startedAt = "t2"
         restarted.restartCount = 1
-        #expect(RolloutHealthGate.verdict([restarted], previous: [running]) == .waiting("web (re)started recently"))
+        #expect(
+            RolloutHealthGate.verdict([restarted], previous: [running]) == .waiting(services: ["web"], reason: "web (re)started recently"))
         // Healthchecks decide where they exist.
         var checked = running
         checked.health = "starting"
-        #expect(RolloutHealthGate.verdict([checked], previous: [checked]) == .waiting("web healthcheck starting"))
+        #expect(
+            RolloutHealthGate.verdict([checked], previous: [checked]) == .waiting(services: ["web"], reason: "web healthcheck starting"))
         checked.health = "healthy"
         #expect(RolloutHealthGate.verdict([checked], previous: nil) == .ready)
         checked.health = "unhealthy"
@@ -32,11 +36,41 @@ import Testing
         let dead = O(service: "api", name: "p-api-1", state: "exited", exitCode: 3, willRestart: false)
         #expect(
             RolloutHealthGate.verdict([running, dead], previous: [running])
-                == .failed(services: ["api"], reason: "api exited with status 3"))
+                == .failed(services: ["api"], reason: "api exited with status 3 during the health gate"))
         let restarting = O(service: "api", name: "p-api-1", state: "restarting", exitCode: 3)
-        #expect(RolloutHealthGate.verdict([running, restarting], previous: [running]) == .waiting("api is restarting"))
+        #expect(
+            RolloutHealthGate.verdict([running, restarting], previous: [running])
+                == .waiting(services: ["api"], reason: "api is restarting"))
         let job = O(service: "migrate", name: "p-migrate-1", state: "exited", completed: true, willRestart: false)
         #expect(RolloutHealthGate.verdict([running, job], previous: [running, job]) == .ready)
+    }
+
+    /// Reported by a fresh-user trial: a container stopped from outside during the gate (exit
+    /// status 143) was reported as `web is unhealthy`, because Docker marks an exited
+    /// container's health `unhealthy`; and the timeout's reason listed services that were ready.
+    @Test func healthGateSaysHowAContainerExitedAndNamesOnlyTheNotReady() {
+        let stopped = O(
+            service: "web", name: "p-web-1", state: "exited", health: "unhealthy", exitCode: 143, startedAt: "t1", willRestart: false)
+        #expect(
+            RolloutHealthGate.verdict([stopped], previous: nil)
+                == .failed(services: ["web"], reason: "web exited with status 143 (SIGTERM) during the health gate"))
+        var killed = stopped
+        killed.exitCode = 137
+        killed.willRestart = true
+        let healthy = O(service: "db", name: "p-db-1", state: "running", health: "healthy", startedAt: "t0")
+        #expect(
+            RolloutHealthGate.verdict([healthy, killed], previous: nil)
+                == .waiting(services: ["web"], reason: "web exited with status 137 (SIGKILL) (its restart policy restarts it)"))
+        let starting = O(service: "api", name: "p-api-1", state: "running", health: "starting", startedAt: "t0")
+        #expect(
+            RolloutHealthGate.verdict([healthy, starting], previous: [healthy, starting])
+                == .waiting(services: ["api"], reason: "api healthcheck starting"))
+        let plain = O(service: "worker", name: "p-worker-1", state: "running", startedAt: "t0")
+        var moved = plain
+        moved.startedAt = "t1"
+        #expect(
+            RolloutHealthGate.verdict([healthy, moved, plain.renamed("cache")], previous: [healthy, plain, plain.renamed("cache")])
+                == .waiting(services: ["worker"], reason: "worker (re)started recently"))
     }
 
     @Test func webhookSignaturesAndTokens() throws {
@@ -148,5 +182,15 @@ import Testing
             await Task.yield()
             try await Task.sleep(for: .milliseconds(1))
         }
+    }
+}
+
+extension RolloutHealthGate.Observation {
+    /// The same observation for another service (and container name).
+    fileprivate func renamed(_ service: String) -> Self {
+        var copy = self
+        copy.service = service
+        copy.name = "p-\(service)-1"
+        return copy
     }
 }

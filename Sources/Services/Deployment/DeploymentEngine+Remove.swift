@@ -5,19 +5,25 @@ extension DeploymentEngine {
     /// Removes a deployment (its subtree must already be stopped, ``DaemonTree/removeDeployment(_:)``):
     /// brings its containers down unless `keepContainers`, then deletes its record, status,
     /// parameters and deploy key in one transaction, closes its agent socket and deletes its
-    /// checkout and ssh files. `data/` and `logs/` are kept unless empty (user data is never
-    /// deleted implicitly). If `compose down` fails nothing is deleted and the error is thrown.
+    /// checkout and ssh files. The images Compose built for it (`stevedore-NAME-SERVICE`, and
+    /// earlier builds of them) are removed with the containers. `data/` and `logs/` are kept
+    /// unless empty (user data is never deleted implicitly). If `compose down` fails nothing
+    /// is deleted and the error is thrown.
     ///
     /// - Throws: ``ServiceError/unknownDeployment(_:)``, `ProcessError` of `compose down`.
     public func remove(_ name: String, keepContainers: Bool) async throws -> RemoveRepositoryResponse {
         _ = try await deployment(name)
         return try await locks.withLock(name) {
+            var images: (removed: [String], kept: [String]) = ([], [])
             if !keepContainers {
+                let projectName = Self.projectName(name)
+                let services = Set(((try? await self.docker.containers(project: projectName)) ?? []).compactMap(\.service))
                 if let project = try? await self.composeProject(name) {
                     try await self.compose.down(project)
                 } else {
                     try await self.compose.down(projectName: Self.projectName(name))
                 }
+                images = await self.removeBuiltImages(project: projectName, services: services.sorted())
             }
             try await self.store.removeDeployment(name)
             await self.pipelines.remove(name)
@@ -45,7 +51,35 @@ extension DeploymentEngine {
                 message: "removed \(name) (containers \(keepContainers ? "kept" : "removed"))")
             self.logger.notice(
                 "deployment removed", metadata: ["deployment": "\(name)", "containers": "\(keepContainers ? "kept" : "removed")"])
-            return RemoveRepositoryResponse(deployment: name, containers: keepContainers ? "kept" : "removed", deleted: deleted, kept: kept)
+            return RemoveRepositoryResponse(
+                deployment: name, containers: keepContainers ? "kept" : "removed", deleted: deleted, kept: kept,
+                imagesRemoved: images.removed, imagesKept: images.kept)
         }
+    }
+
+    /// Removes the images Compose built for `project` (``DockerEngine/builtImages(project:services:)``);
+    /// a failure is logged and reported, never thrown (the deployment is gone either way).
+    ///
+    /// - Returns: the ids removed, and `id: reason` for those the engine refused.
+    private func removeBuiltImages(project: String, services: [String]) async -> (removed: [String], kept: [String]) {
+        let ids: [String]
+        do {
+            ids = try await docker.builtImages(project: project, services: services)
+        } catch {
+            logger.warning("cannot list built images", metadata: ["project": "\(project)", "error": "\(error)"])
+            return ([], ["images of \(project): \(error)"])
+        }
+        var removed: [String] = []
+        var kept: [String] = []
+        for id in ids {
+            do {
+                try await docker.removeImage(id)
+                removed.append(id)
+            } catch {
+                logger.warning("cannot remove built image", metadata: ["image": "\(id)", "error": "\(error)"])
+                kept.append("\(id): \(error)")
+            }
+        }
+        return (removed, kept)
     }
 }

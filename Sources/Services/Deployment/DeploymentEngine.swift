@@ -212,10 +212,10 @@ public final class DeploymentEngine: Sendable {
         return try await locks.withLock(name) {
             guard let current = try await self.store.deployment(named: name), current.enabled else { return .notApplicable }
             let containers = try await self.docker.containers(project: Self.projectName(name))
-            var stopped: [ContainerSummary] = []
+            var stopped: [(container: ContainerSummary, exitCode: Int?)] = []
             for container in containers where container.state != "running" {
                 let details = try? await self.docker.inspect(container: container.id)
-                if details?.hasCompleted != true { stopped.append(container) }
+                if details?.hasCompleted != true { stopped.append((container, details?.state.exitCode)) }
             }
             let why: String
             if containers.isEmpty {
@@ -225,8 +225,10 @@ public final class DeploymentEngine: Sendable {
             if !missing.isEmpty {
                 return .needsDeploy("no container for " + missing.joined(separator: ", "))
             } else if !stopped.isEmpty {
-                why = stopped.map { "\($0.name) \($0.state)" }.joined(separator: ", ")
-                for container in stopped {
+                why = stopped.map { c in
+                    "\(c.container.name) \(c.container.state)" + (c.exitCode.map { " (status \($0))" } ?? "")
+                }.joined(separator: ", ")
+                for (container, _) in stopped {
                     try await self.docker.start(container: container.id)
                 }
             } else {

@@ -56,8 +56,9 @@ public struct RolloutHealthGate: Sendable {
     public enum Verdict: Sendable, Equatable {
         /// Everything runs and is healthy (and stable since the previous look).
         case ready
-        /// Not yet; the text names what is waited for.
-        case waiting(String)
+        /// Not yet: the services waited for (only those; empty before any container exists)
+        /// and what is waited for.
+        case waiting(services: [String], reason: String)
         /// It will not get better: the services and why.
         case failed(services: [String], reason: String)
     }
@@ -82,9 +83,19 @@ public struct RolloutHealthGate: Sendable {
 
     /// The rule above on one look (`previous`: the look at least ``stableFor`` earlier, if
     /// any). Pure; unit-tested.
+    ///
+    /// A container that is no longer running is judged by how it exited, not by its health:
+    /// Docker marks an exited container's health `unhealthy`, which would hide that it was
+    /// stopped (e.g. status 143, SIGTERM, from outside).
     public static func verdict(_ current: [Observation], previous: [Observation]?) -> Verdict {
-        guard !current.isEmpty else { return .waiting("no containers yet") }
-        let unhealthy = current.filter { $0.health == "unhealthy" }
+        guard !current.isEmpty else { return .waiting(services: [], reason: "no containers yet") }
+        let dead = current.filter { !$0.completed && ($0.state == "dead" || ($0.state == "exited" && !$0.willRestart)) }
+        if !dead.isEmpty {
+            return .failed(
+                services: services(dead),
+                reason: dead.map { "\($0.service) \(exitDescription($0)) during the health gate" }.joined(separator: "; "))
+        }
+        let unhealthy = current.filter { $0.health == "unhealthy" && $0.state == "running" }
         if !unhealthy.isEmpty {
             return .failed(
                 services: services(unhealthy),
@@ -92,31 +103,56 @@ public struct RolloutHealthGate: Sendable {
                     "\(c.service) is unhealthy" + (c.lastProbeOutput.map { " (last probe: \($0.prefix(300)))" } ?? "")
                 }.joined(separator: "; "))
         }
-        let dead = current.filter { !$0.completed && ($0.state == "dead" || ($0.state == "exited" && !$0.willRestart)) }
-        if !dead.isEmpty {
-            return .failed(
-                services: services(dead), reason: dead.map { "\($0.service) exited with status \($0.exitCode)" }.joined(separator: "; "))
-        }
         let notRunning = current.filter { $0.state != "running" && !$0.completed }
         if !notRunning.isEmpty {
-            return .waiting(notRunning.map { "\($0.service) is \($0.state)" }.joined(separator: "; "))
+            return .waiting(
+                services: services(notRunning),
+                reason: notRunning.map { c in
+                    c.state == "exited"
+                        ? "\(c.service) \(exitDescription(c)) (its restart policy restarts it)" : "\(c.service) is \(c.state)"
+                }.joined(separator: "; "))
         }
         let starting = current.filter { $0.health == "starting" }
         if !starting.isEmpty {
-            return .waiting(starting.map { "\($0.service) healthcheck starting" }.joined(separator: "; "))
+            return .waiting(
+                services: services(starting), reason: starting.map { "\($0.service) healthcheck starting" }.joined(separator: "; "))
         }
         // Without a healthcheck: the same run as in the earlier look.
         let unchecked = current.filter { $0.health == nil && !$0.completed }
         if !unchecked.isEmpty {
-            guard let previous else { return .waiting("checking that the containers stay up") }
+            guard let previous else { return .waiting(services: services(unchecked), reason: stayUpCheck) }
             let moved = unchecked.filter { c in
                 !previous.contains {
                     $0.name == c.name && $0.startedAt == c.startedAt && $0.restartCount == c.restartCount && $0.state == "running"
                 }
             }
-            if !moved.isEmpty { return .waiting(moved.map { "\($0.service) (re)started recently" }.joined(separator: "; ")) }
+            if !moved.isEmpty {
+                return .waiting(
+                    services: services(moved), reason: moved.map { "\($0.service) (re)started recently" }.joined(separator: "; "))
+            }
         }
         return .ready
+    }
+
+    /// The waiting reason of a look that has no earlier look to compare with.
+    static let stayUpCheck = "checking that the containers stay up"
+
+    /// `exited with status 143 (SIGTERM)`: a status above 128 is 128 + the signal that ended
+    /// the main process (the shell convention Docker follows).
+    static func exitDescription(_ c: Observation) -> String {
+        let status = c.exitCode
+        var text = "exited with status \(status)"
+        if status > 128, status < 160, let name = signalName(Int32(status - 128)) { text += " (\(name))" }
+        return text
+    }
+
+    /// The conventional name of signal `number` (Linux numbering), `nil` for others.
+    static func signalName(_ number: Int32) -> String? {
+        let names: [Int32: String] = [
+            1: "SIGHUP", 2: "SIGINT", 3: "SIGQUIT", 4: "SIGILL", 5: "SIGTRAP", 6: "SIGABRT", 7: "SIGBUS", 8: "SIGFPE",
+            9: "SIGKILL", 10: "SIGUSR1", 11: "SIGSEGV", 12: "SIGUSR2", 13: "SIGPIPE", 14: "SIGALRM", 15: "SIGTERM",
+        ]
+        return names[number]
     }
 
     private static func services(_ observations: [Observation]) -> [String] {
@@ -127,7 +163,8 @@ public struct RolloutHealthGate: Sendable {
     /// or `timeout` passes.
     ///
     /// - Returns: ``Result/healthy`` or ``Result/unhealthy(services:reason:)`` (after the
-    ///   timeout: the services still waited for).
+    ///   timeout: only the services still waited for in the last look, never one that was
+    ///   ready).
     /// - Throws: `CancellationError`; Engine API errors only if the engine never answers
     ///   before the timeout (then reported as unhealthy with the error).
     public func wait(project: String, timeout: Duration) async throws -> Result {
@@ -135,19 +172,22 @@ public struct RolloutHealthGate: Sendable {
         let deadline = clock.now + timeout
         var previous: (at: ContinuousClock.Instant, observations: [Observation])?
         var lastWaiting = "no answer from the Docker engine"
-        var lastObservations: [Observation] = []
+        var waitingFor: [String] = []
         while true {
             try Task.checkCancellation()
             let now = clock.now
             do {
                 let current = try await observe(project: project)
-                lastObservations = current
                 let due = previous.map { now - $0.at >= stableFor } ?? true
                 let earlier = due ? previous?.observations : nil
                 switch Self.verdict(current, previous: earlier) {
                 case .ready: return .healthy
                 case .failed(let services, let reason): return .unhealthy(services: services, reason: reason)
-                case .waiting(let why): lastWaiting = why
+                case .waiting(let services, let why):
+                    lastWaiting = why
+                    // A look too soon after the previous one cannot tell which containers
+                    // stayed up; the last look that could names them.
+                    if due || why != Self.stayUpCheck { waitingFor = services }
                 }
                 if due { previous = (now, current) }
             } catch is CancellationError {
@@ -156,13 +196,8 @@ public struct RolloutHealthGate: Sendable {
                 lastWaiting = "Docker engine: \(error)"
             }
             if clock.now >= deadline {
-                let waiting = lastObservations.filter {
-                    $0.state != "running" && !$0.completed || $0.health == "starting" || $0.health == "unhealthy"
-                }
-                let names = waiting.isEmpty ? lastObservations.map(\.service) : waiting.map(\.service)
                 return .unhealthy(
-                    services: Array(Set(names)).sorted(),
-                    reason: "not running and healthy within \(timeout.components.seconds) s: \(lastWaiting)")
+                    services: waitingFor, reason: "not running and healthy within \(timeout.components.seconds) s: \(lastWaiting)")
             }
             try await Task.sleep(for: pollInterval)
         }

@@ -46,6 +46,10 @@ public struct DeploymentView: Codable, Sendable {
     public var subtreeReason: String?
     /// Seconds until the subtree is started again, for ``subtree`` `backoff`.
     public var subtreeNextStartSeconds: Double?
+    /// The deployment's children that report `degraded` while the subtree runs, with their
+    /// reasons (e.g. `deployments/NAME/reconciler`: containers keep exiting by themselves;
+    /// `deployments/NAME/poller`: the remote does not answer). Empty when all is well.
+    public var degraded: [PathReason] = []
 
     /// Combines the stored record, its status and the live health; `subtree` is the
     /// deployment's node of the supervision tree (`deployments/NAME`), which fills
@@ -59,6 +63,10 @@ public struct DeploymentView: Codable, Sendable {
             // Stopped by an operator: why it ended before is history (`supervisor status` keeps it as LAST EXIT).
             subtreeReason = subtree.reason ?? (subtree.state == .stopped ? nil : subtree.lastExit)
             subtreeNextStartSeconds = subtree.nextRestartInSeconds
+        } else if let subtree {
+            degraded = subtree.flattened.filter { $0.state == .degraded && $0.path != subtree.path }.map {
+                PathReason(path: $0.path, state: $0.state.rawValue, reason: $0.reason)
+            }
         }
         paused = !record.enabled
         failedCommit = status.failedCommit
