@@ -267,4 +267,48 @@ import Testing
         // Another image built from the same base is untouched.
         #expect(!(try sh("docker images -q stevedore/busybox:latest")).isEmpty)
     }
+
+    /// Reported by a fresh-user trial: a shutdown during a long deploy logged `stuck` for
+    /// `http` and `reconciler`, and the CLI waiting in `deploy up` said "daemon not running".
+    /// Now the daemon stops cleanly and the CLI is told the run was interrupted.
+    @Test func shutdownDuringALongDeployStopsCleanlyAndTellsTheWaitingCLI() async throws {
+        let s = try Scenario()
+        defer { s.tearDown() }
+        try s.commitChange("printf '\\nRUN sleep 45\\n' >> Dockerfile", message: "a slow build")
+        try await s.startDaemon()
+        #expect(try s.cli("repo", "add", s.name, s.remote).status == 0)
+        try await waitUntil("the first deploy is building") { try s.deploymentStatus()["pipeline"] as? String == "running" }
+        // An operator's `deploy up` joins the run and waits for it.
+        let waiting = Task.detached { try s.cli("deploy", "up", s.name) }
+        try await waitUntil("the CLI waits in the queue") {
+            let pipeline = try s.deploymentStatus()["pipeline"] as? String
+            return pipeline == "running, 1 queued"
+        }
+        // Well inside `compose up` (the build sleeps 45 s).
+        try await waitUntil("compose builds") {
+            exitStatus("/usr/bin/pgrep", ["-f", "compose .*\(s.project).* up"]) == 0
+        }
+        try await Task.sleep(for: .seconds(2))
+        let clock = ContinuousClock()
+        let stopping = clock.now
+        s.stopDaemon()
+        let stopTime = clock.now - stopping
+        let cli = try await waiting.value
+        #expect(cli.status == 1)
+        #expect(cli.stderr.contains("the run was interrupted: the daemon is shutting down"), "\(cli.stderr)")
+        #expect(!cli.stderr.contains("not running"), "\(cli.stderr)")
+        let log = s.daemonLog()
+        #expect(!log.contains("stuck"), "\(log.suffix(3000))")
+        #expect(log.contains("stevedore daemon stopped"), "\(log.suffix(2000))")
+        print("MEASURE shutdown during a deploy: daemon stopped in \(stopTime)")
+        // The run is recorded as interrupted and runs again after a restart.
+        try await s.startDaemon()
+        let first = try #require(try s.history().last)
+        #expect(first["outcome"] as? String == "interrupted", "\(first)")
+    }
+}
+
+/// The exit status of a program run to completion (output discarded).
+private func exitStatus(_ executable: String, _ arguments: [String]) -> Int32 {
+    (try? runProgram(executable, arguments).status) ?? -1
 }

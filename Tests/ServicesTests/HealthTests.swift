@@ -47,7 +47,7 @@ import Testing
         await withTaskGroup(of: Void.self) { group in
             for _ in 0..<20 {
                 group.addTask {
-                    await locks.withLock("a") {
+                    try? await locks.withLock("a") {
                         await counter.enter()
                         await Task.yield()
                         await counter.leave()
@@ -57,6 +57,26 @@ import Testing
         }
         #expect(await counter.maxConcurrent == 1)
         #expect(await counter.total == 20)
+    }
+
+    /// Reported by a fresh-user trial: at shutdown during a long deploy the reconciler, waiting
+    /// for the deployment's lock, ignored cancellation and was reported `stuck`.
+    @Test func aWaiterThatIsCancelledLeavesTheQueue() async throws {
+        let locks = DeploymentLocks()
+        let release = AsyncStream<Void>.makeStream()
+        let holder = Task {
+            try await locks.withLock("a") { for await _ in release.stream { break } }
+        }
+        while !(await locks.isHeld("a")) { await Task.yield() }
+        let waiter = Task { try await locks.withLock("a") { "ran" } }
+        while await locks.waiting("a") == 0 { await Task.yield() }
+        waiter.cancel()
+        await #expect(throws: CancellationError.self) { try await waiter.value }
+        #expect(await locks.waiting("a") == 0)
+        // The lock still works: the holder releases it, the next caller gets it.
+        release.continuation.yield()
+        try await holder.value
+        #expect(try await locks.withLock("a") { "next" } == "next")
     }
 
     actor Counter {

@@ -173,6 +173,28 @@ import Testing
         await #expect(throws: CancellationError.self) { try await consumer.value }
     }
 
+    /// Reported by a fresh-user trial: a CLI waiting in `deploy up` during a long deploy was told
+    /// "daemon not running" when the daemon stopped. At shutdown every waiter hears why.
+    @Test func shutDownAnswersEveryWaiter() async throws {
+        let queue = PipelineQueue()
+        let running = Task { try await queue.submitAndWait("app", RunRequest(trigger: "api", explicit: true)) }
+        _ = try await queue.next("app")
+        let pending = Task { try await queue.submitAndWait("app", RunRequest(trigger: "reconcile")) }
+        try await waitFor { await queue.queuedRequests("app") == 1 }
+        await queue.shutDown()
+        for task in [running, pending] {
+            do {
+                _ = try await task.value
+                Issue.record("a waiter got a result after shutdown")
+            } catch let error as ServiceError {
+                #expect(String(describing: error) == "the run was interrupted: " + PipelineQueue.daemonStopping)
+            }
+        }
+        // Later requests hear it at once; the run's own end does not resume anyone twice.
+        await #expect(throws: ServiceError.self) { try await queue.submitAndWait("app", RunRequest(trigger: "api")) }
+        await queue.finish("app", .failure(CancellationError()))
+    }
+
     private func result(_ outcome: String) -> RunResult {
         RunResult(deployment: "app", runId: nil, outcome: outcome, commit: nil, runningCommit: nil, reason: nil, triggers: "")
     }

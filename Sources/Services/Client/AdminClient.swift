@@ -91,8 +91,10 @@ public struct AdminClient: Sendable {
     private func mappingErrors<T>(_ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
-        } catch let error as HTTPClientError where error == .connectTimeout || error == .remoteConnectionClosed {
+        } catch let error as HTTPClientError where error == .connectTimeout {
             throw AdminClientError.daemonNotRunning(url: baseURL, detail: String(describing: error))
+        } catch let error as HTTPClientError where error == .remoteConnectionClosed {
+            throw AdminClientError.connectionLost(url: baseURL, detail: String(describing: error))
         } catch let error as AdminClientError {
             throw error
         } catch {

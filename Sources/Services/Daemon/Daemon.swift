@@ -143,13 +143,17 @@ public struct Daemon {
                 "root": "\(root.path)", "listen": "\(configuration.listenHost):\(configuration.listenPort)",
                 "version": "\(StevedoreVersion.current)",
             ])
-        // The STOPPING=1 sender is listed last: a graceful shutdown signals it first.
+        // Signalled in reverse order: STOPPING=1 first, then the pipelines' waiters are
+        // answered, then the tree stops.
         let group = ServiceGroup(
             configuration: .init(
                 services: [
                     .init(
                         service: RootService(root: tree.root, notifier: notifier), successTerminationBehavior: .gracefullyShutdownGroup,
                         failureTerminationBehavior: .gracefullyShutdownGroup),
+                    .init(
+                        service: PipelineShutdownService(pipelines: engine.pipelines, logger: logger),
+                        successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore),
                     .init(
                         service: SystemdStoppingService(notifier: notifier, logger: logger),
                         successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore),

@@ -51,6 +51,12 @@ public actor PipelineQueue {
 
     private var mailboxes: [String: Mailbox] = [:]
     private var nextNumber = 1
+    /// Set by ``shutDown(_:)``: why nobody waits for a run any more.
+    private var closedReason: String?
+
+    /// The reason ``shutDown(_:)`` gives when the daemon stops.
+    public static let daemonStopping =
+        "the daemon is shutting down; the run is recorded as interrupted and runs again when the daemon is back"
 
     /// Empty mailboxes.
     public init() {}
@@ -74,6 +80,10 @@ public actor PipelineQueue {
     }
 
     private func enqueue(_ deployment: String, _ request: RunRequest, waiter: CheckedContinuation<RunResult, any Error>?) -> Int {
+        if let closedReason, let waiter {
+            waiter.resume(throwing: ServiceError.interrupted(closedReason))
+            return 0
+        }
         var box = mailboxes[deployment] ?? Mailbox()
         var job = box.pending ?? Job(number: nextNumber, triggers: [], force: false, explicit: false)
         if box.pending == nil { nextNumber += 1 }
@@ -165,6 +175,23 @@ public actor PipelineQueue {
     /// How many requests wait in the pending job of `deployment` (0 without one).
     public func queuedRequests(_ deployment: String) -> Int {
         mailboxes[deployment]?.pending?.triggers.count ?? 0
+    }
+
+    /// The daemon is stopping: every waiter of a pending or running job (an operator's `deploy
+    /// up`, the reconciler's redeploy) gets ``ServiceError/interrupted(_:)`` with `reason` now,
+    /// instead of a connection closed under it, and so does every later ``submitAndWait(_:_:)``.
+    /// The jobs themselves stay; the running one ends as its pipeline is cancelled (recorded
+    /// `interrupted`).
+    public func shutDown(_ reason: String = PipelineQueue.daemonStopping) {
+        closedReason = reason
+        for (name, var box) in mailboxes {
+            for waiter in (box.pending?.waiters ?? []) + (box.running?.waiters ?? []) {
+                waiter.resume(throwing: ServiceError.interrupted(reason))
+            }
+            box.pending?.waiters = []
+            box.running?.waiters = []
+            mailboxes[name] = box
+        }
     }
 
     /// Forgets a removed deployment: waiters get ``ServiceError/unknownDeployment(_:)``.

@@ -47,6 +47,9 @@ public enum ServiceError: Error, Sendable, Equatable, CustomStringConvertible {
     case refused(String)
     /// The reconciler's redeploy did not bring the deployment up (outcome and reason).
     case redeployFailed(String)
+    /// A run someone waited for was interrupted by the daemon's shutdown (the text says
+    /// what happens to it); the waiter gets this instead of a lost connection.
+    case interrupted(String)
 
     public var description: String {
         switch self {
@@ -70,6 +73,8 @@ public enum ServiceError: Error, Sendable, Equatable, CustomStringConvertible {
             return why
         case .redeployFailed(let why):
             return "redeploy failed: \(why)"
+        case .interrupted(let why):
+            return "the run was interrupted: \(why)"
         case .noDeployKey(let name):
             return "deployment '\(name)' has no deploy key; remove and add it again to get one"
         case .invalidName(let name):
