@@ -308,7 +308,3 @@ import Testing
     }
 }
 
-/// The exit status of a program run to completion (output discarded).
-private func exitStatus(_ executable: String, _ arguments: [String]) -> Int32 {
-    (try? runProgram(executable, arguments).status) ?? -1
-}

@@ -159,6 +159,9 @@ final class Scenario {
 
     func daemonLog() -> String { (try? String(contentsOfFile: dir + "/daemon.log", encoding: .utf8)) ?? "" }
 
+    /// The running daemon's process id.
+    var daemonPID: Int32? { daemon.map(\.processIdentifier) }
+
     /// Sends SIGTERM (as systemd does) and waits for the daemon to exit.
     func stopDaemon() {
         if let daemon, daemon.isRunning {

@@ -27,6 +27,16 @@ extension DeploymentEngine {
                 deployment: name, runId: nil, outcome: RunOutcome.skipped, commit: nil, runningCommit: previous,
                 reason: "paused by `deploy down`; `stevedore deploy up \(name)` resumes it", triggers: triggers)
         }
+        // Without the engine nothing can be deployed or judged: not a run (nothing recorded);
+        // the poller and the reconciler ask again, and the first request after the engine is
+        // back runs.
+        do {
+            _ = try await docker.ping()
+        } catch let error as DockerError {
+            return RunResult(
+                deployment: name, runId: nil, outcome: RunOutcome.skipped, commit: nil, runningCommit: previous,
+                reason: "the Docker engine does not answer (\(error)); the run starts again once it does", triggers: triggers)
+        }
         let runId = try await store.startRun(name, triggers: triggers, previousCommit: previous)
         var run = Run(engine: self, name: name, id: runId, triggers: triggers, previous: previous)
         do {
@@ -67,7 +77,7 @@ extension DeploymentEngine {
             return try await rollout(record, target: target, run: run)
         } catch is CancellationError {
             try? await store.finishRun(
-                runId, targetCommit: nil, outcome: "interrupted",
+                runId, targetCommit: nil, outcome: RunOutcome.interrupted,
                 reason: "the run was cancelled (shutdown or pipeline restart); it runs again")
             throw CancellationError()
         } catch {
@@ -105,8 +115,13 @@ extension DeploymentEngine {
                 return try await run.finish(RunOutcome.succeeded, target: target, running: target, reason: nil)
             case .unhealthy(let services, let reason):
                 failure = "unhealthy: \(services.joined(separator: ", ")): \(reason)"
+            case .engineUnavailable(let why):
+                return try await engineOutage(run, target: target, why: why)
             }
         } catch let error where !(error is CancellationError) {
+            if let why = await engineWentAway(error) {
+                return try await engineOutage(run, target: target, why: "compose up failed as the Docker engine went away (\(why))")
+            }
             failure = "compose up failed: \(error)"
         }
         // Roll back to the previous healthy commit, from its own checkout.
@@ -142,12 +157,45 @@ extension DeploymentEngine {
                 return try await run.finish(
                     RunOutcome.failed, target: target, running: previous,
                     reason: "\(failure); the rollback to \(previous.prefix(12)) is not healthy either: \(reason)")
+            case .engineUnavailable(let why):
+                return try await run.finish(
+                    RunOutcome.failed, target: target, running: previous,
+                    reason: "\(failure); the rollback to \(previous.prefix(12)) was cut short: \(why)")
             }
         } catch let error where !(error is CancellationError) {
             return try await run.finish(
                 RunOutcome.failed, target: target, running: nil,
                 reason: "\(failure); the rollback to \(previous.prefix(12)) failed: \(error)")
         }
+    }
+
+    /// Ends a run the Docker engine cut short: `interrupted`, no rollback, the commit not
+    /// marked failed (it is deployed again once the engine answers: the poller and the
+    /// reconciler ask for a run, and a run waits for the engine, see ``execute(_:_:)``).
+    private func engineOutage(_ run: Run, target: String, why: String) async throws -> RunResult {
+        logger.warning("deploy interrupted by the Docker engine", metadata: ["deployment": "\(run.name)", "reason": "\(why)"])
+        return try await run.finish(
+            RunOutcome.interrupted, target: target, running: run.previous,
+            reason:
+                "\(why); nothing was rolled back and \(target.prefix(12)) is not marked failed: it is deployed again once the engine answers")
+    }
+
+    /// Whether a failed `compose up` was the engine going away rather than the commit: the
+    /// engine does not answer now, or Compose's output says the connection to it was lost
+    /// (it may already be back after a quick restart). The text says which; `nil` when the
+    /// engine is fine.
+    func engineWentAway(_ error: any Error) async -> String? {
+        do {
+            _ = try await docker.ping()
+        } catch {
+            return String(describing: error)
+        }
+        let text = String(describing: error)
+        let signs = [
+            "Cannot connect to the Docker daemon", "error during connect", "connection reset by peer", "unexpected EOF",
+            "broken pipe", "Is the docker daemon running", "docker.sock: connect",
+        ]
+        return signs.first { text.contains($0) }.map { "Compose lost the engine: \($0)" }
     }
 
     /// Refuses a configuration Stevedore must not run: services without `init: true` (no

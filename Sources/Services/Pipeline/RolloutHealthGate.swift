@@ -69,6 +69,10 @@ public struct RolloutHealthGate: Sendable {
         case healthy
         /// A container failed, or the timeout passed first.
         case unhealthy(services: [String], reason: String)
+        /// The Docker engine stopped answering during the wait and the gate could not pass
+        /// (it is still away, or the containers did not recover in time after it came back):
+        /// the engine's fault, not the commit's. The text says what was seen.
+        case engineUnavailable(String)
     }
 
     /// The Engine API client.
@@ -162,27 +166,43 @@ public struct RolloutHealthGate: Sendable {
     /// Looks at the project's containers until ``verdict(_:previous:)`` is ready or failed,
     /// or `timeout` passes.
     ///
-    /// - Returns: ``Result/healthy`` or ``Result/unhealthy(services:reason:)`` (after the
+    /// When the engine stops answering, the wait goes on; once it answers again the deadline
+    /// is moved to a whole `timeout` from then (at most 3 times), as the engine restarts the
+    /// containers it stopped.
+    ///
+    /// - Returns: ``Result/healthy``, ``Result/unhealthy(services:reason:)`` (after the
     ///   timeout: only the services still waited for in the last look, never one that was
-    ///   ready).
+    ///   ready), or ``Result/engineUnavailable(_:)`` when the engine was away during the
+    ///   wait and the gate did not pass.
     /// - Throws: `CancellationError`; Engine API errors only if the engine never answers
     ///   before the timeout (then reported as unhealthy with the error).
     public func wait(project: String, timeout: Duration) async throws -> Result {
         let clock = ContinuousClock()
-        let deadline = clock.now + timeout
+        var deadline = clock.now + timeout
         var previous: (at: ContinuousClock.Instant, observations: [Observation])?
         var lastWaiting = "no answer from the Docker engine"
         var waitingFor: [String] = []
+        var engineAway: String?
+        var engineReturns = 0
         while true {
             try Task.checkCancellation()
             let now = clock.now
             do {
                 let current = try await observe(project: project)
+                if engineAway != nil, engineReturns < 3, !Task.isCancelled {
+                    engineReturns += 1
+                    deadline = max(deadline, now + timeout)
+                    previous = nil
+                }
                 let due = previous.map { now - $0.at >= stableFor } ?? true
                 let earlier = due ? previous?.observations : nil
                 switch Self.verdict(current, previous: earlier) {
                 case .ready: return .healthy
-                case .failed(let services, let reason): return .unhealthy(services: services, reason: reason)
+                case .failed(let services, let reason):
+                    if let engineAway {
+                        return .engineUnavailable("the Docker engine was away during the health gate (\(engineAway)); then: \(reason)")
+                    }
+                    return .unhealthy(services: services, reason: reason)
                 case .waiting(let services, let why):
                     lastWaiting = why
                     // A look too soon after the previous one cannot tell which containers
@@ -194,8 +214,14 @@ public struct RolloutHealthGate: Sendable {
                 throw CancellationError()
             } catch {
                 lastWaiting = "Docker engine: \(error)"
+                engineAway = String(describing: error).prefix(300).description
             }
             if clock.now >= deadline {
+                if let engineAway {
+                    return .engineUnavailable(
+                        "the Docker engine was away during the health gate (\(engineAway)); not running and healthy within \(timeout.components.seconds) s of its return: \(lastWaiting)"
+                    )
+                }
                 return .unhealthy(
                     services: waitingFor, reason: "not running and healthy within \(timeout.components.seconds) s: \(lastWaiting)")
             }

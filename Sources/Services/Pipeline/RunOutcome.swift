@@ -14,4 +14,8 @@ public enum RunOutcome {
     public static let skipped = "skipped"
     /// Nothing to do: the newest commit already runs.
     public static let unchanged = "unchanged"
+    /// Cut short by something outside the commit: the daemon's shutdown, or the Docker engine
+    /// going away mid-deploy. Nothing was rolled back and the commit is not marked failed; it
+    /// runs again (at the next start, or once the engine answers).
+    public static let interrupted = "interrupted"
 }
