@@ -97,6 +97,8 @@ cleanup() {
     ids=$(docker ps -aq --filter "label=com.docker.compose.project=$project" 2>/dev/null || true)
     [ -z "$ids" ] || docker rm -f $ids >/dev/null 2>&1 || true
     docker network rm "${project}_default" >/dev/null 2>&1 || true
+    ids=$(docker images -q --filter "label=com.docker.compose.project=$project" 2>/dev/null | sort -u || true)
+    [ -z "$ids" ] || docker rmi -f $ids >/dev/null 2>&1 || true
   done
   rm -rf "$WORK"
 }
