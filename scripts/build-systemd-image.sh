@@ -14,11 +14,11 @@
 # already use (found as scripts/setup.sh finds it) and loaded with `docker import`.
 # debootstrap is installed with apt-get if missing.
 #
-# Contents: systemd + systemd-sysv + dbus, git, ca-certificates, curl, procps, iproute2, and
-# the libraries a Stevedore binary needs besides the Swift runtime: libsqlcipher0,
-# libsystemd0, libssl3 (libcrypto), libstdc++6, zlib1g. The Swift runtime is NOT in the image:
-# bind-mount the host's /opt/swift/usr/lib/swift/linux read-only at the same path (the
-# binary's RUNPATH). Neither is Docker: bind-mount the host's CLI, Compose plugin and socket.
+# Contents: systemd + systemd-sysv + dbus, git, openssh-client, ca-certificates, curl, procps,
+# iproute2, and the libraries a Stevedore binary needs besides the Swift runtime:
+# libsqlcipher0, libsystemd0, libssl3 (libcrypto), libstdc++6, zlib1g. The Swift runtime is
+# NOT in the image: bind-mount the host's /opt/swift/usr/lib/swift/linux read-only at the same
+# path (the binary's RUNPATH). Neither is Docker: bind-mount the host's CLI, Compose plugin and socket.
 #
 # Run it like (scripts/systemd-container.sh does this, plus the bind mounts above):
 #   docker run -d --cap-add SYS_ADMIN --security-opt seccomp=unconfined --cgroupns=host \
@@ -61,6 +61,7 @@ have_image && done_
 PACKAGES=(
   systemd systemd-sysv dbus          # PID 1, /sbin/init, the system bus (logind, busctl, ...)
   git ca-certificates curl           # what the daemon runs / fetches with
+  openssh-client                     # ssh for git in local mode (test-systemd.sh step 4b)
   procps iproute2                    # ps, pgrep, ip, ss: for tests' assertions
   libsqlcipher0 libsystemd0 libssl3 libstdc++6 zlib1g   # the binary's non-Swift libraries
 )

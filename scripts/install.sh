@@ -8,12 +8,17 @@
 # Install steps (each safe to repeat; keys and state are never replaced):
 #   1. the binary: --binary PATH, or `swift build -c release --product stevedore` in this
 #      checkout; installed to /usr/local/bin/stevedore (temp file + rename)
-#   2. the state root (default /opt/stevedore) and its keys, 0600: `stevedore init`
-#   3. /etc/stevedore/stevedore.env (commented template) if absent
-#   4. the unit systemd/stevedore.service to /etc/systemd/system/ (a drop-in sets a non-default
-#      --root), daemon-reload, enable, then start (or restart when the binary changed);
-#      Type=notify: systemctl returns once the daemon has sent READY=1
-#   5. waits for `systemctl is-active stevedore`, runs `stevedore doctor`
+#   2. the system user `stevedore` (no login, no home) the unit runs as, in the group of the
+#      Docker socket (normally `docker`)
+#   3. the state root (default /opt/stevedore) and its keys, 0600: `stevedore init`
+#   4. /etc/stevedore/stevedore.env (commented template) if absent
+#   5. the unit systemd/stevedore.service to /etc/systemd/system/ (a drop-in sets a non-default
+#      --root), daemon-reload, enable; a running daemon whose binary or unit changed is
+#      stopped; what root owns in the state root (an install before the `stevedore` user, or
+#      `stevedore init` just now) is given to `stevedore` — except the applications' own data,
+#      `deployments/*/data` and `shared/`; then start. Type=notify: systemctl returns once the
+#      daemon has sent READY=1
+#   6. waits for `systemctl is-active stevedore`, runs `stevedore doctor`
 #
 # Without systemd (e.g. inside a container) it explains the container mode and exits 1.
 set -euo pipefail
@@ -29,10 +34,12 @@ ETC_DIR=/etc/stevedore
 DOC_DIR=/usr/local/share/doc/stevedore
 ROOT=/opt/stevedore
 ROOT_GIVEN=0
+SERVICE_USER=stevedore
+SERVICE_GECOS="Stevedore daemon"
 BINARY=""
 MODE=install
 
-usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; }
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -119,6 +126,11 @@ if [ "$MODE" = purge ]; then
   [ "$real" = "$ROOT" ] || [ ! -L "$ROOT" ] || rm -f "$ROOT"
   rm -rf "$ETC_DIR"
   log "removed ${real:-$ROOT} (state, keys, checkouts) and $ETC_DIR"
+  # The system user, if this script made it (and nothing runs as it any more).
+  if [ "$(getent passwd "$SERVICE_USER" | cut -d: -f5)" = "$SERVICE_GECOS" ]; then
+    userdel "$SERVICE_USER" 2>/dev/null && log "removed the system user $SERVICE_USER" \
+      || log "kept the system user $SERVICE_USER (userdel failed: is something still running as it?)"
+  fi
   ids=$(docker ps -aq --filter label=com.docker.compose.project 2>/dev/null | xargs -r docker inspect -f '{{index .Config.Labels "com.docker.compose.project"}}' 2>/dev/null | grep '^stevedore-' | sort -u | tr '\n' ' ' || true)
   [ -z "$ids" ] || log "workload containers keep running (Compose projects: $ids); remove them with \`docker compose -p NAME down\` if you no longer want them"
   exit 0
@@ -149,10 +161,38 @@ fi
 mkdir -p "$DOC_DIR"
 cp -f "$HERE/docs/OPERATIONS.md" "$DOC_DIR/OPERATIONS.md" 2>/dev/null || true
 
-# --- 2. state root and keys -------------------------------------------------------------
+# --- 2. service user ----------------------------------------------------------------------
+# The unit runs as $SERVICE_USER (User=): a system user without login or home, in the group
+# that may use the Docker socket. The socket named by DOCKER_HOST=unix://… in the settings file,
+# else /var/run/docker.sock; its group is normally `docker` (Debian's docker.io creates it).
+if ! getent passwd "$SERVICE_USER" >/dev/null; then
+  useradd --system --user-group --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin \
+    --comment "$SERVICE_GECOS" "$SERVICE_USER"
+  log "created the system user $SERVICE_USER"
+fi
+socket=/var/run/docker.sock
+if [ -f "$ETC_DIR/stevedore.env" ]; then
+  host=$(sed -n 's/^[[:space:]]*DOCKER_HOST=unix:\/\///p' "$ETC_DIR/stevedore.env" | tail -1 | tr -d "\"'")
+  [ -z "$host" ] || socket=$host
+fi
+if [ -S "$socket" ]; then
+  socket_gid=$(stat -c %g "$socket")
+  [ "$socket_gid" != 0 ] || die "the Docker socket $socket belongs to group root, so only root could use it; give it a group (e.g. \`SocketGroup=docker\` for docker.socket, or dockerd's --group docker) and run this again"
+  docker_group=$(getent group "$socket_gid" | cut -d: -f1)
+  [ -n "$docker_group" ] || die "the Docker socket $socket belongs to gid $socket_gid, which has no group name here; create it (\`groupadd --system --gid $socket_gid docker\`) and run this again"
+else
+  getent group docker >/dev/null || die "no Docker socket at $socket and no docker group: install Docker first (scripts/setup.sh)"
+  docker_group=docker
+fi
+if ! id -nG "$SERVICE_USER" | tr ' ' '\n' | grep -qx "$docker_group"; then
+  usermod -aG "$docker_group" "$SERVICE_USER"
+  log "added $SERVICE_USER to the group $docker_group (the Docker socket's)"
+fi
+
+# --- 3. state root and keys -------------------------------------------------------------
 "$BIN_DEST" init --root "$ROOT" >&2
 
-# --- 3. settings file -------------------------------------------------------------------
+# --- 4. settings file -------------------------------------------------------------------
 if [ ! -f "$ETC_DIR/stevedore.env" ]; then
   mkdir -p "$ETC_DIR"
   cat >"$ETC_DIR/stevedore.env.new" <<'EOF'
@@ -169,7 +209,7 @@ EOF
   log "created $ETC_DIR/stevedore.env"
 fi
 
-# --- 4. unit ------------------------------------------------------------------------------
+# --- 5. unit ------------------------------------------------------------------------------
 unit_changed=1
 if unit_present && cmp -s "$HERE/systemd/stevedore.service" "$UNIT_DEST"; then unit_changed=0; fi
 install -m 0644 "$HERE/systemd/stevedore.service" "$UNIT_DEST.new"
@@ -190,13 +230,23 @@ else
 fi
 systemctl daemon-reload
 systemctl enable stevedore.service >/dev/null 2>&1
+if systemctl is-active --quiet stevedore.service && { [ "$changed" = 1 ] || [ "$unit_changed" = 1 ]; }; then
+  # Stopped (not restarted) so that nothing writes to the state root while it changes owner.
+  log "stopping stevedore.service (binary or unit changed; workload containers keep running)"
+  systemctl stop stevedore.service
+fi
+# The state root is the service user's: what root owns there (written by a daemon that ran as
+# root before this unit had User=, by its root git workers, or by `stevedore init` above) is
+# handed over. Not the applications' data (deployments/*/data, shared/): its owners are the
+# containers' users. Symbolic links are changed themselves, never followed.
+handed=$(find -H "$ROOT" \( -path "$ROOT/shared" -o -path "$ROOT/deployments/*/data" \) -prune -o -uid 0 -print | wc -l)
+if [ "$handed" -gt 0 ]; then
+  find -H "$ROOT" \( -path "$ROOT/shared" -o -path "$ROOT/deployments/*/data" \) -prune -o -uid 0 -print0 \
+    | xargs -0r chown -h "$SERVICE_USER:$SERVICE_USER"
+  log "gave $handed path(s) under $ROOT owned by root to $SERVICE_USER"
+fi
 if systemctl is-active --quiet stevedore.service; then
-  if [ "$changed" = 1 ] || [ "$unit_changed" = 1 ]; then
-    log "restarting stevedore.service (binary or unit changed)"
-    systemctl restart stevedore.service
-  else
-    log "stevedore.service is running and up to date"
-  fi
+  log "stevedore.service is running and up to date"
 else
   systemctl reset-failed stevedore.service >/dev/null 2>&1 || true
   log "starting stevedore.service (returns once the daemon reports READY=1)"
@@ -206,7 +256,7 @@ else
   }
 fi
 
-# --- 5. verify ------------------------------------------------------------------------------
+# --- 6. verify ------------------------------------------------------------------------------
 for _ in $(seq 1 60); do
   systemctl is-active --quiet stevedore.service && break
   sleep 0.5

@@ -7,7 +7,8 @@
 #                                   systemd end-to-end test)
 #
 # After `swift test`, scripts/test-systemd.sh runs the daemon under a real systemd (PID 1 in a
-# container built by scripts/build-systemd-image.sh, cached as a local image).
+# container built by scripts/build-systemd-image.sh, cached as a local image), with the shipped
+# hardened unit, on a Raspberry Pi Zero 2 W's budget (`--cpus 0.5 --memory 512m`; about 3 min).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -16,6 +16,8 @@ public struct ContainerCreateRequest: Encodable, Sendable {
     public var labels: [String: String]
     /// Working directory inside the container.
     public var workingDir: String?
+    /// `uid:gid` (or a name) the container's processes run as; `nil`: the image's user.
+    public var user: String?
     /// The host side: binds, network mode, limits.
     public var hostConfig: HostConfig
 
@@ -29,13 +31,18 @@ public struct ContainerCreateRequest: Encodable, Sendable {
         public var pidsLimit: Int?
         /// Runs an init (tini) as PID 1 so zombies are reaped and signals forwarded.
         public var initProcess: Bool
+        /// Supplementary groups (numeric gids as strings) of the container's user; `nil`: none.
+        public var groupAdd: [String]?
 
         /// Host settings of a worker: host network, at most 256 processes, an init as PID 1 by default.
-        public init(binds: [String], networkMode: String = "host", pidsLimit: Int? = 256, initProcess: Bool = true) {
+        public init(
+            binds: [String], networkMode: String = "host", pidsLimit: Int? = 256, initProcess: Bool = true, groupAdd: [String]? = nil
+        ) {
             self.binds = binds
             self.networkMode = networkMode
             self.pidsLimit = pidsLimit
             self.initProcess = initProcess
+            self.groupAdd = groupAdd
         }
 
         enum CodingKeys: String, CodingKey {
@@ -43,13 +50,14 @@ public struct ContainerCreateRequest: Encodable, Sendable {
             case networkMode = "NetworkMode"
             case pidsLimit = "PidsLimit"
             case initProcess = "Init"
+            case groupAdd = "GroupAdd"
         }
     }
 
     /// A create request with the given fields (see the properties).
     public init(
         image: String, entrypoint: [String]?, cmd: [String], env: [String], labels: [String: String],
-        workingDir: String?, hostConfig: HostConfig
+        workingDir: String?, user: String? = nil, hostConfig: HostConfig
     ) {
         self.image = image
         self.entrypoint = entrypoint
@@ -57,6 +65,7 @@ public struct ContainerCreateRequest: Encodable, Sendable {
         self.env = env
         self.labels = labels
         self.workingDir = workingDir
+        self.user = user
         self.hostConfig = hostConfig
     }
 
@@ -68,6 +77,7 @@ public struct ContainerCreateRequest: Encodable, Sendable {
         case labels = "Labels"
         case
             workingDir = "WorkingDir"
+        case user = "User"
         case hostConfig = "HostConfig"
     }
 }

@@ -53,15 +53,24 @@ public enum GitScript {
     public static let name = "stevedore-git"
 
     /// The script. `safe.directory=*`: the checkout may be owned by another uid than the
-    /// worker's; `--no-tags`: only the branch is needed.
+    /// worker's, and so may a local repository (a daemon running as `stevedore` cloning
+    /// `/srv/git/app.git` of another user). For the latter, `-c` is not enough: git clears
+    /// `GIT_CONFIG_PARAMETERS` for the `upload-pack` it runs in the other repository
+    /// (`local_repo_env`), so the setting goes into a temporary global config
+    /// (`GIT_CONFIG_GLOBAL`, git 2.32+), which includes the user's own `~/.gitconfig`.
+    /// `--no-tags`: only the branch is needed.
     public static let text = #"""
         set -eu
         op=$1; shift
+        cfg=$(mktemp "${TMPDIR:-/tmp}/stevedore-gitconfig.XXXXXX")
+        trap 'rm -f "$cfg"' EXIT
+        printf '[safe]\n\tdirectory = *\n[include]\n\tpath = ~/.gitconfig\n' >"$cfg"
+        export GIT_CONFIG_GLOBAL="$cfg"
         g() { git -c safe.directory='*' -c advice.detachedHead=false -c core.askPass=true -c credential.helper= "$@"; }
         head() { echo "stevedore-head $(g -C "$CHECKOUT" rev-parse HEAD)"; }
         case "$op" in
           ls-remote)
-            exec git -c core.askPass=true ls-remote -- "$1" "refs/heads/$2" ;;
+            git -c core.askPass=true ls-remote -- "$1" "refs/heads/$2" ;;
           shallow-fetch)
             g init -q "$CHECKOUT"
             g -C "$CHECKOUT" fetch --quiet --no-tags --depth 1 -- "$1" "refs/heads/$2"

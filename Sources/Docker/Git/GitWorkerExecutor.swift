@@ -9,7 +9,8 @@ import Synchronization
 /// host) with exactly these mounts: the checkout at `/checkout`, the deployment's agent
 /// directory at `/stevedore/agent` (`SSH_AUTH_SOCK=/stevedore/agent/agent.sock`), its ssh
 /// directory at `/stevedore/ssh`, and — for a URL that is a local path or `file://` — that
-/// repository read-only at the same path. Labels: `com.stevedore.managed=true`,
+/// repository read-only at the same path. With a ``user`` (a daemon that is not root), the
+/// worker runs as that uid/gid with its passwd file at `/etc/passwd`. Labels: `com.stevedore.managed=true`,
 /// `com.stevedore.deployment=<name>`, `com.stevedore.role=git-worker`, plus ``extraLabels``.
 public final class GitWorkerExecutor: GitExecutor {
     /// The role label value of git workers.
@@ -21,16 +22,23 @@ public final class GitWorkerExecutor: GitExecutor {
     /// Labels added to every worker (the daemon adds `com.stevedore.root=<state root>` so that
     /// leftover cleanup only touches its own workers).
     public let extraLabels: [String: String]
+    /// The user workers run as; `nil`: the image's user (root), as for a daemon running as root.
+    public let user: GitWorkerUser?
     private let imageChecked = Mutex(false)
 
     /// Default image: `alpine/git:latest`.
     public static let defaultImage = "alpine/git:latest"
 
-    /// An executor creating workers from `image` on `docker`; nothing is created until ``run(_:checkout:access:timeout:)``.
-    public init(docker: DockerEngine, image: String = GitWorkerExecutor.defaultImage, extraLabels: [String: String] = [:]) {
+    /// An executor creating workers from `image` on `docker`, as `user` (see ``user``); nothing
+    /// is created until ``run(_:checkout:access:timeout:)``.
+    public init(
+        docker: DockerEngine, image: String = GitWorkerExecutor.defaultImage, extraLabels: [String: String] = [:],
+        user: GitWorkerUser? = nil
+    ) {
         self.docker = docker
         self.image = image
         self.extraLabels = extraLabels
+        self.user = user
     }
 
     /// Always ``GitMode/worker``.
@@ -79,10 +87,12 @@ public final class GitWorkerExecutor: GitExecutor {
         if let url = operation.url, let path = GitURL.localPath(url) {
             binds.append("\(path):\(path):ro")
         }
+        if let user { binds.append(user.passwdBind) }
+        let groups = user.flatMap { $0.groups.isEmpty ? nil : $0.groups.map(String.init) }
         let request = ContainerCreateRequest(
             image: image, entrypoint: ["/bin/sh", "-c", GitScript.text, GitScript.name], cmd: operation.arguments,
-            env: env, labels: labels(deployment: access.deployment), workingDir: "/",
-            hostConfig: .init(binds: binds))
+            env: env, labels: labels(deployment: access.deployment), workingDir: "/", user: user?.dockerUser,
+            hostConfig: .init(binds: binds, groupAdd: groups))
         let name = "stevedore-git-\(access.deployment)-\(UInt32.random(in: 0 ... .max))"
         let id: String
         do {

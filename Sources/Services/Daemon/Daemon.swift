@@ -86,7 +86,15 @@ public struct Daemon {
             if !killed.isEmpty { logger.notice("killed leftover local git runs", metadata: ["process_groups": "\(killed)"]) }
             executor = LocalGitExecutor()
         case .worker:
-            let workers = GitWorkerExecutor(docker: docker, image: configuration.gitImage, extraLabels: ["com.stevedore.root": root.path])
+            // Not root (the systemd unit's `stevedore` user): workers run as the daemon's user,
+            // so that it owns what they write, with a passwd entry for ssh.
+            let user = GitWorkerUser.current(passwdFile: root.gitWorkerPasswd)
+            if let user {
+                let text = GitWorkerUser.passwdText(uid: user.uid, gid: user.gid, name: GitWorkerUser.currentUserName())
+                try AtomicFile.write(Data(text.utf8), to: user.passwdFile, mode: 0o644)
+            }
+            let workers = GitWorkerExecutor(
+                docker: docker, image: configuration.gitImage, extraLabels: ["com.stevedore.root": root.path], user: user)
             do {
                 let removed = try await workers.removeLeftovers()
                 if removed > 0 { logger.notice("removed leftover git workers", metadata: ["count": "\(removed)"]) }
@@ -98,7 +106,7 @@ public struct Daemon {
         logger.info(
             "git mode",
             metadata: [
-                "mode": "\(configuration.gitMode.rawValue)", "image": "\(configuration.gitImage)",
+                "mode": "\(configuration.gitMode.rawValue)", "image": "\(configuration.gitImage)", "uid": "\(getuid())",
                 "runtime_dir": "\(configuration.runtimeDirectory)",
             ])
         let git = GitClient(

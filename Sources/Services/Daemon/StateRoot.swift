@@ -17,6 +17,9 @@ public struct StateRoot: Sendable {
     public var databaseKey: String { system + "/db.key" }
     /// `system/admin.key`: the admin API bearer key (0600).
     public var adminKey: String { system + "/admin.key" }
+    /// `system/git-worker-passwd`: the passwd(5) file of git workers of a daemon that is not
+    /// root (``GitWorkerUser``), rewritten at every start.
+    public var gitWorkerPasswd: String { system + "/git-worker-passwd" }
     /// `shared/`: shared between deployments (`STEVEDORE_SHARED`).
     public var shared: String { path + "/shared" }
     /// `deployments/<name>`.
