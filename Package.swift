@@ -116,7 +116,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "Services", "Docker", "Store", "Supervision", "stevedore",
+                "Services", "Docker", "Store", "Supervision", "LogStreamer", "stevedore", "SeededRandom",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]),
     ],

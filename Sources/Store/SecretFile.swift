@@ -1,11 +1,14 @@
 import Foundation
 
-/// Writing small secret files (keys) safely: mode 0600 from the first byte, complete or absent.
+/// Writing small secret files (keys) safely: mode 0600 from the first byte, complete or absent,
+/// also after a power cut.
 public enum SecretFile {
     /// Creates `path` with `contents` and mode 0600 unless it already exists.
     ///
     /// Writes a temp file in the same directory, fsyncs it, then `link(2)`s it into place,
-    /// which fails rather than overwrite: a concurrent creator wins and its file is kept.
+    /// which fails rather than overwrite: a concurrent creator wins and its file is kept. The
+    /// directory is fsynced after the link and the temp file's removal, so the key is on disk
+    /// before anything is encrypted with it.
     ///
     /// - Returns: `true` if this call created the file, `false` if it already existed.
     /// - Throws: ``StoreError/io(_:)`` naming the path and errno text.
@@ -31,6 +34,14 @@ public enum SecretFile {
             if errno == EEXIST { return false }
             throw StoreError.io("cannot create \(path): \(String(cString: strerror(errno)))")
         }
+        unlink(temp)
+        let dirFD = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard dirFD >= 0, fsync(dirFD) == 0 else {
+            let code = errno
+            if dirFD >= 0 { close(dirFD) }
+            throw StoreError.io("cannot fsync \(directory): \(String(cString: strerror(code)))")
+        }
+        close(dirFD)
         return true
     }
 }

@@ -30,13 +30,15 @@ extension StateStore {
             [.optional(targetCommit), .real(Self.now), .text(outcome), .optional(cut), .integer(id)])
     }
 
-    /// Marks runs left open by a daemon that died during them as `interrupted`.
+    /// Marks runs left open by a daemon that died during them (SIGKILL, a power cut) as
+    /// `interrupted`; the daemon runs their pipelines again
+    /// (`DeploymentEngine.resumeInterruptedRuns()`).
     ///
     /// - Returns: how many were closed.
     @discardableResult
     public func closeInterruptedRuns() throws -> Int {
         try db().run(
-            "UPDATE runs SET ended_at = ?, outcome = 'interrupted', reason = 'the daemon stopped during the run' WHERE ended_at IS NULL",
+            "UPDATE runs SET ended_at = ?, outcome = 'interrupted', reason = 'the daemon stopped during the run; it runs again' WHERE ended_at IS NULL",
             [.real(Self.now)])
     }
 

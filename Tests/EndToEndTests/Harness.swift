@@ -88,9 +88,11 @@ func freePort() throws -> Int {
     return Int(UInt16(bigEndian: address.sin_port))
 }
 
-/// Polls `condition` every 500 ms until it holds. `limit` only bounds a broken run; no
-/// assertion depends on how fast the machine is.
-func waitUntil(_ what: String, limit: Duration = .seconds(300), _ condition: () async throws -> Bool) async throws {
+/// Polls `condition` every `interval` (500 ms) until it holds. `limit` only bounds a broken
+/// run; no assertion depends on how fast the machine is.
+func waitUntil(
+    _ what: String, limit: Duration = .seconds(300), every interval: Duration = .milliseconds(500), _ condition: () async throws -> Bool
+) async throws {
     let clock = ContinuousClock()
     let deadline = clock.now + limit
     var lastError: (any Error)?
@@ -100,7 +102,7 @@ func waitUntil(_ what: String, limit: Duration = .seconds(300), _ condition: () 
         } catch {
             lastError = error
         }
-        try await Task.sleep(for: .milliseconds(500))
+        try await Task.sleep(for: interval)
     }
     throw HarnessError("gave up waiting for: \(what)" + (lastError.map { " (last error: \($0))" } ?? ""))
 }

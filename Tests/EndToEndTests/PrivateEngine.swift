@@ -62,9 +62,12 @@ final class PrivateEngine {
     /// SIGKILLs dockerd (its containerd and the containers' shims survive, as on a crash) and
     /// waits until it is gone.
     func kill() throws {
-        guard let process, process.isRunning else { throw HarnessError("dockerd is not running") }
-        Foundation.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()  // reaps it
+        guard let process else { throw HarnessError("dockerd is not running") }
+        let pid = process.processIdentifier
+        Foundation.kill(pid, SIGKILL)
+        // Reaped here: Foundation's `waitUntilExit()` was seen to hang on the zombie.
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
         self.process = nil
     }
 
@@ -80,9 +83,11 @@ final class PrivateEngine {
         _ = try? sh(
             "export DOCKER_HOST=\(host); ids=$(docker ps -aq); [ -z \"$ids\" ] || docker rm -f $ids >/dev/null; docker network prune -f >/dev/null; true"
         )
-        if let process, process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
+        if let process {
+            let pid = process.processIdentifier
+            Foundation.kill(pid, SIGTERM)
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
         }
         _ = try? sh(
             "pkill -f '\(dir)/exec' ; sleep 0.5; awk '{print $2}' /proc/mounts | grep '^\(dir)' | sort -r | xargs -r -n1 umount -l; rm -rf '\(dir)'; ip link delete \(bridge) 2>/dev/null; true")

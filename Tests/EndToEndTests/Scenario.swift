@@ -105,19 +105,27 @@ final class Scenario {
         )
     }
 
-    func startDaemon() async throws {
+    /// Starts `stevedore daemon` and waits for its `/healthz`.
+    ///
+    /// - Parameters:
+    ///   - appendLog: keep what `daemon.log` holds (a restart), instead of starting it anew.
+    ///   - interval: how often `/healthz` is asked.
+    func startDaemon(appendLog: Bool = false, every interval: Duration = .milliseconds(500)) async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: stevedoreBinary)
         process.arguments = ["daemon"]
         process.environment = environment
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: dir + "/daemon.log", contents: nil)
+        if !appendLog || !FileManager.default.fileExists(atPath: dir + "/daemon.log") {
+            FileManager.default.createFile(atPath: dir + "/daemon.log", contents: nil)
+        }
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/daemon.log"))
+        log.seekToEndOfFile()
         process.standardOutput = log
         process.standardError = log
         try process.run()
         daemon = process
-        try await waitUntil("daemon /healthz") { await httpGet(apiURL + "/healthz")?.0 == 200 }
+        try await waitUntil("daemon /healthz", every: interval) { await httpGet(apiURL + "/healthz")?.0 == 200 }
     }
 
     /// Runs the CLI with this scenario's environment.
@@ -159,8 +167,18 @@ final class Scenario {
 
     func daemonLog() -> String { (try? String(contentsOfFile: dir + "/daemon.log", encoding: .utf8)) ?? "" }
 
-    /// The running daemon's process id.
-    var daemonPID: Int32? { daemon.map(\.processIdentifier) }
+    /// The running daemon's pid, if one runs.
+    var daemonPID: pid_t? { daemon.flatMap { $0.isRunning ? $0.processIdentifier : nil } }
+
+    /// Sends SIGKILL (a power cut, as the process sees it: no shutdown of any kind) and waits
+    /// for the daemon to be gone. Its subprocesses are not signalled.
+    func killDaemon() {
+        if let daemon, daemon.isRunning {
+            kill(daemon.processIdentifier, SIGKILL)
+            daemon.waitUntilExit()
+        }
+        daemon = nil
+    }
 
     /// Sends SIGTERM (as systemd does) and waits for the daemon to exit.
     func stopDaemon() {

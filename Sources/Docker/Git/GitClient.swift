@@ -68,7 +68,8 @@ public struct GitClient: Sendable {
 
     /// Clones `branch` of `url` into `directory`, which must not be a checkout yet: the clone
     /// goes to a temporary sibling (`<directory>.clone-*`) that is renamed into place only
-    /// when complete, so an interrupted clone leaves nothing half-made at `directory`.
+    /// when complete and on disk (a power cut included), so an interrupted clone leaves nothing
+    /// half-made at `directory`.
     ///
     /// - Returns: the commit checked out.
     /// - Throws: ``GitError``.
@@ -84,12 +85,17 @@ public struct GitClient: Sendable {
         defer { try? fm.removeItem(atPath: temp) }
         _ = try await run(.clone(url: url, branch: branch), checkout: temp, access: access)
         guard let head = GitHead.read(directory: temp) else { throw GitError.commandFailed("clone of \(url) left no commit checked out") }
+        // Git fsyncs its packs but not the work tree, the index or HEAD: the clone is on disk
+        // before it takes the place of `directory` (a power cut must not leave a checkout whose
+        // files are empty).
+        FileSync.fileSystem(containing: temp)
         if fm.fileExists(atPath: directory) { try? fm.removeItem(atPath: directory) }
         do {
             try fm.moveItem(atPath: temp, toPath: directory)
         } catch {
             throw GitError.commandFailed("cannot move the clone into \(directory): \(error.localizedDescription)")
         }
+        FileSync.directory(FileSync.parent(of: directory))
         return head
     }
 
@@ -103,7 +109,8 @@ public struct GitClient: Sendable {
     }
 
     /// Fetches `branch` into the checkout at `directory`, hard-resets to the fetched commit and,
-    /// when `clean`, removes untracked files (`clean -fd`).
+    /// when `clean`, removes untracked files (`clean -fd`); returns once the checkout is on disk
+    /// (``FileSync/fileSystem(containing:)``).
     ///
     /// - Returns: the commit checked out.
     /// - Throws: ``GitError``.
@@ -112,16 +119,18 @@ public struct GitClient: Sendable {
         guard let head = GitScript.reportedHead(in: output) ?? GitHead.read(directory: directory) else {
             throw GitError.commandFailed("update of \(directory) left no commit checked out")
         }
+        FileSync.fileSystem(containing: directory)
         return head
     }
 
     /// Puts the checkout back at `commit` (`reset --hard`, `clean -fd` when `clean`), without
-    /// the network: the repair after an interrupted update.
+    /// the network: the repair after an interrupted update. Returns once the checkout is on disk.
     ///
     /// - Returns: the commit checked out.
     /// - Throws: ``GitError``.
     public func restore(commit: String, directory: String, clean: Bool, access: GitAccess) async throws -> String {
         let output = try await run(.restore(commit: commit, clean: clean), checkout: directory, access: access)
+        FileSync.fileSystem(containing: directory)
         return GitScript.reportedHead(in: output) ?? commit
     }
 }

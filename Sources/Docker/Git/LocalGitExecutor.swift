@@ -38,29 +38,18 @@ public struct LocalGitExecutor: GitExecutor {
 
 extension LocalGitExecutor {
     /// Kills the process groups of local git runs left by an earlier daemon on this state root
-    /// (one killed with SIGKILL cannot take its children along): processes whose argv is
-    /// `/bin/sh -c <GitScript> stevedore-git …` and whose environment names an ssh directory
-    /// under `root` (read from `/proc`, so only as root or the same user).
+    /// (``LeftoverProcesses``): processes whose argv is `/bin/sh -c <GitScript> stevedore-git …`
+    /// and whose environment names an ssh directory under `root`.
     ///
     /// - Returns: the process groups killed.
     @discardableResult
     public static func killLeftovers(root: String) -> [pid_t] {
-        var killed: [pid_t] = []
-        let me = getpgrp()
-        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
-            guard let pid = pid_t(entry),
-                let argv = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline")?.split(separator: 0).map({
-                    String(decoding: $0, as: UTF8.self)
-                }),
-                argv.count >= 4, argv[0] == "/bin/sh", argv[1] == "-c", argv[3] == GitScript.name,
-                let environ = FileManager.default.contents(atPath: "/proc/\(entry)/environ"),
-                String(decoding: environ, as: UTF8.self).contains("UserKnownHostsFile=\(root)/deployments/")
-            else { continue }
-            // A subshell of the script has the same command line and group: one kill per group.
-            let group = getpgid(pid)
-            guard group > 1, group != me, !killed.contains(group) else { continue }
-            if Glibc.kill(-group, SIGKILL) == 0 { killed.append(group) }
+        LeftoverProcesses.killGroups { process in
+            let argv = process.arguments
+            guard argv.count >= 4, argv[0] == "/bin/sh", argv[1] == "-c", argv[3] == GitScript.name,
+                let environment = process.environment()
+            else { return false }
+            return environment.contains { $0.hasPrefix("GIT_SSH_COMMAND=") && $0.contains("UserKnownHostsFile=\(root)/deployments/") }
         }
-        return killed
     }
 }

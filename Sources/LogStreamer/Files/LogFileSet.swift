@@ -1,3 +1,4 @@
+import Docker
 import Foundation
 
 /// One deployment's log directory as the streamer writes it: `<service>.log` per service,
@@ -178,7 +179,11 @@ public final class LogFileSet: @unchecked Sendable {
 
     private func rotate(_ service: String) throws {
         var entry = current[service] ?? Current()
-        if entry.fd >= 0 { close(entry.fd) }
+        if entry.fd >= 0 {
+            // A rotated file is complete on disk before it is renamed (it is never written again).
+            fdatasync(entry.fd)
+            close(entry.fd)
+        }
         entry.fd = -1
         let from = path(of: service)
         let to = "\(from).\(nextSequence)"
@@ -186,6 +191,7 @@ public final class LogFileSet: @unchecked Sendable {
             current[service] = entry
             throw LogWriteError(path: from, operation: "rename", code: errno)
         }
+        FileSync.directory(directory)
         rotated.append(Rotated(sequence: nextSequence, service: service, size: entry.size))
         nextSequence += 1
         entry.size = 0
@@ -215,15 +221,25 @@ public final class LogFileSet: @unchecked Sendable {
     /// this set and the `.positions` file).
     public func lastPosition(of container: String) -> [UInt8]? { positions[String(container.prefix(12))] }
 
-    /// Writes `.positions` if records were written since the last save (temporary file,
-    /// fsync, rename: never half-written).
+    /// Writes `.positions` if records were written since the last save (never half-written,
+    /// see ``savePositions()``).
     public func savePositionsIfChanged() {
         guard positionsDirty else { return }
         try? savePositions()
     }
 
+    /// Writes `.positions` so that a power cut leaves the old or the new file, and never one
+    /// that claims lines the log files lost: the open log files are fdatasynced first (a
+    /// position is only ever written for lines already on disk), then a temporary file is
+    /// written, fsynced, renamed over `.positions`, and the directory fsynced.
     private func savePositions() throws {
         positionsDirty = false
+        for (service, entry) in current where entry.fd >= 0 {
+            guard fdatasync(entry.fd) == 0 else {
+                positionsDirty = true
+                throw LogWriteError(path: path(of: service), operation: "sync", code: errno)
+            }
+        }
         var text = ""
         for (container, stamp) in positions.sorted(by: { $0.key < $1.key }) {
             text += "\(container) \(String(decoding: stamp, as: UTF8.self))\n"
@@ -234,14 +250,18 @@ public final class LogFileSet: @unchecked Sendable {
         guard fd >= 0 else { throw LogWriteError(path: temporary, operation: "open", code: errno) }
         let bytes = Array(text.utf8)
         let written = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
-        let code = errno
-        fsync(fd)
+        let writeError = errno
+        let complete = written == bytes.count
+        let synced = complete && fsync(fd) == 0
+        let syncError = errno
         close(fd)
-        guard written == bytes.count else {
+        guard synced else {
             unlink(temporary)
-            throw LogWriteError(path: temporary, operation: "write", code: code)
+            positionsDirty = true
+            throw LogWriteError(path: temporary, operation: complete ? "sync" : "write", code: complete ? syncError : writeError)
         }
         guard rename(temporary, path) == 0 else { throw LogWriteError(path: path, operation: "rename", code: errno) }
+        FileSync.directory(directory)
     }
 
     static func readPositions(_ path: String) -> [String: [UInt8]] {

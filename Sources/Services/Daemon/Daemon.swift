@@ -79,6 +79,10 @@ public struct Daemon {
         }
         let flavor = try await ComposeRunner.detect(preferV1: configuration.preferComposeV1)
         logger.info("Compose detected", metadata: ["compose": "\(flavor)"])
+        // A daemon killed outside systemd (whose KillMode= ends the whole cgroup) leaves its
+        // Compose runs going: one must not go on beside this daemon's own run of the project.
+        let orphans = ComposeRunner.killLeftovers(root: root.path)
+        if !orphans.isEmpty { logger.notice("killed leftover Compose runs", metadata: ["process_groups": "\(orphans)"]) }
         let executor: any GitExecutor
         switch configuration.gitMode {
         case .local:
@@ -116,8 +120,15 @@ public struct Daemon {
         let engine = DeploymentEngine(
             root: root, store: store, docker: docker, compose: ComposeRunner(flavor: flavor), git: git,
             agents: agents, hostRoot: configuration.hostRoot, logger: logger)
+        let leftovers = try await engine.removeLeftoversOfUncleanStop()
+        if !leftovers.isEmpty { logger.notice("removed leftovers of an unclean stop", metadata: ["paths": "\(leftovers)"]) }
+        // Runs the previous daemon died in are closed as interrupted and run again (as a
+        // pipeline restart requeues its run): the cut may have left the containers half replaced.
         if try await store.closeInterruptedRuns() > 0 {
             logger.notice("closed deploy runs left open by the previous daemon as interrupted")
+        }
+        for name in try await engine.resumeInterruptedRuns() {
+            logger.notice("the last deploy run was interrupted: running it again", metadata: ["deployment": "\(name)"])
         }
         let faults = FaultInjector(enabled: configuration.faultInjection, logger: logger)
         if faults.isEnabled {

@@ -59,7 +59,7 @@ extension DeploymentEngine {
             try AtomicFile.write(Data((previous + "\n").utf8), to: marker, mode: 0o600)
         }
         let commit = try await git.update(url: record.url, branch: record.branch, directory: repo, clean: record.clean, access: access)
-        try? FileManager.default.removeItem(atPath: marker)
+        try? AtomicFile.remove(marker)
         return commit
     }
 
@@ -85,7 +85,7 @@ extension DeploymentEngine {
                 "deployment": "\(name)", "head": "\(head)", "synced": "\(synced)", "interrupted_update": "\(interrupted)",
             ])
         let restored = try await git.restore(commit: synced, directory: repo, clean: record.clean, access: try await access(record))
-        try? FileManager.default.removeItem(atPath: marker)
+        try? AtomicFile.remove(marker)
         try? await store.recordEvent(
             deployment: name, kind: "sync", message: "restored checkout to \(synced.prefix(12)) after an interrupted update")
         return restored

@@ -44,7 +44,7 @@ extension DeploymentEngine {
                 try await store.setEnabled(name, true)
                 record.enabled = true
             }
-            let needsContainers = job.explicit || job.triggers.contains("reconcile")
+            let needsContainers = job.explicit || job.triggers.contains("reconcile") || job.triggers.contains(RunRequest.interruptedTrigger)
             // 1. The newest commit of the branch.
             var target: String
             do {
@@ -236,7 +236,7 @@ extension DeploymentEngine {
             return
         }
         _ = try await git.restore(commit: commit, directory: repo, clean: record.clean, access: try await access(record))
-        try? FileManager.default.removeItem(atPath: root.syncMarker(record.name))
+        try? AtomicFile.remove(root.syncMarker(record.name))
         try await store.recordSync(record.name, commit: commit)
     }
 

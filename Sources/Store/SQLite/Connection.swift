@@ -35,6 +35,7 @@ public final class Connection {
             // The first real read decides whether the key fits.
             try execute("SELECT count(*) FROM sqlite_master")
             try execute("PRAGMA foreign_keys = ON")
+            try configureDurability()
         } catch StoreError.sqlite(let code, _, _) where code == SQLITE_NOTADB {
             close()
             throw StoreError.wrongKey(path: path)
@@ -45,6 +46,30 @@ public final class Connection {
     }
 
     deinit { close() }
+
+    /// The journal mode in force: `wal` (write-ahead log, `stevedore.db-wal` and `-shm` beside
+    /// the file), or `delete` (rollback journal) on a filesystem where WAL cannot be used
+    /// (docs/STATE_LAYOUT.md, "Durability").
+    public private(set) var journalMode = "delete"
+
+    /// Makes every committed transaction survive a power cut, not only a crash of the process:
+    /// `journal_mode = WAL` with `synchronous = FULL` (the WAL is fsynced at each commit; with
+    /// `NORMAL` only at checkpoints, so a power cut can lose the last transactions), or, where
+    /// WAL cannot be had (no shared memory on the filesystem, another connection holding the
+    /// file in rollback mode), `synchronous = EXTRA` (SQLite ≥ 3.12: FULL plus an fsync of the
+    /// directory after the journal's deletion, which is the commit in `DELETE` mode).
+    /// Source: sqlite.org/pragma.html#pragma_synchronous, sqlite.org/wal.html.
+    private func configureDurability() throws {
+        let mode = try? query("PRAGMA journal_mode = WAL").first?.string(0)
+        let current = try mode ?? query("PRAGMA journal_mode").first?.string(0)
+        journalMode = (current ?? "delete").lowercased()
+        try execute(journalMode == "wal" ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = EXTRA")
+    }
+
+    /// `PRAGMA synchronous`: 2 (`FULL`, with WAL) or 3 (`EXTRA`, with a rollback journal).
+    public var synchronous: Int {
+        get throws { try query("PRAGMA synchronous").first?.int(0) ?? 0 }
+    }
 
     /// Closes the handle; later calls throw `SQLITE_MISUSE`. Idempotent.
     public func close() {
