@@ -307,4 +307,3 @@ import Testing
         #expect(first["outcome"] as? String == "interrupted", "\(first)")
     }
 }
-

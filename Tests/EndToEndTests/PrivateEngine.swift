@@ -56,7 +56,8 @@ final class PrivateEngine {
             if (try? sh("DOCKER_HOST=\(host) docker version -f '{{.Server.Version}}' >/dev/null 2>&1")) != nil { return }
             usleep(100_000)
         }
-        throw HarnessError("private dockerd did not answer within 60 s: \((try? String(contentsOfFile: log, encoding: .utf8))?.suffix(2000) ?? "")")
+        throw HarnessError(
+            "private dockerd did not answer within 60 s: \((try? String(contentsOfFile: log, encoding: .utf8))?.suffix(2000) ?? "")")
     }
 
     /// SIGKILLs dockerd (its containerd and the containers' shims survive, as on a crash) and
@@ -90,6 +91,7 @@ final class PrivateEngine {
             while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
         }
         _ = try? sh(
-            "pkill -f '\(dir)/exec' ; sleep 0.5; awk '{print $2}' /proc/mounts | grep '^\(dir)' | sort -r | xargs -r -n1 umount -l; rm -rf '\(dir)'; ip link delete \(bridge) 2>/dev/null; true")
+            "pkill -f '\(dir)/exec' ; sleep 0.5; awk '{print $2}' /proc/mounts | grep '^\(dir)' | sort -r | xargs -r -n1 umount -l; rm -rf '\(dir)'; ip link delete \(bridge) 2>/dev/null; true"
+        )
     }
 }

@@ -177,7 +177,8 @@ extension DeploymentEngine {
         return try await run.finish(
             RunOutcome.interrupted, target: target, running: run.previous,
             reason:
-                "\(why); nothing was rolled back and \(target.prefix(12)) is not marked failed: it is deployed again once the engine answers")
+                "\(why); nothing was rolled back and \(target.prefix(12)) is not marked failed: it is deployed again once the engine answers"
+        )
     }
 
     /// Whether a failed `compose up` was the engine going away rather than the commit: the
