@@ -111,7 +111,8 @@ let package = Package(
         .testTarget(name: "RedactionTests", dependencies: ["Redaction", "SeededRandom"]),
         .testTarget(name: "DockerTests", dependencies: ["Docker"], exclude: ["Fixtures"]),
         .testTarget(name: "LogStreamerTests", dependencies: ["LogStreamer", "Docker", "Redaction", "SeededRandom"]),
-        .testTarget(name: "ServicesTests", dependencies: ["Services", "Store", "Docker", "Supervision"]),
+        .testTarget(
+            name: "ServicesTests", dependencies: ["Services", "Store", "Docker", "Supervision", "SeededRandom"], exclude: ["Fixtures"]),
         // Runs the built `stevedore` binary against the real Docker engine, git and Compose.
         .testTarget(
             name: "EndToEndTests",

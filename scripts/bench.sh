@@ -14,6 +14,10 @@
 #                                  CPU s/MiB, USS with 50 containers (scripts/bench-logs.sh)
 #   scripts/bench.sh pipeline      push → serving through a webhook and through 10 s polling;
 #                                  time to detect and roll back a bad commit (10 s health timeout)
+#   scripts/bench.sh webhooks      the daemon's RSS, idle and at its peak, while 60 parallel 5 MiB
+#                                  webhook deliveries with a wrong signature arrive (3 rounds), and
+#                                  whether /healthz and /api/status answer meanwhile
+#                                  (scripts/bench-webhooks.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,7 +38,10 @@ fi
 if [ "${1:-}" = "pipeline" ]; then
   exec bash scripts/bench-pipeline.sh
 fi
-[ $# -eq 0 ] || { echo "usage: scripts/bench.sh [supervision|git|pipeline|redaction|logs]" >&2; exit 2; }
+if [ "${1:-}" = "webhooks" ]; then
+  exec bash scripts/bench-webhooks.sh
+fi
+[ $# -eq 0 ] || { echo "usage: scripts/bench.sh [supervision|git|pipeline|redaction|logs|webhooks]" >&2; exit 2; }
 bash scripts/setup.sh >/dev/null
 swift build --product stevedore >/dev/null 2>&1 || { echo "build failed: run swift build" >&2; exit 1; }
 bin="$(swift build --show-bin-path)/stevedore"

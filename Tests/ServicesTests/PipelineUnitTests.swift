@@ -101,13 +101,15 @@ import Testing
             try WebhookVerifier.verify(
                 .github, headers: ["X-Hub-Signature-256": "sha256=" + signature], body: Data("x".utf8) + body, secret: secret)
         }
-        #expect(throws: WebhookError.badSignature) {
+        #expect(
+            throws: WebhookError.malformedSignature(header: "X-Hub-Signature-256", expected: "`sha256=` and 64 hex digits (HMAC-SHA256)")
+        ) {
             try WebhookVerifier.verify(.github, headers: ["X-Hub-Signature-256": "sha1=" + signature], body: body, secret: secret)
         }
-        #expect(throws: WebhookError.badSignature) {
+        #expect(throws: WebhookError.malformedSignature(header: "X-Gitea-Signature", expected: "64 hex digits (HMAC-SHA256)")) {
             try WebhookVerifier.verify(.gitea, headers: ["X-Gitea-Signature": "zz" + signature.dropFirst(2)], body: body, secret: secret)
         }
-        #expect(throws: WebhookError.badSignature) {
+        #expect(throws: WebhookError.badToken) {
             try WebhookVerifier.verify(.gitlab, headers: ["X-Gitlab-Token": "s3cre"], body: body, secret: secret)
         }
         #expect(throws: WebhookError.missingSignature(header: "X-Hub-Signature-256")) {

@@ -114,16 +114,6 @@ import Testing
         #expect("\(ServiceError.invalidParameterName("PATH"))".contains("DOCKER_"))
     }
 
-    @Test func refusalsAreLetThroughOncePerInterval() {
-        let log = RateLimitedLog(interval: 60)
-        #expect(log.admit("app", now: 1000) == 0)
-        #expect(log.admit("app", now: 1001) == nil)
-        #expect(log.admit("app", now: 1059) == nil)
-        #expect(log.admit("other", now: 1059) == 0)
-        #expect(log.admit("app", now: 1060) == 2)
-        #expect(log.admit("app", now: 1200) == 0)
-    }
-
     @Test func hostRootAndPublicURLSettings() throws {
         let defaults = try DaemonConfiguration(environment: [:])
         #expect(defaults.hostRoot == nil && defaults.publicURL == nil)

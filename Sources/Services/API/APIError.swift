@@ -48,10 +48,8 @@ public struct APIError: Error, Sendable {
             }
         }
         if error is DecodingError { return APIError(.badRequest, "malformed JSON body: \(error)") }
-        if let tooLarge = error as? NIOTooManyBytesError {
-            let limit = tooLarge.maxBytes.map { " (at most \($0) bytes)" } ?? ""
-            return APIError(.contentTooLarge, "request body too large\(limit)")
-        }
+        // Its `maxBytes` is what was left of the limit after the first piece: not named.
+        if error is NIOTooManyBytesError { return APIError(.contentTooLarge, "request body too large") }
         return APIError(.internalServerError, String(describing: error))
     }
 }

@@ -14,7 +14,10 @@ public struct AdminAPI: Sendable {
     let adminKey: String
     let defaultPollIntervalSeconds: Int
     let publicURL: String?
-    let webhookRefusals = RateLimitedLog(interval: 60)
+    /// Refused webhook deliveries, logged at most once a minute per deployment and provider.
+    let webhookRefusals: RateLimitedLog<WebhookRefusalKey>
+    /// Webhook bodies being read (``WebhookLimits/maxConcurrentDeliveries``).
+    let webhookDeliveries = ConcurrencyLimit(limit: WebhookLimits.maxConcurrentDeliveries)
     let logger: Logger
 
     /// - Parameters:
@@ -32,6 +35,8 @@ public struct AdminAPI: Sendable {
         self.adminKey = adminKey
         self.defaultPollIntervalSeconds = defaultPollIntervalSeconds
         self.logger = logger
+        webhookRefusals = RateLimitedLog(
+            interval: .seconds(Self.webhookRefusalInterval), emit: Self.webhookRefusalReporter(store: engine.store, logger: logger))
     }
 
     /// Builds the router.
@@ -91,11 +96,23 @@ public struct AdminAPI: Sendable {
     /// Decodes a JSON body with the API's snake_case coders (Hummingbird's default decoder
     /// would silently drop `poll_interval`).
     func decodeBody<T: Decodable>(_ type: T.Type, _ request: Request) async throws -> T {
-        let buffer = try await request.body.collect(upTo: 1 << 20)
+        let buffer = try await collectBody(request, upTo: 1 << 20)
         do {
             return try APICoding.decoder().decode(T.self, from: Data(buffer.readableBytesView))
         } catch {
             throw APIError(.badRequest, "malformed JSON body: \(APICoding.describe(error))")
+        }
+    }
+
+    /// The whole body of `request`, at most `limit` bytes.
+    ///
+    /// - Throws: ``APIError`` 413 naming `limit` (NIO's error names what was left of it after
+    ///   the first piece, which differs from request to request).
+    func collectBody(_ request: Request, upTo limit: Int) async throws -> ByteBuffer {
+        do {
+            return try await request.body.collect(upTo: limit)
+        } catch is NIOTooManyBytesError {
+            throw APIError(.contentTooLarge, "request body too large: at most \(limit) bytes")
         }
     }
 

@@ -1,26 +1,78 @@
-import Foundation
 import Synchronization
 
-/// Lets one report per key through every `interval` seconds and counts the ones held back
-/// (for unauthenticated input such as refused webhook deliveries). Thread-safe.
-final class RateLimitedLog: Sendable {
-    private let interval: Double
-    private let state = Mutex<[String: (last: Double, suppressed: Int)]>([:])
+/// Reports of unauthenticated input (refused webhook deliveries), at most one per key per
+/// `interval`: the first report of a key goes out at once and opens a window; the ones that
+/// follow within it are counted, and when the window ends the count (with the last message)
+/// goes out by itself, without waiting for a later report, and opens another window. A window
+/// that ends with nothing held back closes, and the key is forgotten (callers bound the keys).
+/// Timed with the monotonic clock (`Task.sleep`), so wall-clock jumps do not matter. Thread-safe.
+final class RateLimitedLog<Key: Hashable & Sendable>: Sendable {
+    /// What goes out for a key.
+    enum Report: Sendable, Equatable {
+        /// The first report of a window.
+        case first(String)
+        /// `count` reports held back during a window that just ended, and the last of them.
+        case heldBack(count: Int, last: String)
+    }
 
-    /// - Parameter interval: seconds between two reports of one key.
-    init(interval: Double) { self.interval = interval }
+    private struct Window {
+        var held = 0
+        var last = ""
+    }
 
-    /// `nil` if a report for `key` was let through less than `interval` seconds ago (this one
-    /// is counted); otherwise how many were held back since the last report.
-    func admit(_ key: String, now: Double = Date().timeIntervalSince1970) -> Int? {
-        state.withLock { entries in
-            if let entry = entries[key], now - entry.last < interval {
-                entries[key] = (entry.last, entry.suppressed + 1)
-                return nil
+    private let interval: Duration
+    private let wait: @Sendable (Duration) async -> Void
+    private let emit: @Sendable (Key, Report) async -> Void
+    private let windows = Mutex<[Key: Window]>([:])
+
+    /// - Parameters:
+    ///   - interval: length of a window.
+    ///   - wait: waits out a window (tests pass their own, to end windows when they choose).
+    ///   - emit: sends a report out (logs it, records it).
+    init(
+        interval: Duration, wait: @escaping @Sendable (Duration) async -> Void = { try? await Task.sleep(for: $0) },
+        emit: @escaping @Sendable (Key, Report) async -> Void
+    ) {
+        self.interval = interval
+        self.wait = wait
+        self.emit = emit
+    }
+
+    /// Reports `message` for `key`, or counts it if a window of `key` is open. Returns once a
+    /// report that goes out at once has been emitted.
+    func submit(_ key: Key, _ message: String) async {
+        let opens = windows.withLock { windows in
+            if windows[key] != nil {
+                windows[key]?.held += 1
+                windows[key]?.last = message
+                return false
             }
-            let suppressed = entries[key]?.suppressed ?? 0
-            entries[key] = (now, 0)
-            return suppressed
+            windows[key] = Window()
+            return true
+        }
+        guard opens else { return }
+        await emit(key, .first(message))
+        closeLater(key)
+    }
+
+    /// Keys with an open window.
+    var openWindows: Int { windows.withLock { $0.count } }
+
+    private func closeLater(_ key: Key) {
+        Task {
+            await wait(interval)
+            let ended = windows.withLock { windows -> Window? in
+                guard let window = windows[key] else { return nil }
+                guard window.held > 0 else {
+                    windows[key] = nil
+                    return nil
+                }
+                windows[key] = Window()
+                return window
+            }
+            guard let ended else { return }
+            await emit(key, .heldBack(count: ended.held, last: ended.last))
+            closeLater(key)
         }
     }
 }

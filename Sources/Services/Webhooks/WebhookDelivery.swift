@@ -1,6 +1,4 @@
-import Crypto
 import Foundation
-import Store
 
 /// What a delivery says, once verified.
 public struct WebhookDelivery: Sendable, Equatable {
@@ -10,14 +8,18 @@ public struct WebhookDelivery: Sendable, Equatable {
     public var deliveryId: String?
     /// `ref` of a push payload, e.g. `refs/heads/main`.
     public var ref: String?
-    /// `after` of a push payload: the new head commit.
+    /// `after` of a push payload: the new head commit (all zeros when the ref was deleted).
     public var after: String?
+    /// The push deleted `ref`: GitHub's `deleted: true`, or an `after` of all zeros (GitHub,
+    /// GitLab, whose `checkout_sha` is then `null`, Gitea).
+    public var deleted: Bool
 
     /// A delivery with the given fields.
-    public init(event: String, deliveryId: String?, ref: String? = nil, after: String? = nil) {
+    public init(event: String, deliveryId: String?, ref: String? = nil, after: String? = nil, deleted: Bool = false) {
         self.event = event
         self.deliveryId = deliveryId
         self.ref = ref
         self.after = after
+        self.deleted = deleted
     }
 }

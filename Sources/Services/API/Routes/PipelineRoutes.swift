@@ -22,7 +22,7 @@ extension AdminAPI {
     func addPipelineRoutes(to api: RouterGroup<BasicRequestContext>) {
         api.post("deployments/:name/up") { request, context in
             let name = try self.name(context)
-            let buffer = try await request.body.collect(upTo: 1 << 16)
+            let buffer = try await collectBody(request, upTo: 1 << 16)
             var body = UpRequest()
             if buffer.readableBytes > 0 {
                 do {
