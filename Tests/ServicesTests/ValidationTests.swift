@@ -116,12 +116,14 @@ import Testing
 
     @Test func refusalsAreLetThroughOncePerInterval() {
         let log = RateLimitedLog(interval: 60)
-        #expect(log.admit("app", now: 1000) == 0)
-        #expect(log.admit("app", now: 1001) == nil)
-        #expect(log.admit("app", now: 1059) == nil)
-        #expect(log.admit("other", now: 1059) == 0)
-        #expect(log.admit("app", now: 1060) == 2)
-        #expect(log.admit("app", now: 1200) == 0)
+        let start = ContinuousClock.now
+        func at(_ seconds: Int) -> ContinuousClock.Instant { start + .seconds(seconds) }
+        #expect(log.admit("app", now: at(1000)) == 0)
+        #expect(log.admit("app", now: at(1001)) == nil)
+        #expect(log.admit("app", now: at(1059)) == nil)
+        #expect(log.admit("other", now: at(1059)) == 0)
+        #expect(log.admit("app", now: at(1060)) == 2)
+        #expect(log.admit("app", now: at(1200)) == 0)
     }
 
     @Test func hostRootAndPublicURLSettings() throws {

@@ -108,8 +108,14 @@ public struct Daemon {
         let engine = DeploymentEngine(
             root: root, store: store, docker: docker, compose: ComposeRunner(flavor: flavor), git: git,
             agents: agents, hostRoot: configuration.hostRoot, logger: logger)
-        if try await store.closeInterruptedRuns() > 0 {
-            logger.notice("closed deploy runs left open by the previous daemon as interrupted")
+        do {
+            if try await store.closeInterruptedRuns() > 0 {
+                logger.notice("closed deploy runs left open by the previous daemon as interrupted")
+            }
+        } catch let error as StoreError where error.isStorageFault {
+            // A full or read-only state disk must not keep the daemon from starting: the
+            // workloads run on, and the `store` child closes those runs once it can write.
+            logger.error("cannot close the runs left open by the previous daemon yet", metadata: ["error": "\(error)"])
         }
         let faults = FaultInjector(enabled: configuration.faultInjection, logger: logger)
         if faults.isEnabled {
@@ -117,6 +123,7 @@ public struct Daemon {
         }
         let tree = DaemonTree(
             reconcileIntervalSeconds: configuration.reconcileIntervalSeconds,
+            pollBackoffMaxSeconds: configuration.pollBackoffMaxSeconds,
             timing: configuration.timing, deploymentRestarts: configuration.deploymentRestarts,
             faults: faults, logger: logger)
         let api = AdminAPI(

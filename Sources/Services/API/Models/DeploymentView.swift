@@ -46,6 +46,12 @@ public struct DeploymentView: Codable, Sendable {
     public var subtreeReason: String?
     /// Seconds until the subtree is started again, for ``subtree`` `backoff`.
     public var subtreeNextStartSeconds: Double?
+    /// The poller's status line, e.g. `up to date at 1a2b3c4d5e6f` or, while the remote
+    /// cannot be reached, `next try in 20 s (failure 3 in a row; waits double up to 300 s)`.
+    public var poller: String?
+    /// The children of the deployment's subtree that are `degraded` now (an external cause:
+    /// the remote unreachable, the Docker engine down, the state disk full), with the reason.
+    public var degraded: [PathReason]?
 
     /// Combines the stored record, its status and the live health; `subtree` is the
     /// deployment's node of the supervision tree (`deployments/NAME`), which fills
@@ -59,6 +65,13 @@ public struct DeploymentView: Codable, Sendable {
             // Stopped by an operator: why it ended before is history (`supervisor status` keeps it as LAST EXIT).
             subtreeReason = subtree.reason ?? (subtree.state == .stopped ? nil : subtree.lastExit)
             subtreeNextStartSeconds = subtree.nextRestartInSeconds
+        }
+        if let subtree, [.running, .degraded].contains(subtree.state) {
+            poller = subtree.children.first { $0.id == "poller" }?.status
+            let problems = subtree.children.filter { $0.state == .degraded }.map {
+                PathReason(path: $0.path, state: $0.state.rawValue, reason: $0.reason)
+            }
+            degraded = problems.isEmpty ? nil : problems
         }
         paused = !record.enabled
         failedCommit = status.failedCommit
