@@ -9,7 +9,9 @@
 #     python3 (JSON in the systemd test) debootstrap (its systemd image) openssh-client,
 #     openssh-server (the tests' Git server: sshd + git-shell on 127.0.0.1; its service is not
 #     started by the install), python3-fusepy (scripts/lossyfs.py: the power-cut tests' FUSE
-#     filesystem that drops unsynced writes; pulls in libfuse2)
+#     filesystem that drops unsynced writes; pulls in libfuse2), faketime (libfaketime: the
+#     wall-clock jump test), e2fsprogs (mkfs.ext4/e2fsck: the read-only state filesystem test),
+#     iproute2 (the engine-restart drills' private bridge)
 #   - Compose v2: the CLI plugin binary from Debian 13's `docker-compose` package, fetched with
 #     an apt source list of its own in a temp dir (the system's sources are not changed), put in
 #     /usr/local/lib/docker/cli-plugins/docker-compose
@@ -35,7 +37,7 @@ apt_update_once() {
 
 # --- 1. Debian packages -------------------------------------------------------------------
 need=()
-for pkg in libsqlcipher-dev sqlcipher sqlite3 libsystemd-dev git docker.io docker-compose busybox-static curl python3 python3-fusepy debootstrap openssh-client openssh-server iproute2 procps; do
+for pkg in libsqlcipher-dev sqlcipher sqlite3 libsystemd-dev git docker.io docker-compose busybox-static curl python3 python3-fusepy debootstrap openssh-client openssh-server iproute2 procps faketime e2fsprogs; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 # A working engine and Compose from elsewhere (e.g. Docker's own packages) count as present.

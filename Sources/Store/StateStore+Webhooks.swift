@@ -22,13 +22,16 @@ extension StateStore {
         }
     }
 
-    /// Records a delivery id; deliveries older than `retentionSeconds` are forgotten.
+    /// Delivery ids kept per deployment for replay protection: the newest 1,000 (by arrival
+    /// order, never by a wall-clock age, which a clock jump of years would make forget them all).
+    public static let deliveryRetention = 1_000
+
+    /// Records a delivery id, keeping the newest `retention` of the deployment.
     ///
     /// - Returns: `false` if this id was already recorded for the deployment (a replay).
-    public func recordDelivery(_ deployment: String, id: String, retentionSeconds: Double = 7 * 86_400) throws -> Bool {
+    public func recordDelivery(_ deployment: String, id: String, retention: Int = StateStore.deliveryRetention) throws -> Bool {
         let db = try db()
         return try db.transaction {
-            try db.run("DELETE FROM webhook_deliveries WHERE received_at < ?", [.real(Self.now - retentionSeconds)])
             if try db.query(
                 "SELECT 1 FROM webhook_deliveries WHERE deployment = ? AND delivery_id = ?",
                 [.text(deployment), .text(id)]
@@ -38,6 +41,11 @@ extension StateStore {
             try db.run(
                 "INSERT INTO webhook_deliveries (deployment, delivery_id, received_at) VALUES (?, ?, ?)",
                 [.text(deployment), .text(id), .real(Self.now)])
+            try db.run(
+                """
+                DELETE FROM webhook_deliveries WHERE deployment = ? AND rowid NOT IN
+                (SELECT rowid FROM webhook_deliveries WHERE deployment = ? ORDER BY rowid DESC LIMIT ?)
+                """, [.text(deployment), .text(deployment), .integer(Int64(retention))])
             return true
         }
     }

@@ -7,8 +7,27 @@ import Foundation
 public actor StateStore {
     /// The database file.
     public nonisolated let path: String
+    /// Writes the filesystem refused (full or read-only) and whether that still holds.
+    public nonisolated let faults = StorageFaults()
     private let key: [UInt8]
     private var connection: Connection?
+    /// Runs opened by this store: their wall-clock start and a monotonic instant, so an end
+    /// time is the start plus the elapsed monotonic time (a clock jump during a run cannot
+    /// give it a negative or years-long duration).
+    var runStarts: [Int64: (wall: Double, instant: ContinuousClock.Instant)] = [:]
+    /// Ends of runs the filesystem refused to record (``finishRun(_:targetCommit:outcome:reason:)``
+    /// during a storage fault), written by the next successful ``probeWrite()``.
+    var unrecordedRunEnds: [Int64: UnrecordedRunEnd] = [:]
+    /// ``closeInterruptedRuns()`` was refused at start-up; the next successful ``probeWrite()`` does it.
+    var interruptedRunsPending = false
+
+    /// A run's end that could not be written yet.
+    struct UnrecordedRunEnd {
+        var targetCommit: String?
+        var endedAt: Double
+        var outcome: String
+        var reason: String?
+    }
 
     /// Opens (creating and migrating as needed) the database at `path`.
     ///
@@ -18,17 +37,27 @@ public actor StateStore {
         self.path = path
         self.key = key
         let connection = try Connection(path: path, key: key)
+        connection.faults = faults
         try Migrator(migrations: Schema.migrations).migrate(connection)
         self.connection = connection
     }
 
     /// Closes the handle and opens it again (the `store` child does this when a health check
-    /// fails).
+    /// fails, and when a read-only filesystem may have been replaced by a writable mount).
+    ///
+    /// - Throws: ``StoreError/io(_:)`` if the database file is not there (e.g. its filesystem
+    ///   is not mounted right now: a new, empty database must never take its place; the old
+    ///   handle stays open for reads and a later call tries again; so it does when the new
+    ///   handle cannot be opened), or the errors of ``init(path:key:)``.
     public func reopen() throws {
-        connection?.close()
-        connection = nil
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw StoreError.io("state database \(path) is not there (is its filesystem mounted?)")
+        }
+        // The new handle first: if it cannot be opened, the old one stays (reads may still work).
         let fresh = try Connection(path: path, key: key)
+        fresh.faults = faults
         try Migrator(migrations: Schema.migrations).migrate(fresh)
+        connection?.close()
         connection = fresh
     }
 
@@ -37,6 +66,31 @@ public actor StateStore {
     /// - Throws: ``StoreError`` if it does not.
     public func check() throws {
         _ = try db().query("SELECT count(*) FROM deployments")
+    }
+
+    /// Proves that the database can be written again after a storage fault: one real write
+    /// transaction (`PRAGMA user_version` set to its own value: the header page is journaled,
+    /// written and synced like any change). On success it clears ``faults`` and writes what
+    /// was refused meanwhile: the ends of runs (``finishRun(_:targetCommit:outcome:reason:)``)
+    /// and the closing of runs interrupted by an earlier daemon (``closeInterruptedRuns()``).
+    ///
+    /// Called by the `store` child while ``faults`` reports a fault; a write per call, so
+    /// not meant for a healthy store.
+    ///
+    /// - Throws: ``StoreError/diskFull(directory:)``, ``StoreError/readOnly(directory:)``
+    ///   or another ``StoreError`` while the database still cannot be written.
+    public func probeWrite() throws {
+        let db = try db()
+        let version = try db.userVersion
+        try db.execute("PRAGMA user_version = \(version)")
+        faults.clear()
+        for (id, end) in unrecordedRunEnds.sorted(by: { $0.key < $1.key }) {
+            try writeRunEnd(id, end)
+            unrecordedRunEnds[id] = nil
+        }
+        if interruptedRunsPending {
+            try closeInterruptedRuns()
+        }
     }
 
     func db() throws -> Connection {

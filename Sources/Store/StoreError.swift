@@ -11,6 +11,24 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case schemaTooNew(found: Int, supported: Int)
     /// The key file or another file around the store could not be read or written.
     case io(String)
+    /// A write was refused because the filesystem holding `directory` (the database's
+    /// directory) is full: `SQLITE_FULL` (rc 13), or an I/O error with `ENOSPC`/`EDQUOT`.
+    /// Nothing of the refused change was stored; what was committed before is intact.
+    case diskFull(directory: String)
+    /// A write was refused because the filesystem holding `directory` is read-only:
+    /// `SQLITE_READONLY` (rc 8), or an I/O or open error with `EROFS` (e.g. the kernel
+    /// remounted an SD card read-only after I/O errors). Nothing of the change was stored.
+    case readOnly(directory: String)
+
+    /// Whether this is a refusal of the filesystem (``diskFull(directory:)``,
+    /// ``readOnly(directory:)``): the state cannot change until the disk is fixed, while
+    /// everything already stored can still be read.
+    public var isStorageFault: Bool {
+        switch self {
+        case .diskFull, .readOnly: return true
+        default: return false
+        }
+    }
 
     public var description: String {
         switch self {
@@ -22,6 +40,12 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case .schemaTooNew(let found, let supported):
             return "database schema version \(found) is newer than this stevedore supports (\(supported)); upgrade stevedore"
         case .io(let what): return what
+        case .diskFull(let directory):
+            return
+                "state disk full: \(directory) (ENOSPC): nothing new can be recorded until space is freed there; what was stored is intact and the workloads keep running"
+        case .readOnly(let directory):
+            return
+                "state filesystem read-only: \(directory) (EROFS): nothing new can be recorded until it is writable again; what was stored is intact and the workloads keep running"
         }
     }
 }

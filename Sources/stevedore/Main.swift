@@ -6,7 +6,7 @@ import Foundation
 struct Main {
     static func main() async {
         do {
-            var command = try Stevedore.parseAsRoot()
+            var command = try Stevedore.parseAsRoot(arguments)
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
@@ -15,6 +15,19 @@ struct Main {
         } catch {
             fail(error)
         }
+    }
+
+    /// The command line without the program name. Swift on Linux finds `argv` through
+    /// `environ`; a preloaded library that adds to the environment before `main` (libfaketime
+    /// does, to share its clock with child processes) leaves `CommandLine.arguments` empty, and
+    /// `stevedore daemon` would print the help and exit 0. The kernel's copy,
+    /// `/proc/self/cmdline` (NUL-separated, proc(5)), is read then.
+    static var arguments: [String] {
+        if !CommandLine.arguments.isEmpty { return Array(CommandLine.arguments.dropFirst()) }
+        guard let data = FileManager.default.contents(atPath: "/proc/self/cmdline"), !data.isEmpty else { return [] }
+        var fields = data.split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
+        if fields.last == "" { fields.removeLast() }
+        return Array(fields.dropFirst())
     }
 
     /// Help and version requests print and exit 0; usage errors print the usage and exit 2;

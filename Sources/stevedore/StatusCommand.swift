@@ -19,10 +19,21 @@ struct StatusCommand: AsyncParsableCommand {
 
     func run() async throws {
         let client = try options.client()
+        do {
+            try await show(client)
+        } catch {
+            // The daemon's own state can explain the failure (a read-only state disk).
+            for line in await daemonProblems(client) { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+            throw error
+        }
+    }
+
+    private func show(_ client: AdminClient) async throws {
         if let name {
             let view: DeploymentView = try await client.get("/api/status/\(name)")
             if json { return try printJSON(view) }
             printDetail(view)
+            for line in await daemonProblems(client) { print(line) }
         } else {
             let views: [DeploymentView] = try await client.get("/api/status")
             if json { return try printJSON(views) }
@@ -39,12 +50,22 @@ struct StatusCommand: AsyncParsableCommand {
                             $0.lastError.map { String(Table.oneLine($0).prefix(80)) } ?? "-",
                         ]
                     }))
+            for view in views {
+                for problem in view.degraded ?? [] {
+                    print("\(problem.path) degraded: \(Table.oneLine(problem.reason ?? "-").prefix(300))")
+                }
+            }
+            for line in await daemonProblems(client) { print(line) }
         }
     }
 
     private func printDetail(_ view: DeploymentView) {
         let now = Date().timeIntervalSince1970
-        func ago(_ t: Double?) -> String { t.map { Table.duration(now - $0) + " ago" } ?? "never" }
+        // A time after now: the clock was set back since (no RTC, NTP correcting a jump).
+        func ago(_ t: Double?) -> String {
+            t.map { now - $0 >= -1 ? Table.duration(max(0, now - $0)) + " ago" : Table.duration($0 - now) + " ahead of this clock" }
+                ?? "never"
+        }
         print(
             """
             deployment: \(view.name)
@@ -55,7 +76,11 @@ struct StatusCommand: AsyncParsableCommand {
             synced:     \(short(view.syncedCommit)) (\(ago(view.syncedAt)))
             running:    \(short(view.deployedCommit)) (deployed \(ago(view.deployedAt)))
             pipeline:   \(view.subtree.map { "not running (subtree \($0))" } ?? view.pipeline ?? "-")
+            poller:     \(view.poller ?? "-")
             """)
+        for problem in view.degraded ?? [] {
+            print("degraded:   \(problem.path.split(separator: "/").last ?? ""): \(Table.oneLine(problem.reason ?? "-").prefix(300))")
+        }
         if let subtree = view.subtree {
             let next = view.subtreeNextStartSeconds.map { "; started again in \(Table.duration($0))" } ?? ""
             let advice =
@@ -91,3 +116,12 @@ struct StatusCommand: AsyncParsableCommand {
 }
 
 func short(_ commit: String?) -> String { commit.map { String($0.prefix(12)) } ?? "-" }
+
+/// The daemon's own degraded or unhealthy subsystems (outside `deployments/`), e.g. the
+/// `store` child with `state disk full: …`, as lines; none if `/healthz` does not answer.
+func daemonProblems(_ client: AdminClient) async -> [String] {
+    guard let health = await client.health() else { return [] }
+    return (health.unhealthy + health.degraded).filter { !$0.path.hasPrefix("deployments") }.map {
+        "daemon \($0.state): \($0.path): \(Table.oneLine($0.reason ?? "-").prefix(300))"
+    }
+}

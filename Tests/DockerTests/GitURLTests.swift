@@ -45,5 +45,22 @@ import Testing
             GitError.hostKeyChanged(deployment: "app", host: "github.com").description.contains("stevedore repo forget-host app github.com")
         )
         #expect(GitError.permissionDenied(deployment: "app", url: "u").description.contains("stevedore repo key app"))
+        // No network at boot (issue 13): said as such, with ssh's own line.
+        let down = GitError.classify(
+            .init(exitCode: 128, output: "ssh: connect to host github.com port 22: Connection refused\nfatal: Could not read from remote"),
+            operation: op, deployment: "app")
+        #expect(down == .unreachable(url: "git@github.com:o/r.git", detail: "ssh: connect to host github.com port 22: Connection refused"))
+        #expect(down.description.contains("cannot be reached") && down.description.contains("retried with backoff"))
+        // A checkout damaged by lost writes (found by the read-only state disk drill): cloned anew.
+        let damaged = GitError.classify(
+            .init(
+                exitCode: 128,
+                output:
+                    "error: object file .git/objects/e6/eae2 is empty\nfatal: loose object e6eae2 (stored in .git/objects/e6/eae2) is corrupt"
+            ),
+            operation: .update(url: "/srv/r.git", branch: "main", clean: true), deployment: "app")
+        #expect(damaged.meansCorruptCheckout)
+        #expect(!down.meansCorruptCheckout)
+        #expect(!GitError.commandFailed("git fetch failed (exit status 128): fatal: couldn't find remote ref main").meansCorruptCheckout)
     }
 }

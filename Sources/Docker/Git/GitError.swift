@@ -10,6 +10,9 @@ public enum GitError: Error, Sendable, Equatable, CustomStringConvertible {
     case timedOut(operation: String, seconds: Int)
     /// The worker image is not on this host and could not be pulled.
     case workerImageMissing(image: String, detail: String)
+    /// The remote cannot be reached (no network at boot, the Git server down, a name that
+    /// does not resolve): `detail` is the line of ssh or git that says so.
+    case unreachable(url: String, detail: String)
     /// Any other failure; the message carries the output's tail.
     case commandFailed(String)
 
@@ -28,10 +31,32 @@ public enum GitError: Error, Sendable, Equatable, CustomStringConvertible {
         case .workerImageMissing(let image, let detail):
             return
                 "git worker image \(image) is not available (\(detail)): load or pull it (`docker pull \(image)`), choose another with STEVEDORE_GIT_IMAGE, or set STEVEDORE_GIT_MODE=local to run git on the host"
+        case .unreachable(let url, let detail):
+            return
+                "remote \(url) cannot be reached (\(detail)): the network or the Git server is down; the running containers are left alone and the check is retried with backoff"
         case .commandFailed(let message):
             return message
         }
     }
+
+    /// Whether git says the local repository is damaged (an object file empty or corrupt, a
+    /// broken index): what a filesystem that lost unsynced writes leaves behind. A fresh
+    /// clone repairs it.
+    public var meansCorruptCheckout: Bool {
+        guard case .commandFailed(let message) = self else { return false }
+        return Self.corruptionMarkers.contains { message.contains($0) }
+    }
+
+    static let corruptionMarkers = [
+        "is corrupt", "bad object", "index file corrupt", "unable to read tree", "fatal: bad tree", "broken link from",
+        "not a git repository", "loose object",
+    ]
+
+    /// Lines of OpenSSH, git and curl that mean the remote cannot be reached at all.
+    static let unreachableMarkers = [
+        "Connection refused", "Could not resolve hostname", "Could not resolve host", "Network is unreachable", "No route to host",
+        "Connection timed out", "Failed to connect to", "Temporary failure in name resolution",
+    ]
 
     /// Reads a failed run's output: permission denied, changed host key and missing branch
     /// get their own cases (matching OpenSSH's and git's messages); anything else is
@@ -44,6 +69,9 @@ public enum GitError: Error, Sendable, Equatable, CustomStringConvertible {
         }
         if output.contains("Permission denied (publickey") {
             return .permissionDenied(deployment: deployment, url: url)
+        }
+        if let line = output.split(separator: "\n").first(where: { line in unreachableMarkers.contains { line.contains($0) } }) {
+            return .unreachable(url: url, detail: String(line.drop { $0 == " " }))
         }
         if case .clone(_, let branch) = operation, output.contains("Remote branch \(branch) not found") {
             return .branchNotFound(url: url, branch: branch)

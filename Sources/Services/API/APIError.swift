@@ -22,7 +22,8 @@ public struct APIError: Error, Sendable {
     }
 
     /// Maps an error of the engine or validation to a status: invalid input 400, unknown
-    /// deployment 404, conflict 409, not synced 409, Docker unreachable 503, others 500.
+    /// deployment 404, conflict 409, not synced 409, Docker unreachable or the state disk full or
+    /// read-only 503, others 500.
     public static func from(_ error: any Error) -> APIError {
         if let api = error as? APIError { return api }
         if let http = error as? HTTPError { return APIError(http.status, http.body ?? http.status.reasonPhrase) }
@@ -40,10 +41,12 @@ public struct APIError: Error, Sendable {
             }
         }
         if error is DockerError { return APIError(.serviceUnavailable, String(describing: error)) }
+        // A full or read-only state disk: the request may work once the disk is fixed.
+        if let store = error as? StoreError, store.isStorageFault { return APIError(.serviceUnavailable, store.description) }
         if let git = error as? GitError {
             switch git {
             case .branchNotFound: return APIError(.notFound, git.description)
-            case .permissionDenied, .hostKeyChanged, .timedOut, .commandFailed: return APIError(.badGateway, git.description)
+            case .permissionDenied, .hostKeyChanged, .timedOut, .unreachable, .commandFailed: return APIError(.badGateway, git.description)
             case .workerImageMissing: return APIError(.serviceUnavailable, git.description)
             }
         }

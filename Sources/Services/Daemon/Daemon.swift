@@ -120,12 +120,23 @@ public struct Daemon {
         let engine = DeploymentEngine(
             root: root, store: store, docker: docker, compose: ComposeRunner(flavor: flavor), git: git,
             agents: agents, hostRoot: configuration.hostRoot, logger: logger)
-        let leftovers = try await engine.removeLeftoversOfUncleanStop()
-        if !leftovers.isEmpty { logger.notice("removed leftovers of an unclean stop", metadata: ["paths": "\(leftovers)"]) }
+        do {
+            let leftovers = try await engine.removeLeftoversOfUncleanStop()
+            if !leftovers.isEmpty { logger.notice("removed leftovers of an unclean stop", metadata: ["paths": "\(leftovers)"]) }
+        } catch {
+            // A read-only state disk: the leftovers stay until the next start.
+            logger.error("cannot remove the leftovers of an unclean stop yet", metadata: ["error": "\(error)"])
+        }
         // Runs the previous daemon died in are closed as interrupted and run again (as a
         // pipeline restart requeues its run): the cut may have left the containers half replaced.
-        if try await store.closeInterruptedRuns() > 0 {
-            logger.notice("closed deploy runs left open by the previous daemon as interrupted")
+        do {
+            if try await store.closeInterruptedRuns() > 0 {
+                logger.notice("closed deploy runs left open by the previous daemon as interrupted")
+            }
+        } catch let error as StoreError where error.isStorageFault {
+            // A full or read-only state disk must not keep the daemon from starting: the
+            // workloads run on, and the `store` child closes those runs once it can write.
+            logger.error("cannot close the runs left open by the previous daemon yet", metadata: ["error": "\(error)"])
         }
         for name in try await engine.resumeInterruptedRuns() {
             logger.notice("the last deploy run was interrupted: running it again", metadata: ["deployment": "\(name)"])
@@ -136,6 +147,7 @@ public struct Daemon {
         }
         let tree = DaemonTree(
             reconcileIntervalSeconds: configuration.reconcileIntervalSeconds,
+            pollBackoffMaxSeconds: configuration.pollBackoffMaxSeconds,
             timing: configuration.timing, deploymentRestarts: configuration.deploymentRestarts,
             faults: faults, logger: logger)
         let api = AdminAPI(

@@ -14,6 +14,10 @@ public struct DaemonConfiguration: Sendable {
     /// (`STEVEDORE_POLL_INTERVAL`, default 300; minimum 1 here so tests and the demo can
     /// poll quickly).
     public var defaultPollIntervalSeconds: Int
+    /// Longest wait of a poller between failed checks of an unreachable remote, when longer
+    /// than the deployment's poll interval (`STEVEDORE_POLL_BACKOFF_MAX`, default 300, minimum 1):
+    /// the waits double from 5 s up to the larger of the two (``PollerWorker``).
+    public var pollBackoffMaxSeconds: Int
     /// Seconds between reconciler passes (`STEVEDORE_RECONCILE_INTERVAL`, default 30).
     public var reconcileIntervalSeconds: Int
     /// Liveness deadline of the daemon's workers in seconds (`STEVEDORE_LIVENESS_DEADLINE`,
@@ -73,7 +77,8 @@ public struct DaemonConfiguration: Sendable {
     /// Variables only the daemon reads; clients (``forClient(environment:)``) ignore them, so
     /// a typo in one does not break `stevedore status`.
     public static let daemonOnlyVariables = [
-        "STEVEDORE_POLL_INTERVAL", "STEVEDORE_RECONCILE_INTERVAL", "STEVEDORE_LIVENESS_DEADLINE", "STEVEDORE_FAULT_INJECTION",
+        "STEVEDORE_POLL_INTERVAL", "STEVEDORE_POLL_BACKOFF_MAX", "STEVEDORE_RECONCILE_INTERVAL", "STEVEDORE_LIVENESS_DEADLINE",
+        "STEVEDORE_FAULT_INJECTION",
         "STEVEDORE_UNHEALTHY_EXIT_AFTER", "STEVEDORE_DEPLOYMENT_MAX_RESTARTS", "STEVEDORE_DEPLOYMENT_RESTART_PERIOD",
         "STEVEDORE_DEPLOYMENT_REVIVAL_INITIAL", "STEVEDORE_DEPLOYMENT_REVIVAL_MAX", "STEVEDORE_LOG_LEVEL", "STEVEDORE_GIT_MODE",
         "STEVEDORE_GIT_IMAGE", "STEVEDORE_GIT_TIMEOUT",
@@ -104,6 +109,7 @@ public struct DaemonConfiguration: Sendable {
             try environment[name].map { try Validation.durationSeconds($0, name: name, minimum: minimum) } ?? value
         }
         defaultPollIntervalSeconds = try seconds("STEVEDORE_POLL_INTERVAL", default: 300, minimum: 1)
+        pollBackoffMaxSeconds = try seconds("STEVEDORE_POLL_BACKOFF_MAX", default: PollerWorker.defaultBackoffMaxSeconds, minimum: 1)
         reconcileIntervalSeconds = try seconds("STEVEDORE_RECONCILE_INTERVAL", default: 30, minimum: 1)
         livenessDeadlineSeconds = try seconds("STEVEDORE_LIVENESS_DEADLINE", default: 60, minimum: 4)
         unhealthyExitAfterSeconds = try seconds("STEVEDORE_UNHEALTHY_EXIT_AFTER", default: 30, minimum: 0)

@@ -35,6 +35,7 @@ public final class DaemonTree: Sendable {
     private let engineBox: EngineBox
     private let readyLatch: HealthWatchdogWorker.ReadyLatch
     private let reconcileIntervalSeconds: Int
+    private let pollBackoffMaxSeconds: Int
     /// Liveness deadline and heartbeat interval of every worker.
     public let timing: WorkerTiming
     /// Fault injection (disabled unless the daemon was started with it).
@@ -62,15 +63,19 @@ public final class DaemonTree: Sendable {
     ///
     /// - Parameters:
     ///   - reconcileIntervalSeconds: seconds between reconciler passes.
+    ///   - pollBackoffMaxSeconds: longest wait of a poller between failed checks, when longer
+    ///     than the poll interval (``PollerWorker``); default 300.
     ///   - timing: liveness deadline of the workers.
     ///   - faults: fault injection; default disabled.
     ///   - deploymentRestarts: intensity and revival of the deployments' subtrees.
     public init(
-        reconcileIntervalSeconds: Int, timing: WorkerTiming = WorkerTiming(),
+        reconcileIntervalSeconds: Int, pollBackoffMaxSeconds: Int = PollerWorker.defaultBackoffMaxSeconds,
+        timing: WorkerTiming = WorkerTiming(),
         deploymentRestarts: DeploymentRestartPolicy = DeploymentRestartPolicy(), faults: FaultInjector? = nil,
         clock: any SupervisorClock = ContinuousSupervisorClock(), logger: Logger
     ) {
         self.reconcileIntervalSeconds = reconcileIntervalSeconds
+        self.pollBackoffMaxSeconds = pollBackoffMaxSeconds
         self.deploymentRestarts = deploymentRestarts
         self.timing = timing
         self.faults = faults ?? FaultInjector(enabled: false, logger: logger)
@@ -104,7 +109,8 @@ public final class DaemonTree: Sendable {
     ) async throws {
         engineBox.engine = engine
         engineBox.logStreamer = logStreamer
-        try await root.startChild(faults.wrap(StoreWorker.spec(store: engine.store, timing: timing, logger: logger)))
+        try await root.startChild(
+            faults.wrap(StoreWorker.spec(store: engine.store, root: engine.root.path, timing: timing, logger: logger)))
         if let agents = engine.agents {
             try await root.startChild(faults.wrap(SSHAgentWorker.spec(agents: agents, store: engine.store, timing: timing, logger: logger)))
         }
@@ -184,7 +190,9 @@ public final class DaemonTree: Sendable {
                         deployment: name, engine: engine, timing: timing,
                         // A new commit may change `x-stevedore.logs`: the streamer gets the new limits.
                         afterRun: { [engineBox] in await engineBox.logStreamer?.refresh() }, logger: logger)),
-                faults.wrap(PollerWorker.spec(deployment: name, engine: engine, timing: timing, logger: logger)),
+                faults.wrap(
+                    PollerWorker.spec(
+                        deployment: name, engine: engine, backoffMaxSeconds: pollBackoffMaxSeconds, timing: timing, logger: logger)),
                 faults.wrap(
                     ReconcilerWorker.spec(
                         deployment: name, engine: engine, intervalSeconds: reconcileIntervalSeconds,

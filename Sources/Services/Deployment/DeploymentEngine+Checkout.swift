@@ -58,7 +58,17 @@ extension DeploymentEngine {
         if !FileManager.default.fileExists(atPath: marker) {
             try AtomicFile.write(Data((previous + "\n").utf8), to: marker, mode: 0o600)
         }
-        let commit = try await git.update(url: record.url, branch: record.branch, directory: repo, clean: record.clean, access: access)
+        let commit: String
+        do {
+            commit = try await git.update(url: record.url, branch: record.branch, directory: repo, clean: record.clean, access: access)
+        } catch let error as GitError where error.meansCorruptCheckout {
+            // Writes lost by the disk (a power cut, a filesystem repaired after an error): the
+            // checkout is replaced by a fresh clone once that is complete (untracked files go).
+            logger.warning("the checkout is damaged; cloning it anew", metadata: ["deployment": "\(name)", "error": "\(error)"])
+            commit = try await git.clone(url: record.url, branch: record.branch, into: repo, access: access)
+            try? await store.recordEvent(
+                deployment: name, kind: "sync", message: "cloned anew: the checkout was damaged (\(String(describing: error).prefix(200)))")
+        }
         try? AtomicFile.remove(marker)
         return commit
     }

@@ -12,7 +12,7 @@ public enum LogStreamerWorker {
 
     /// The path of the running `stevedore` executable (`/proc/self/exe`).
     public static var executable: String {
-        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments.first ?? "stevedore"
     }
 
     /// The child spec: permanent, liveness from ``WorkerTiming``, SIGTERM then SIGKILL after 5 s.

@@ -6,11 +6,30 @@ import Supervision
 /// it does not wait for the run, so a slow deploy never holds up the next check.
 ///
 /// Failures of the remote, Git or Compose are *degraded*, not failures: the poller reports
-/// the reason, retries after a backoff (5 s doubling up to the poll interval) and keeps
-/// running. It ends normally when its deployment is removed.
+/// the reason, keeps running and retries after a backoff (``retryDelay(failures:interval:maximum:)``:
+/// 5 s doubling up to the larger of the poll interval and `STEVEDORE_POLL_BACKOFF_MAX`,
+/// default 5 min), shown in its status as `next try in N s (failure K in a row …)`; the first
+/// check that works clears both. It ends normally when its deployment is removed.
 public enum PollerWorker {
+    /// Default of the longest wait between failed checks (`STEVEDORE_POLL_BACKOFF_MAX`): 300 s.
+    public static let defaultBackoffMaxSeconds = 300
+
+    /// Seconds to wait after `failures` consecutive failed checks (0: the poll interval):
+    /// 5, 10, 20 … seconds, at most the larger of `interval` and `maximum` (a remote that is
+    /// down is asked less and less often, but never less often than a working one).
+    public static func retryDelay(failures: Int, interval: Int, maximum: Int) -> Int {
+        guard failures > 0 else { return interval }
+        return min(max(interval, maximum), 5 << min(failures - 1, 20))
+    }
+
     /// The child spec (permanent worker).
-    public static func spec(deployment name: String, engine: DeploymentEngine, timing: WorkerTiming = WorkerTiming(), logger: Logger)
+    ///
+    /// - Parameter backoffMaxSeconds: the longest wait between failed checks when it is longer
+    ///   than the poll interval.
+    public static func spec(
+        deployment name: String, engine: DeploymentEngine, backoffMaxSeconds: Int = defaultBackoffMaxSeconds,
+        timing: WorkerTiming = WorkerTiming(), logger: Logger
+    )
         -> ChildSpec
     {
         .worker("poller", liveness: timing.livenessDeadline) { context in
@@ -30,6 +49,9 @@ public enum PollerWorker {
                     case .busy: context.setStatus("a deploy is running or queued")
                     case .triggered(let commit): context.setStatus("new commit \(commit.prefix(12)): deploy requested")
                     }
+                    if failures > 0 {
+                        logger.notice("poll works again", metadata: ["deployment": "\(name)", "after_failures": "\(failures)"])
+                    }
                     context.setDegraded(nil)
                     failures = 0
                 } catch ServiceError.unknownDeployment {
@@ -39,11 +61,14 @@ public enum PollerWorker {
                 } catch {
                     failures += 1
                     context.setDegraded(String(describing: error).prefix(500).description)
-                    logger.warning("poll failed", metadata: ["deployment": "\(name)", "error": "\(error)"])
+                    logger.warning("poll failed", metadata: ["deployment": "\(name)", "failures": "\(failures)", "error": "\(error)"])
                 }
                 context.heartbeat()
-                let wait = failures == 0 ? interval : min(interval, 5 << min(failures - 1, 10))
-                if failures > 0 { context.setStatus("next try in \(wait) s (failure \(failures) in a row)") }
+                let wait = retryDelay(failures: failures, interval: interval, maximum: backoffMaxSeconds)
+                if failures > 0 {
+                    context.setStatus(
+                        "next try in \(wait) s (failure \(failures) in a row; waits double up to \(max(interval, backoffMaxSeconds)) s)")
+                }
                 try await context.sleep(for: .seconds(wait), heartbeatEvery: timing.heartbeatInterval)
             }
         }

@@ -19,7 +19,18 @@ public enum SSHAgentWorker {
             do {
                 var reported = ""
                 while !Task.isCancelled {
-                    let records = try await store.deployKeys()
+                    let records: [DeployKeyRecord]
+                    do {
+                        records = try await store.deployKeys()
+                    } catch let error as StoreError where error.isStorageFault {
+                        // A full or read-only state disk (its reads can fail too, while a hot
+                        // journal cannot be rolled back) is no reason to close the sockets or
+                        // to restart: the keys already loaded are served on.
+                        context.setDegraded("cannot read the deploy keys; serving the \(await agents.served.count) loaded: \(error)")
+                        context.heartbeat()
+                        try await Task.sleep(for: min(.seconds(5), timing.heartbeatInterval))
+                        continue
+                    }
                     let failures = await agents.reconcile(with: records)
                     for (name, error) in failures {
                         logger.error("cannot serve the agent socket", metadata: ["deployment": "\(name)", "error": "\(error)"])

@@ -1,29 +1,92 @@
+import Foundation
 import Logging
 import Store
 import Supervision
 
-/// The `store` child: owns the database handle's health. Every 15 s (or each heartbeat
-/// interval, if shorter) it runs a cheap query;
-/// if that fails it reopens the handle, and if reopening fails it throws so that its
-/// supervisor restarts it with backoff (and, past the restart intensity, escalates).
+/// The `store` child: owns the database handle's health and the state disk's.
+///
+/// - Every 15 s (or each heartbeat interval, if shorter) it runs a cheap query; if that fails
+///   it reopens the handle, and if reopening fails it throws so that its supervisor restarts
+///   it with backoff (and, past the restart intensity, escalates).
+/// - Every 2 s (or each heartbeat interval, if shorter) it looks at the state disk: a write
+///   the filesystem refused (``Store/StorageFaults``: `ENOSPC`, `EROFS`) or `statvfs(3)`
+///   saying read-only or almost full (``StateDiskCheck``) makes it `degraded` with the reason,
+///   e.g. `state disk full: /opt/stevedore/system (ENOSPC): …`. Not a failure: the workloads
+///   keep running, reads keep working, and a restart of Stevedore would not free the disk.
+/// - While a refused write is reported it tries one real write (``Store/StateStore/probeWrite()``)
+///   per look, reopening the handle first when the filesystem was read-only (a repaired
+///   filesystem comes back as a new mount); once it succeeds, what was refused meanwhile (the
+///   ends of runs) is written and `degraded` clears: no operator action and no restart.
 public enum StoreWorker {
-    /// Seconds between checks.
+    /// Seconds between read checks.
     public static let checkInterval = 15
+    /// Seconds between looks at the state disk.
+    public static let diskInterval = 2
 
     /// The child spec (permanent worker).
-    public static func spec(store: StateStore, timing: WorkerTiming = WorkerTiming(), logger: Logger) -> ChildSpec {
+    ///
+    /// - Parameter root: the state root, whose filesystem is checked with `statvfs(3)`;
+    ///   default the database's directory.
+    public static func spec(store: StateStore, root: String? = nil, timing: WorkerTiming = WorkerTiming(), logger: Logger) -> ChildSpec {
         .worker("store", liveness: timing.livenessDeadline) { context in
+            let clock = ContinuousClock()
+            let disk = root ?? (store.path as NSString).deletingLastPathComponent
+            var lastCheck: ContinuousClock.Instant?
+            var reported: String?
+            var since: ContinuousClock.Instant?
             while !Task.isCancelled {
-                do {
-                    try await store.check()
-                } catch {
-                    logger.error("state database check failed; reopening", metadata: ["error": "\(error)"])
-                    try await store.reopen()
+                if lastCheck.map({ clock.now - $0 >= min(.seconds(checkInterval), timing.heartbeatInterval) }) ?? true {
+                    do {
+                        try await store.check()
+                    } catch let error as StoreError where error.isStorageFault {
+                        // A read refused for lack of space (a temporary table): the disk check reports it.
+                    } catch {
+                        logger.error("state database check failed; reopening", metadata: ["error": "\(error)"])
+                        try await store.reopen()
+                    }
+                    lastCheck = clock.now
                 }
+                var problem = StateDiskCheck.measure(disk)?.problem
+                if store.faults.current != nil {
+                    problem = await probe(store) ?? problem
+                }
+                if problem != reported {
+                    if let problem {
+                        logger.error("state disk: \(problem)")
+                        since = since ?? clock.now
+                    } else if let began = since {
+                        logger.notice(
+                            "state disk writable again; what was refused meanwhile is recorded",
+                            metadata: ["after_seconds": "\((clock.now - began).components.seconds)"])
+                        since = nil
+                    }
+                    reported = problem
+                }
+                context.setDegraded(problem)
+                context.setStatus(problem == nil ? "open: \(store.path)" : "refused writes: \(store.faults.refusedWrites)")
                 context.heartbeat()
-                context.setStatus("open: \(store.path)")
-                try await Task.sleep(for: min(.seconds(checkInterval), timing.heartbeatInterval))
+                try await Task.sleep(for: min(.seconds(diskInterval), timing.heartbeatInterval))
             }
+        }
+    }
+
+    /// One write; `nil` if it worked, else the reason. A read-only filesystem may have been
+    /// repaired and mounted anew: the handle is reopened and the write tried once more.
+    private static func probe(_ store: StateStore) async -> String? {
+        do {
+            try await store.probeWrite()
+            return nil
+        } catch let error as StoreError {
+            guard case .readOnly = error else { return error.description }
+            do {
+                try await store.reopen()
+                try await store.probeWrite()
+                return nil
+            } catch {
+                return "\(error)"
+            }
+        } catch {
+            return "\(error)"
         }
     }
 }

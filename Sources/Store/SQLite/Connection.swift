@@ -1,4 +1,5 @@
 import CSQLCipher
+import Foundation
 
 /// One open SQLCipher database: a thin wrapper over the SQLite C API.
 ///
@@ -8,6 +9,9 @@ public final class Connection {
     /// The database file path.
     public let path: String
     private(set) var handle: OpaquePointer?
+    /// Where storage faults (``StoreError/diskFull(directory:)``, ``StoreError/readOnly(directory:)``)
+    /// are reported as they happen; ``StateStore`` shares one across reopened connections.
+    var faults: StorageFaults?
 
     /// Opens (creating if absent) the database at `path` and applies `key`.
     ///
@@ -87,7 +91,7 @@ public final class Connection {
         if rc != SQLITE_OK {
             let message = errorMessage.map { String(cString: $0) } ?? String(cString: sqlite3_errmsg(handle))
             sqlite3_free(errorMessage)
-            throw StoreError.sqlite(code: rc, message: message, sql: sql)
+            throw failure(rc, message: message, sql: sql)
         }
     }
 
@@ -99,7 +103,7 @@ public final class Connection {
         var stmt: OpaquePointer?
         let rc = sqlite3_prepare_v2(handle, sql, -1, &stmt, nil)
         guard rc == SQLITE_OK, let stmt else {
-            throw StoreError.sqlite(code: rc, message: String(cString: sqlite3_errmsg(handle)), sql: sql)
+            throw failure(rc, message: String(cString: sqlite3_errmsg(handle)), sql: sql)
         }
         return Statement(stmt: stmt, connection: self, sql: sql)
     }
@@ -149,4 +153,48 @@ public final class Connection {
     }
 
     func errorMessage() -> String { handle.map { String(cString: sqlite3_errmsg($0)) } ?? "closed" }
+
+    /// The error for result code `rc`: a full or read-only filesystem becomes
+    /// ``StoreError/diskFull(directory:)`` or ``StoreError/readOnly(directory:)`` and is
+    /// reported to ``faults``; anything else is ``StoreError/sqlite(code:message:sql:)``.
+    /// `SQLITE_FULL` and `SQLITE_READONLY` say it themselves; for `SQLITE_IOERR` and
+    /// `SQLITE_CANTOPEN` (e.g. the rollback journal could not be created) the errno of
+    /// `sqlite3_system_errno` is not always the failed call's, so the directory is asked
+    /// directly: a 1-byte file created, written, synced and removed (``writeProbe(_:)``).
+    func failure(_ rc: Int32, message: String, sql: String?) -> StoreError {
+        let directory = (path as NSString).deletingLastPathComponent
+        let error: StoreError
+        switch rc & 0xff {
+        case SQLITE_FULL: error = .diskFull(directory: directory)
+        case SQLITE_READONLY: error = .readOnly(directory: directory)
+        case SQLITE_IOERR, SQLITE_CANTOPEN:
+            let systemErrno = handle.map { sqlite3_system_errno($0) } ?? 0
+            switch [ENOSPC, EDQUOT, EROFS].contains(systemErrno) ? systemErrno : Self.writeProbe(directory) {
+            case ENOSPC, EDQUOT: error = .diskFull(directory: directory)
+            case EROFS: error = .readOnly(directory: directory)
+            default: return .sqlite(code: rc, message: message, sql: sql)
+            }
+        default:
+            return .sqlite(code: rc, message: message, sql: sql)
+        }
+        faults?.record(error)
+        return error
+    }
+
+    /// Whether `directory` takes a write now: `nil` if a 1-byte file could be created,
+    /// written and synced there (it is removed again), else the errno that refused it
+    /// (`EROFS`, `ENOSPC`, …).
+    static func writeProbe(_ directory: String) -> Int32? {
+        let probe = directory + "/.stevedore-write-probe-\(getpid())"
+        let fd = Foundation.open(probe, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { return errno }
+        defer {
+            _ = Foundation.close(fd)
+            _ = Foundation.unlink(probe)
+        }
+        var byte: UInt8 = 0x0A
+        guard Foundation.write(fd, &byte, 1) == 1 else { return errno }
+        guard Foundation.fsync(fd) == 0 else { return errno }
+        return nil
+    }
 }

@@ -74,7 +74,7 @@ public final class Statement {
     }
 
     private func failure(_ rc: Int32) -> StoreError {
-        .sqlite(code: rc, message: connection.errorMessage(), sql: sql)
+        connection.failure(rc, message: connection.errorMessage(), sql: sql)
     }
 }
 

@@ -46,9 +46,13 @@ public struct DeploymentView: Codable, Sendable {
     public var subtreeReason: String?
     /// Seconds until the subtree is started again, for ``subtree`` `backoff`.
     public var subtreeNextStartSeconds: Double?
+    /// The poller's status line, e.g. `up to date at 1a2b3c4d5e6f` or, while the remote
+    /// cannot be reached, `next try in 20 s (failure 3 in a row; waits double up to 300 s)`.
+    public var poller: String?
     /// The deployment's children that report `degraded` while the subtree runs, with their
-    /// reasons (e.g. `deployments/NAME/reconciler`: containers keep exiting by themselves;
-    /// `deployments/NAME/poller`: the remote does not answer). Empty when all is well.
+    /// reasons (an external cause or a workload that misbehaves: e.g. `deployments/NAME/reconciler`:
+    /// containers keep exiting by themselves; `deployments/NAME/poller`: the remote does not
+    /// answer; the Docker engine down; the state disk full). Empty when all is well.
     public var degraded: [PathReason] = []
 
     /// Combines the stored record, its status and the live health; `subtree` is the
@@ -67,6 +71,9 @@ public struct DeploymentView: Codable, Sendable {
             degraded = subtree.flattened.filter { $0.state == .degraded && $0.path != subtree.path }.map {
                 PathReason(path: $0.path, state: $0.state.rawValue, reason: $0.reason)
             }
+        }
+        if let subtree, [.running, .degraded].contains(subtree.state) {
+            poller = subtree.children.first { $0.id == "poller" }?.status
         }
         paused = !record.enabled
         failedCommit = status.failedCommit
