@@ -178,6 +178,16 @@ import Yams
         }
     }
 
+    /// `Int(text.dropLast()) * 60` trapped on overflow: a Compose file could stop every read
+    /// of its settings (the daemon's pipeline worker with it). Found reading the parser for
+    /// this suite, whose random durations hit it too.
+    @Test("a duration too large to multiply is refused, not a trap")
+    func overflowingDurationIsRefused() {
+        for text in ["99999999999999999m", "9223372036854775807h", "153722867280912931m"] {
+            #expect(throws: ComposeConfigError.self) { try StevedoreSettings.parse(["health_check_timeout": text]) }
+        }
+    }
+
     @Test("nesting at any depth, in flow and block style, never traps")
     func deepNesting() {
         var rng = Self.run.generator("nesting")
