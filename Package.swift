@@ -109,10 +109,22 @@ let package = Package(
             exclude: ["Fixtures"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "RedactionTests", dependencies: ["Redaction", "SeededRandom"]),
-        .testTarget(name: "DockerTests", dependencies: ["Docker"], exclude: ["Fixtures"]),
-        .testTarget(name: "LogStreamerTests", dependencies: ["LogStreamer", "Docker", "Redaction", "SeededRandom"]),
+        // Fixtures/corpus/<name>/: the fuzz suites' seeds (real samples; scripts/fuzz.sh).
         .testTarget(
-            name: "ServicesTests", dependencies: ["Services", "Store", "Docker", "Supervision", "SeededRandom"], exclude: ["Fixtures"]),
+            name: "DockerTests", dependencies: ["Docker", "SeededRandom", .product(name: "Yams", package: "Yams")],
+            exclude: ["Fixtures"]),
+        .testTarget(
+            name: "LogStreamerTests", dependencies: ["LogStreamer", "Docker", "Redaction", "SeededRandom"],
+            exclude: ["Fixtures"]),
+        .testTarget(
+            name: "ServicesTests",
+            dependencies: [
+                "Services", "Store", "Docker", "Supervision", "SeededRandom",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
+            exclude: ["Fixtures"]),
         // Runs the built `stevedore` binary against the real Docker engine, git and Compose.
         .testTarget(
             name: "EndToEndTests",

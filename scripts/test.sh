@@ -9,6 +9,11 @@
 # After `swift test`, scripts/test-systemd.sh runs the daemon under a real systemd (PID 1 in a
 # container built by scripts/build-systemd-image.sh, cached as a local image), with the shipped
 # hardened unit, on a Raspberry Pi Zero 2 W's budget (`--cpus 0.5 --memory 512m`; about 3 min).
+#
+# The `*FuzzTests` suites run among the unit tests with their CI budget (20,000 inputs per
+# test, fewer for the slow YAML and stream ones: FuzzRun.iterations(ci:)); scripts/fuzz.sh
+# runs them at length. A full run ignores an inherited STEVEDORE_FUZZ_ITERATIONS; with
+# `--filter` it is kept, to replay a failure (STEVEDORE_SEED=… STEVEDORE_FUZZ_ITERATIONS=…).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,6 +31,7 @@ STEVEDORE_BIN="$(swift build --show-bin-path)/stevedore"
 export STEVEDORE_BIN
 
 if [ $# -eq 0 ]; then
+  unset STEVEDORE_FUZZ_ITERATIONS
   # Two runs: the end-to-end suites block test threads while they wait for the CLI, git and
   # Compose (synchronous child processes), which on a 2-core machine can starve the other
   # suites' async timeouts (e.g. a 60 s ProcessRunner timeout firing spuriously).

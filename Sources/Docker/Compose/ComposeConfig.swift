@@ -35,8 +35,9 @@ public struct ComposeConfig: Sendable, Equatable {
     /// Parses `compose config` output.
     ///
     /// - Throws: ``ComposeConfigError/unreadable(_:)`` when the text is not YAML with a
-    ///   `services` map.
+    ///   `services` map, or is beyond ``YAMLLimits``.
     public static func parse(_ text: String) throws -> ComposeConfig {
+        try YAMLLimits.check(text)
         let root: Any?
         do {
             root = try Yams.load(yaml: text)
@@ -91,9 +92,12 @@ public struct ComposeConfig: Sendable, Equatable {
         if let list = value as? [Any] {
             var result: [String: String] = [:]
             for item in list {
-                let text = "\(item)"
-                let parts = text.split(separator: "=", maxSplits: 1)
-                result[String(parts.first ?? "")] = parts.count > 1 ? String(parts[1]) : ""
+                // At the first `=` byte: a `Character` split would miss `=` followed by a
+                // combining mark (one grapheme).
+                let bytes = Array("\(item)".utf8)
+                let eq = bytes.firstIndex(of: 0x3D) ?? bytes.endIndex
+                result[String(decoding: bytes[..<eq], as: UTF8.self)] =
+                    eq < bytes.endIndex ? String(decoding: bytes[(eq + 1)...], as: UTF8.self) : ""
             }
             return result
         }

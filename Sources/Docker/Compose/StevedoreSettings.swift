@@ -33,8 +33,9 @@ public struct StevedoreSettings: Sendable, Equatable {
     /// Reads `x-stevedore` from the Compose file at `path` (the file as committed: its values
     /// are not interpolated). A file without the key gives the defaults.
     ///
-    /// - Throws: ``ComposeConfigError/unreadable(_:)`` when the file is not YAML,
-    ///   ``ComposeConfigError/invalidSetting(key:value:allowed:)`` for a bad value or an unknown key.
+    /// - Throws: ``ComposeConfigError/unreadable(_:)`` when the file is not YAML or is beyond
+    ///   ``YAMLLimits``, ``ComposeConfigError/invalidSetting(key:value:allowed:)`` for a bad
+    ///   value or an unknown key.
     public static func read(composeFile path: String) throws -> StevedoreSettings {
         let text: String
         do {
@@ -42,9 +43,19 @@ public struct StevedoreSettings: Sendable, Equatable {
         } catch {
             throw ComposeConfigError.unreadable("cannot read \(path): \(error.localizedDescription)")
         }
+        return try parse(composeFileText: text, path: path)
+    }
+
+    /// Reads `x-stevedore` from the text of a Compose file (`path` only names it in errors).
+    ///
+    /// - Throws: as ``read(composeFile:)``.
+    public static func parse(composeFileText text: String, path: String) throws -> StevedoreSettings {
         let document: Any?
         do {
+            try YAMLLimits.check(text)
             document = try Yams.load(yaml: text)
+        } catch ComposeConfigError.unreadable(let why) {
+            throw ComposeConfigError.unreadable("\(path): \(why)")
         } catch {
             throw ComposeConfigError.unreadable("\(path) is not YAML: \(error)")
         }
@@ -110,7 +121,9 @@ public struct StevedoreSettings: Sendable, Equatable {
         case "h": multiplier = 3600
         default: return Int(text)
         }
-        return Int(text.dropLast()).map { $0 * multiplier }
+        // A number too large to multiply is out of range, not a trap.
+        guard let value = Int(text.dropLast()), value.multipliedReportingOverflow(by: multiplier).overflow == false else { return nil }
+        return value * multiplier
     }
 
     /// Parses a size such as `64m`, `512k`, `1g`, `1048576` (bytes; k/m/g are powers of 1024,

@@ -36,11 +36,14 @@ public struct GitClient: Sendable {
         switch checkMethod {
         case .lsRemote:
             let output = try await run(.lsRemote(url: url, branch: branch), checkout: nil, access: access)
-            for line in output.split(separator: "\n") {
-                let parts = line.split(separator: "\t")
-                if parts.count == 2, parts[1] == "refs/heads/\(branch)" { return String(parts[0]) }
+            switch GitScript.lsRemoteHead(in: output, branch: branch) {
+            case .commit(let commit): return commit
+            case .absent: throw GitError.branchNotFound(url: url, branch: branch)
+            case .notACommit(let value):
+                throw GitError.commandFailed(
+                    "git ls-remote of \(url) answered '\(value.prefix(80))' for refs/heads/\(branch), which is not a commit id (40 or 64 lower-case hex digits)"
+                )
             }
-            throw GitError.branchNotFound(url: url, branch: branch)
         case .shallowFetch:
             let operation = GitScript.Operation.shallowFetch(url: url, branch: branch)
             let fm = FileManager.default

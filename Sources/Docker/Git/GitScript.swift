@@ -93,12 +93,38 @@ public enum GitScript {
         esac
         """#
 
-    /// The commit from a `stevedore-head <commit>` line of `output`, if any.
+    /// The commit from the last `stevedore-head <commit>` line of `output` that names a
+    /// commit id (``GitHead/isCommit(_:)``), if any. Lines are split at newline bytes.
     public static func reportedHead(in output: String) -> String? {
-        for line in output.split(separator: "\n").reversed() where line.hasPrefix("stevedore-head ") {
-            let commit = line.dropFirst("stevedore-head ".count).trimmingCharacters(in: .whitespaces)
-            if !commit.isEmpty { return commit }
+        let prefix = Array("stevedore-head ".utf8)
+        for line in output.utf8.split(separator: 0x0A).reversed() where line.starts(with: prefix) {
+            let commit = String(decoding: line.dropFirst(prefix.count), as: UTF8.self).trimmingCharacters(in: .whitespaces)
+            if GitHead.isCommit(commit) { return commit }
         }
         return nil
+    }
+
+    /// What `git ls-remote URL refs/heads/BRANCH` printed about the branch.
+    public enum LsRemoteHead: Sendable, Equatable {
+        /// The branch points at this commit.
+        case commit(String)
+        /// No line for `refs/heads/BRANCH` (other refs may end in the same name: ls-remote
+        /// matches patterns at the end).
+        case absent
+        /// The line for the branch has this instead of a commit id.
+        case notACommit(String)
+    }
+
+    /// Reads `git ls-remote` output (`<commit> TAB <ref> LF` per ref, git-ls-remote(1)): the
+    /// line whose ref is exactly `refs/heads/<branch>`, compared byte for byte.
+    public static func lsRemoteHead(in output: String, branch: String) -> LsRemoteHead {
+        let ref = Array("refs/heads/\(branch)".utf8)
+        for line in output.utf8.split(separator: 0x0A) {
+            let parts = line.split(separator: 0x09, omittingEmptySubsequences: false)
+            guard parts.count == 2, parts[1].elementsEqual(ref) else { continue }
+            let value = String(decoding: parts[0], as: UTF8.self)
+            return GitHead.isCommit(value) ? .commit(value) : .notACommit(value)
+        }
+        return .absent
     }
 }

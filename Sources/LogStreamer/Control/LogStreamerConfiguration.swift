@@ -61,7 +61,39 @@ public struct LogStreamerConfiguration: Codable, Sendable, Equatable {
         self.dockerSocket = dockerSocket
         self.deployments = deployments
         self.secrets = secrets
-        self.heartbeatSeconds = heartbeatSeconds
-        self.idleFlushMilliseconds = idleFlushMilliseconds
+        self.heartbeatSeconds = Self.heartbeatRange.clamping(heartbeatSeconds)
+        self.idleFlushMilliseconds = Self.idleFlushRange.clamping(idleFlushMilliseconds)
+    }
+
+    /// Allowed heartbeat intervals, in seconds (a longer or non-finite one would not fit a
+    /// `Duration`).
+    public static let heartbeatRange: ClosedRange<Double> = 0.2...86_400
+    /// Allowed idle-flush delays, in milliseconds.
+    public static let idleFlushRange: ClosedRange<Int> = 0...60_000
+
+    private enum CodingKeys: String, CodingKey {
+        case dockerSocket, deployments, secrets, heartbeatSeconds, idleFlushMilliseconds
+    }
+
+    /// Decodes through ``init(dockerSocket:deployments:secrets:heartbeatSeconds:idleFlushMilliseconds:)``,
+    /// so that out-of-range numbers are clamped as there.
+    ///
+    /// - Throws: `DecodingError`.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            dockerSocket: try c.decode(String.self, forKey: .dockerSocket),
+            deployments: try c.decode([Deployment].self, forKey: .deployments),
+            secrets: try c.decode([SecretValue].self, forKey: .secrets),
+            heartbeatSeconds: try c.decode(Double.self, forKey: .heartbeatSeconds),
+            idleFlushMilliseconds: try c.decode(Int.self, forKey: .idleFlushMilliseconds))
+    }
+}
+
+extension ClosedRange {
+    /// `value`, or the nearest bound when outside (NaN: the lower bound).
+    func clamping(_ value: Bound) -> Bound {
+        if value > upperBound { return upperBound }
+        return value >= lowerBound ? value : lowerBound
     }
 }

@@ -35,29 +35,45 @@ public struct LogStreamerMessageReader: Sendable {
         public var description: String
     }
 
-    /// Adds bytes read and returns the messages now complete.
+    /// The error that ended the stream, if one did: every later ``feed(_:)`` throws it.
+    public private(set) var failure: InvalidMessage?
+
+    /// Adds bytes read and returns the messages now complete. The messages before a bad frame
+    /// are returned; the bad frame sets ``failure``, thrown at once when no message came
+    /// before it.
     ///
     /// - Throws: ``InvalidMessage`` for a length over ``LogStreamerMessage/maximumLength`` or
-    ///   a body that is not a message.
+    ///   a body that is not a message (checked from the 4 length bytes: nothing is buffered
+    ///   for a length over the limit).
     public mutating func feed(_ bytes: ArraySlice<UInt8>) throws -> [LogStreamerMessage] {
+        if let failure { throw failure }
         buffer.append(contentsOf: bytes)
         var messages: [LogStreamerMessage] = []
         var start = 0
         while buffer.count - start >= 4 {
             let length = Int(buffer[start]) << 24 | Int(buffer[start + 1]) << 16 | Int(buffer[start + 2]) << 8 | Int(buffer[start + 3])
             guard length <= LogStreamerMessage.maximumLength else {
-                throw InvalidMessage(description: "control message of \(length) bytes (at most \(LogStreamerMessage.maximumLength))")
+                return try fail(
+                    InvalidMessage(description: "control message of \(length) bytes (at most \(LogStreamerMessage.maximumLength))"),
+                    after: messages)
             }
             guard buffer.count - start - 4 >= length else { break }
             let body = Data(buffer[(start + 4)..<(start + 4 + length)])
             do {
                 messages.append(try JSONDecoder().decode(LogStreamerMessage.self, from: body))
             } catch {
-                throw InvalidMessage(description: "control message is not valid: \(error)")
+                return try fail(InvalidMessage(description: "control message is not valid: \(error)"), after: messages)
             }
             start += 4 + length
         }
         buffer.removeFirst(start)
+        return messages
+    }
+
+    private mutating func fail(_ error: InvalidMessage, after messages: [LogStreamerMessage]) throws -> [LogStreamerMessage] {
+        failure = error
+        buffer = []
+        if messages.isEmpty { throw error }
         return messages
     }
 }

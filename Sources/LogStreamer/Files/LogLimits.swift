@@ -38,4 +38,17 @@ public struct LogLimits: Sendable, Codable, Equatable {
         self.fileBytes = min(max(Self.minimumBytes, fileBytes), self.maximumBytes)
         self.lineBytes = max(64, min(lineBytes, self.fileBytes / 2))
     }
+
+    private enum CodingKeys: String, CodingKey { case maximumBytes, fileBytes, lineBytes }
+
+    /// Decodes through ``init(maximumBytes:fileBytes:lineBytes:)``, so that decoded limits
+    /// keep its invariants (64 KiB ≤ file ≤ cap, 64 ≤ line ≤ file / 2).
+    ///
+    /// - Throws: `DecodingError`.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            maximumBytes: try c.decode(Int.self, forKey: .maximumBytes), fileBytes: try c.decode(Int.self, forKey: .fileBytes),
+            lineBytes: try c.decode(Int.self, forKey: .lineBytes))
+    }
 }

@@ -25,8 +25,13 @@ public struct LogTimestamp: Sendable, Hashable, Comparable, CustomStringConverti
         (a.seconds, a.nanoseconds) < (b.seconds, b.nanoseconds)
     }
 
-    /// From Unix time.
+    /// The range of ``seconds``: years 0000 to 9999, the years of four digits (0000-01-01 and
+    /// 9999-12-31T23:59:59 UTC), so that ``text`` is always 30 bytes.
+    public static let secondsRange: ClosedRange<Int64> = -62_167_219_200...253_402_300_799
+
+    /// From Unix time; an instant outside ``secondsRange`` is clamped to its nearest end.
     public init(seconds: Int64, nanoseconds: Int32) {
+        let seconds = min(max(seconds, Self.secondsRange.lowerBound), Self.secondsRange.upperBound)
         self.seconds = seconds
         self.nanoseconds = max(0, min(nanoseconds, 999_999_999))
         var t = time_t(seconds)

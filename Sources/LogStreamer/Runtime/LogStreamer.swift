@@ -64,6 +64,7 @@ public final class LogStreamer: Sendable {
                 guard n > 0 else { break }
                 do {
                     for message in try parser.feed(buffer[..<n]) { continuation.yield(message) }
+                    if let failure = parser.failure { throw failure }
                 } catch {
                     logger.error("control pipe: \(error)")
                     break
@@ -184,19 +185,13 @@ public final class LogStreamer: Sendable {
                 let body = try await docker.containerEvents(["start"], labels: ["com.docker.compose.project"])
                 setEngineProblem(nil)
                 await openRunning()  // containers started before the subscription
-                var pending: [UInt8] = []
+                var lines = ContainerEvent.Lines()
                 for try await chunk in body {
-                    pending.append(contentsOf: chunk.readableBytesView)
-                    while let newline = pending.firstIndex(of: 0x0A) {
-                        let line = Data(pending[..<newline])
-                        pending.removeFirst(newline + 1)
-                        guard let event = try? JSONSerialization.jsonObject(with: line) as? [String: Any],
-                            let actor = event["Actor"] as? [String: Any], let id = actor["ID"] as? String,
-                            let project = (actor["Attributes"] as? [String: String])?["com.docker.compose.project"]
+                    for line in lines.feed(chunk.readableBytesView) {
+                        guard let event = ContainerEvent(line: line), let project = event.attributes["com.docker.compose.project"]
                         else { continue }
-                        if state.withLock({ $0.projects[project] != nil }) { follow(id) }
+                        if state.withLock({ $0.projects[project] != nil }) { follow(event.id) }
                     }
-                    if pending.count > 1024 * 1024 { pending.removeAll() }
                 }
             } catch is CancellationError {
                 return

@@ -82,7 +82,7 @@ public enum ServiceError: Error, Sendable, Equatable, CustomStringConvertible {
                 "invalid deployment name '\(name)': use 1-63 characters, lower-case letters, digits, '-' and '_', starting with a letter or digit (^[a-z0-9][a-z0-9_-]{0,62}$)"
         case .invalidBranch(let branch):
             return
-                "invalid branch '\(branch)': a branch name may not be empty, start with '-' or '/', end with '/', '.' or '.lock', or contain spaces, '..', '//', '@{', '~', '^', ':', '?', '*', '[', '\\' or control characters"
+                "invalid branch '\(branch)': a branch name may not be empty or '@', start with '-' or '/', end with '/' or '.', have a part (between '/') that starts with '.' or ends with '.lock', or contain spaces, '..', '//', '@{', '~', '^', ':', '?', '*', '[', '\\' or control characters"
         case .invalidURL(let url):
             return
                 "invalid repository URL '\(url)': give a Git URL (https://…, ssh://…, git@host:path, file:///absolute/path) or an absolute path (without ':'), without spaces or control characters, not starting with '-', and not a `transport::address` form"

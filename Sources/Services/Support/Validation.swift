@@ -58,15 +58,29 @@ public enum Validation {
         }
     }
 
-    /// Checks a branch name by the rules of git-check-ref-format(1) that matter here.
+    /// Checks a branch name by the rules of git-check-ref-format(1) with `--branch`: no
+    /// component starting with `.` or ending with `.lock`, no `..`, `@{`, `//`, control
+    /// characters, space, `~ ^ : ? * [ \`; not `@`, not starting with `-` or `/`, not ending
+    /// with `/` or `.`. Checked on the UTF-8 bytes, as git does (a `Character` check misses
+    /// `@{` when a combining mark follows the brace).
     ///
     /// - Throws: ``ServiceError/invalidBranch(_:)``.
     public static func branch(_ branch: String) throws {
-        let forbidden: [Character] = [" ", "~", "^", ":", "?", "*", "[", "\\"]
-        guard !branch.isEmpty, !branch.hasPrefix("-"), !branch.hasPrefix("/"), !branch.hasSuffix("/"),
-            !branch.hasSuffix(".lock"), !branch.hasSuffix("."), !branch.contains(".."), !branch.contains("@{"),
-            !branch.contains("//"), !branch.contains(where: { forbidden.contains($0) }),
-            !branch.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f })
+        let bytes = Array(branch.utf8)
+        func contains(_ text: String) -> Bool {
+            let needle = Array(text.utf8)
+            guard bytes.count >= needle.count else { return false }
+            return (0...(bytes.count - needle.count)).contains { bytes[$0..<($0 + needle.count)].elementsEqual(needle) }
+        }
+        let forbidden = Set(" ~^:?*[\\".utf8)
+        let components = bytes.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+        guard let first = bytes.first, let last = bytes.last, first != UInt8(ascii: "-"), first != UInt8(ascii: "/"),
+            last != UInt8(ascii: "/"), last != UInt8(ascii: "."), branch != "@",
+            !contains(".."), !contains("@{"), !contains("//"),
+            !bytes.contains(where: { $0 < 0x20 || $0 == 0x7F || forbidden.contains($0) }),
+            !components.contains(where: {
+                $0.first == UInt8(ascii: ".") || $0.elementsEqual(".lock".utf8) || $0.reversed().starts(with: "kcol.".utf8)
+            })
         else { throw ServiceError.invalidBranch(branch) }
     }
 

@@ -8,12 +8,13 @@ public struct NotifyMessage: Sendable, Equatable {
     /// Assignments in the order sent. Lines without `=` are dropped, as systemd does.
     public var assignments: [(key: String, value: String)]
 
-    /// Parses a datagram; invalid UTF-8 is replaced, empty lines are ignored.
+    /// Parses a datagram; invalid UTF-8 is replaced, empty lines are ignored. Lines end at
+    /// each newline byte, as systemd splits them (not at Swift's `Character`s, where `\r\n`
+    /// is one character and would join two assignments).
     public init(datagram: [UInt8]) {
-        let text = String(decoding: datagram, as: UTF8.self)
-        assignments = text.split(separator: "\n", omittingEmptySubsequences: true).compactMap { line in
-            guard let eq = line.firstIndex(of: "=") else { return nil }
-            return (String(line[..<eq]), String(line[line.index(after: eq)...]))
+        assignments = datagram.split(separator: 0x0A, omittingEmptySubsequences: true).compactMap { line in
+            guard let eq = line.firstIndex(of: 0x3D) else { return nil }
+            return (String(decoding: line[..<eq], as: UTF8.self), String(decoding: line[(eq + 1)...], as: UTF8.self))
         }
     }
 

@@ -22,7 +22,7 @@ public struct AddRepositoryRequest: Codable, Sendable {
         self.pollInterval = pollInterval
     }
 
-    enum CodingKeys: String, CodingKey { case name, url, branch, pollInterval }
+    enum CodingKeys: String, CodingKey { case name, url, branch, pollInterval, noClean }
 
     /// Accepts `poll_interval` as a duration string (`"5m"`) or a number of seconds (`300`).
     public init(from decoder: any Decoder) throws {
@@ -35,5 +35,6 @@ public struct AddRepositoryRequest: Codable, Sendable {
         } else {
             pollInterval = try c.decodeIfPresent(String.self, forKey: .pollInterval)
         }
+        noClean = try c.decodeIfPresent(Bool.self, forKey: .noClean)
     }
 }
