@@ -1,3 +1,4 @@
+import Docker
 import Logging
 import Supervision
 
@@ -7,9 +8,11 @@ import Supervision
 ///
 /// Failures of the remote, Git or Compose are *degraded*, not failures: the poller reports
 /// the reason, keeps running and retries after a backoff (``retryDelay(failures:interval:maximum:)``:
-/// 5 s doubling up to the larger of the poll interval and `STEVEDORE_POLL_BACKOFF_MAX`,
-/// default 5 min), shown in its status as `next try in N s (failure K in a row …)`; the first
-/// check that works clears both. It ends normally when its deployment is removed.
+/// 5 s doubling; for a failure of Git, such as a remote that cannot be reached, up to the
+/// larger of the poll interval and `STEVEDORE_POLL_BACKOFF_MAX`, default 5 min; for anything
+/// else, such as a full state disk, up to the poll interval, so that the first poll after
+/// the repair is not far off), shown in its status as `next try in N s (failure K in a row …)`;
+/// the first check that works clears both. It ends normally when its deployment is removed.
 public enum PollerWorker {
     /// Default of the longest wait between failed checks (`STEVEDORE_POLL_BACKOFF_MAX`): 300 s.
     public static let defaultBackoffMaxSeconds = 300
@@ -34,6 +37,7 @@ public enum PollerWorker {
     {
         .worker("poller", liveness: timing.livenessDeadline) { context in
             var failures = 0
+            var remoteFailed = false
             while !Task.isCancelled {
                 context.heartbeat()
                 var interval = 300
@@ -60,14 +64,15 @@ public enum PollerWorker {
                     throw CancellationError()
                 } catch {
                     failures += 1
+                    remoteFailed = error is GitError
                     context.setDegraded(String(describing: error).prefix(500).description)
                     logger.warning("poll failed", metadata: ["deployment": "\(name)", "failures": "\(failures)", "error": "\(error)"])
                 }
                 context.heartbeat()
-                let wait = retryDelay(failures: failures, interval: interval, maximum: backoffMaxSeconds)
+                let cap = remoteFailed ? backoffMaxSeconds : interval
+                let wait = retryDelay(failures: failures, interval: interval, maximum: cap)
                 if failures > 0 {
-                    context.setStatus(
-                        "next try in \(wait) s (failure \(failures) in a row; waits double up to \(max(interval, backoffMaxSeconds)) s)")
+                    context.setStatus("next try in \(wait) s (failure \(failures) in a row; waits double up to \(max(interval, cap)) s)")
                 }
                 try await context.sleep(for: .seconds(wait), heartbeatEvery: timing.heartbeatInterval)
             }
