@@ -131,7 +131,11 @@ if [ "$MODE" = purge ]; then
     userdel "$SERVICE_USER" 2>/dev/null && log "removed the system user $SERVICE_USER" \
       || log "kept the system user $SERVICE_USER (userdel failed: is something still running as it?)"
   fi
-  ids=$(docker ps -aq --filter label=com.docker.compose.project 2>/dev/null | xargs -r docker inspect -f '{{index .Config.Labels "com.docker.compose.project"}}' 2>/dev/null | grep '^stevedore-' | sort -u | tr '\n' ' ' || true)
+  # Only this root's projects (their Compose working directory is under its deployments/),
+  # not those of other Stevedore installations on the same engine.
+  ids=$(docker ps -aq --filter label=com.docker.compose.project 2>/dev/null \
+    | xargs -r docker inspect -f '{{index .Config.Labels "com.docker.compose.project"}} {{index .Config.Labels "com.docker.compose.project.working_dir"}}' 2>/dev/null \
+    | awk -v root="${real:-$ROOT}/deployments/" 'index($2, root) == 1 && $1 ~ /^stevedore-/ { print $1 }' | sort -u | tr '\n' ' ' || true)
   [ -z "$ids" ] || log "workload containers keep running (Compose projects: $ids); remove them with \`docker compose -p NAME down\` if you no longer want them"
   exit 0
 fi

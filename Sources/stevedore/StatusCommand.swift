@@ -98,7 +98,7 @@ struct StatusCommand: AsyncParsableCommand {
             let outcome = run.outcome ?? "running"
             print(
                 "last run:   \(outcome) \(short(run.targetCommit)) (\(run.triggers), \(ago(run.startedAt)))"
-                    + (run.reason.map { "\n            \(Table.oneLine($0).prefix(300))" } ?? ""))
+                    + (run.reason.map { "\n            \(Table.oneLine(firstLine($0)).prefix(300))" } ?? ""))
         }
         if let failed = view.failedCommit {
             print("failed:     \(short(failed)) is not retried until a newer commit arrives or `stevedore deploy up \(view.name) --force`")
@@ -114,6 +114,10 @@ struct StatusCommand: AsyncParsableCommand {
         }
     }
 }
+
+/// The first line of a reason (a failed command's output tail follows on lines of its own;
+/// `history NAME --json` has it all).
+func firstLine(_ text: String) -> String { text.split(separator: "\n", maxSplits: 1).first.map(String.init) ?? text }
 
 func short(_ commit: String?) -> String { commit.map { String($0.prefix(12)) } ?? "-" }
 

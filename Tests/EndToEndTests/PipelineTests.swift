@@ -46,7 +46,7 @@ import Testing
         let run = try await finishedRun(s, target: unhealthy)
         #expect(run["outcome"] as? String == "rolled_back", "\(run)")
         let reason = run["reason"] as? String ?? ""
-        #expect(reason.contains("unhealthy: web"), "\(reason)")
+        #expect(reason.contains("health gate failed: web is unhealthy"), "\(reason)")
         #expect(reason.contains("rolled back to \(v1.prefix(12))"), "\(reason)")
         #expect(await httpGet(s.appURL)?.1 == "version 1\n")
         #expect(try s.containers(all: false).count == before.count)

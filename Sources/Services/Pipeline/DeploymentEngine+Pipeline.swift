@@ -114,7 +114,9 @@ extension DeploymentEngine {
                 if target != previous { try await store.setFailedCommit(name, nil) }
                 return try await run.finish(RunOutcome.succeeded, target: target, running: target, reason: nil)
             case .unhealthy(let services, let reason):
-                failure = "unhealthy: \(services.joined(separator: ", ")): \(reason)"
+                // The reason names the services itself when it starts with one of them.
+                let named = services.contains { reason.hasPrefix($0 + " ") }
+                failure = named ? "health gate failed: \(reason)" : "unhealthy: \(services.joined(separator: ", ")): \(reason)"
             case .engineUnavailable(let why):
                 return try await engineOutage(run, target: target, why: why)
             }

@@ -183,6 +183,7 @@ public struct RolloutHealthGate: Sendable {
         var lastWaiting = "no answer from the Docker engine"
         var waitingFor: [String] = []
         var engineAway: String?
+        var engineWasAway = false
         var engineReturns = 0
         while true {
             try Task.checkCancellation()
@@ -193,14 +194,22 @@ public struct RolloutHealthGate: Sendable {
                     engineReturns += 1
                     deadline = max(deadline, now + timeout)
                     previous = nil
+                    engineAway = nil
+                    // An engine that was killed does not always restart the containers its
+                    // restart policy covers (found in a trial: they stayed exited with 143
+                    // until the next run); the gate starts them, as the policy would.
+                    for c in current where c.state == "exited" && c.willRestart && !c.completed {
+                        try? await docker.start(container: c.name)
+                    }
+                    engineWasAway = true
                 }
                 let due = previous.map { now - $0.at >= stableFor } ?? true
                 let earlier = due ? previous?.observations : nil
                 switch Self.verdict(current, previous: earlier) {
                 case .ready: return .healthy
                 case .failed(let services, let reason):
-                    if let engineAway {
-                        return .engineUnavailable("the Docker engine was away during the health gate (\(engineAway)); then: \(reason)")
+                    if engineWasAway || engineAway != nil {
+                        return .engineUnavailable("the Docker engine was away during the health gate; then: \(reason)")
                     }
                     return .unhealthy(services: services, reason: reason)
                 case .waiting(let services, let why):
@@ -218,8 +227,11 @@ public struct RolloutHealthGate: Sendable {
             }
             if clock.now >= deadline {
                 if let engineAway {
+                    return .engineUnavailable("the Docker engine did not answer at the end of the health gate (\(engineAway))")
+                }
+                if engineWasAway {
                     return .engineUnavailable(
-                        "the Docker engine was away during the health gate (\(engineAway)); not running and healthy within \(timeout.components.seconds) s of its return: \(lastWaiting)"
+                        "the Docker engine was away during the health gate; not running and healthy within \(timeout.components.seconds) s of its return: \(lastWaiting)"
                     )
                 }
                 return .unhealthy(

@@ -82,6 +82,7 @@ extension AdminAPI {
             case RunOutcome.rolledBack: "deploy of \(commit) was rolled back"
             case RunOutcome.refused: "deploy of \(commit) was refused"
             case RunOutcome.skipped: "deploy of \(commit) was skipped"
+            case RunOutcome.interrupted: "deploy of \(commit) was interrupted"
             default: "deploy of \(commit) failed"
             }
         return "\(what)\(running): \(result.reason ?? "no reason recorded") (history: `stevedore history \(result.deployment)`)"
