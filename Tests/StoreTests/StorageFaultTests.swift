@@ -89,6 +89,14 @@ import Testing
             _ = try? SmallDisk.sh("umount '\(view)'")
             try? FileManager.default.removeItem(atPath: view)
         }
+        // A WAL database (what the daemon uses) cannot be opened on a read-only mount once its
+        // last connection removed `-shm`: refused as read-only, by name (the daemon keeps the
+        // handle it opened while the disk was writable; the end-to-end drill covers that).
+        #expect(throws: StoreError.readOnly(directory: view)) { _ = try StateStore(path: view + "/stevedore.db", key: key) }
+        // The rest on a rollback-journal file, which a read-only mount can open.
+        try SmallDisk.sh("mount -o remount,bind,rw '\(view)'")
+        do { _ = try Connection(path: view + "/stevedore.db", key: key).execute("PRAGMA journal_mode = DELETE") }
+        try SmallDisk.sh("umount '\(view)' && mount --bind '\(disk.path)' '\(view)' && mount -o remount,bind,ro '\(view)'")
         let store = try StateStore(path: view + "/stevedore.db", key: key)
         #expect(try await store.deployments().map(\.name) == ["app"])
         await #expect(throws: StoreError.readOnly(directory: view)) { try await store.setEnabled("app", false) }
