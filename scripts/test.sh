@@ -38,7 +38,11 @@ if [ $# -eq 0 ]; then
   echo "[test] unit and integration tests" >&2
   swift test --skip-build --skip '^EndToEndTests\.'
   echo "[test] end-to-end tests" >&2
-  swift test --skip-build --filter '^EndToEndTests\.'
+  swift test --skip-build --filter '^EndToEndTests\.' --skip '^EndToEndTests\.EngineRestartTests'
+  # Alone: restarting a second dockerd can delete the host's docker0 for a moment (the drill
+  # puts it back), which would fail another suite's build step running at the same time.
+  echo "[test] engine-restart drills (a private dockerd, killed and restarted)" >&2
+  swift test --skip-build --filter '^EndToEndTests\.EngineRestartTests'
   echo "[test] systemd end-to-end test (scripts/test-systemd.sh)" >&2
   bash scripts/test-systemd.sh
 else

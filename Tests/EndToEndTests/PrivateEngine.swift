@@ -20,6 +20,7 @@ final class PrivateEngine {
         bridge = "sdrill" + id.prefix(6)
         self.pool = pool
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        hostBridge = (try? sh("ip -4 -o addr show docker0 | awk '{print $4}' | head -1")) ?? ""
         try sh("ip link add \(bridge) type bridge && ip addr add 10.214.0.1/24 dev \(bridge) && ip link set \(bridge) up")
         try start()
         try sh("docker save stevedore/busybox:latest | DOCKER_HOST=\(host) docker load -q >/dev/null")
@@ -28,6 +29,8 @@ final class PrivateEngine {
     private let pool: String
     /// The engine's default bridge (a Linux bridge of its own, deleted at the end).
     private let bridge: String
+    /// The host engine's `docker0` address (e.g. `172.17.0.1/16`), empty without one.
+    private let hostBridge: String
     /// The running dockerd (the test process is its parent and reaps it).
     private var process: Process?
 
@@ -49,6 +52,7 @@ final class PrivateEngine {
         try process.run()
         self.process = process
         try waitForEngine()
+        restoreHostBridge()
     }
 
     private func waitForEngine() throws {
@@ -58,6 +62,14 @@ final class PrivateEngine {
         }
         throw HarnessError(
             "private dockerd did not answer within 60 s: \((try? String(contentsOfFile: log, encoding: .utf8))?.suffix(2000) ?? "")")
+    }
+
+    /// A second dockerd restarting on its data root (after a SIGKILL) was seen to delete the
+    /// host's `docker0` (dockerd 20.10), which breaks the host engine's default-bridge
+    /// containers and build steps: it is put back as it was.
+    private func restoreHostBridge() {
+        guard !hostBridge.isEmpty, (try? sh("ip link show docker0 >/dev/null 2>&1")) == nil else { return }
+        _ = try? sh("ip link add docker0 type bridge && ip addr add \(hostBridge) dev docker0 && ip link set docker0 up")
     }
 
     /// SIGKILLs dockerd (its containerd and the containers' shims survive, as on a crash) and
@@ -90,6 +102,7 @@ final class PrivateEngine {
             var status: Int32 = 0
             while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
         }
+        restoreHostBridge()
         _ = try? sh(
             "pkill -f '\(dir)/exec' ; sleep 0.5; awk '{print $2}' /proc/mounts | grep '^\(dir)' | sort -r | xargs -r -n1 umount -l; rm -rf '\(dir)'; ip link delete \(bridge) 2>/dev/null; true"
         )
