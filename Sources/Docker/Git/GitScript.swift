@@ -57,14 +57,16 @@ public enum GitScript {
     /// `/srv/git/app.git` of another user). For the latter, `-c` is not enough: git clears
     /// `GIT_CONFIG_PARAMETERS` for the `upload-pack` it runs in the other repository
     /// (`local_repo_env`), so the setting goes into a temporary global config
-    /// (`GIT_CONFIG_GLOBAL`, git 2.32+), which includes the user's own `~/.gitconfig`.
+    /// (`GIT_CONFIG_GLOBAL`, git 2.32+), which includes the global config git would have read
+    /// otherwise: an inherited `GIT_CONFIG_GLOBAL`, else `~/.gitconfig` (expanded by git).
     /// `--no-tags`: only the branch is needed.
     public static let text = #"""
         set -eu
         op=$1; shift
         cfg=$(mktemp "${TMPDIR:-/tmp}/stevedore-gitconfig.XXXXXX")
         trap 'rm -f "$cfg"' EXIT
-        printf '[safe]\n\tdirectory = *\n[include]\n\tpath = ~/.gitconfig\n' >"$cfg"
+        inc=${GIT_CONFIG_GLOBAL:-'~/.gitconfig'}
+        printf '[safe]\n\tdirectory = *\n[include]\n\tpath = %s\n' "$inc" >"$cfg"
         export GIT_CONFIG_GLOBAL="$cfg"
         g() { git -c safe.directory='*' -c advice.detachedHead=false -c core.askPass=true -c credential.helper= "$@"; }
         head() { echo "stevedore-head $(g -C "$CHECKOUT" rev-parse HEAD)"; }
