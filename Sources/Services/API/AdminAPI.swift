@@ -93,7 +93,7 @@ public struct AdminAPI: Sendable {
     func decodeBody<T: Decodable>(_ type: T.Type, _ request: Request) async throws -> T {
         let buffer = try await request.body.collect(upTo: 1 << 20)
         do {
-            return try APICoding.decoder().decode(T.self, from: Data(buffer.readableBytesView))
+            return try JSONLimits.decode(T.self, from: Data(buffer.readableBytesView), with: APICoding.decoder())
         } catch {
             throw APIError(.badRequest, "malformed JSON body: \(APICoding.describe(error))")
         }
