@@ -178,6 +178,14 @@ import Yams
         }
     }
 
+    @Test("YAML over 16 MiB is refused with the limit named")
+    func oversizeYAMLIsRefused() {
+        let text = "services: {}\n#" + String(repeating: "x", count: YAMLLimits.maximumBytes)
+        #expect(throws: ComposeConfigError.unreadable("the YAML is \(text.utf8.count) bytes; at most 16777216 are read")) {
+            try ComposeConfig.parse(text)
+        }
+    }
+
     /// `Int(text.dropLast()) * 60` trapped on overflow: a Compose file could stop every read
     /// of its settings (the daemon's pipeline worker with it). Found reading the parser for
     /// this suite, whose random durations hit it too.
@@ -206,8 +214,8 @@ import Yams
     }
 
     /// "Billion laughs": nine anchors of nine aliases each, 9^9 scalars once expanded. Yams
-    /// expanded every alias while building its result (and hashed aliased keys in full): the
-    /// read never ended. Found by this suite; refused now from libyaml's events.
+    /// expands every alias while building its result (and hashes aliased keys in full): 387
+    /// million values, gigabytes, from 600 bytes. Refused now from libyaml's events.
     static let aliasBomb = """
         services:
           web: {image: x, init: true}

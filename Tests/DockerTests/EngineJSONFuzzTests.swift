@@ -34,7 +34,7 @@ import Testing
     /// Decodes `bytes` as `type`; any error but a `DecodingError` is a failure.
     static func decode<T: Decodable>(_ type: T.Type, _ bytes: [UInt8], _ context: String) -> T? {
         do {
-            return try JSONDecoder().decode(type, from: Data(bytes))
+            return try JSONLimits.decode(type, from: Data(bytes))
         } catch is DecodingError {
             return nil
         } catch {

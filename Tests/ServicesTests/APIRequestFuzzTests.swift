@@ -1,3 +1,4 @@
+import Docker
 import Foundation
 import SeededRandom
 import Testing
@@ -24,7 +25,8 @@ import Testing
         let data = Data(bytes)
         func attempt<T: Decodable>(_ type: T.Type) {
             do {
-                _ = try APICoding.decoder().decode(type, from: data)
+                // As AdminAPI.decodeBody reads a body.
+                _ = try JSONLimits.decode(type, from: data, with: APICoding.decoder())
             } catch let error as DecodingError {
                 // What the 400 answer says.
                 _ = APICoding.describe(error)
@@ -101,6 +103,21 @@ import Testing
             let upBack = try Self.roundTrip(up)
             #expect(upBack.force == up.force && upBack.trigger == up.trigger)
         }
+    }
+
+    /// Exactly 513 `[` and nothing else: Foundation's JSONDecoder refuses the 513th level and
+    /// traps while computing where (swift-foundation JSONError.SourceLocation at the end of
+    /// the input): one 513-byte body to any endpoint crashed the daemon. Found by this suite
+    /// in its first million-input run; JSONLimits refuses it before Foundation parses.
+    @Test("513 nested brackets at the end of a body are refused, not a crash")
+    func deepBracketsAtTheEndAreRefused() {
+        for depth in [129, 512, 513, 514, 100_000] {
+            let body = Data(repeating: UInt8(ascii: "["), count: depth)
+            #expect(throws: DecodingError.self) { try JSONLimits.decode(AddRepositoryRequest.self, from: body, with: APICoding.decoder()) }
+        }
+        #expect(JSONLimits.isShallow(Array(#"{"value": "[[[["{{{{"}"#.utf8)))
+        #expect(JSONLimits.isShallow(FuzzMutator.nested("[", "]", depth: 128)))
+        #expect(!JSONLimits.isShallow(FuzzMutator.nested("[", "]", depth: 129)))
     }
 
     @Test("`repo add --no-clean` arrives: no_clean was neither encoded nor decoded (found by this suite)")

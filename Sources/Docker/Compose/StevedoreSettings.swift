@@ -37,13 +37,7 @@ public struct StevedoreSettings: Sendable, Equatable {
     ///   ``YAMLLimits``, ``ComposeConfigError/invalidSetting(key:value:allowed:)`` for a bad
     ///   value or an unknown key.
     public static func read(composeFile path: String) throws -> StevedoreSettings {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw ComposeConfigError.unreadable("cannot read \(path): \(error.localizedDescription)")
-        }
-        return try parse(composeFileText: text, path: path)
+        try parse(composeFileText: try YAMLLimits.readFile(path), path: path)
     }
 
     /// Reads `x-stevedore` from the text of a Compose file (`path` only names it in errors).

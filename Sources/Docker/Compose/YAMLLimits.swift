@@ -14,12 +14,18 @@ public enum YAMLLimits {
     /// few thousand).
     public static let maximumNodes = 100_000
 
-    /// Checks `text` against ``maximumNodes`` and refuses mapping keys that are collections
-    /// (Compose's keys are strings); anything else, including syntax errors, is left to Yams
-    /// to report.
+    /// Largest YAML text read, in bytes: 16 MiB (a Compose file is a few KiB).
+    public static let maximumBytes = 16 * 1024 * 1024
+
+    /// Checks `text` against ``maximumBytes`` and ``maximumNodes`` and refuses mapping keys
+    /// that are collections (Compose's keys are strings); anything else, including syntax
+    /// errors, is left to Yams to report.
     ///
     /// - Throws: ``ComposeConfigError/unreadable(_:)`` naming the limit.
     public static func check(_ text: String) throws {
+        guard text.utf8.count <= maximumBytes else {
+            throw ComposeConfigError.unreadable("the YAML is \(text.utf8.count) bytes; at most \(maximumBytes) are read")
+        }
         var parser = yaml_parser_t()
         guard yaml_parser_initialize(&parser) == 1 else { return }
         defer { yaml_parser_delete(&parser) }
@@ -35,6 +41,22 @@ public enum YAMLLimits {
                 if event.type == YAML_STREAM_END_EVENT { return }
                 try counter.take(event)
             }
+        }
+    }
+
+    /// The text of the YAML file at `path`, refused before it is read when larger than
+    /// ``maximumBytes``.
+    ///
+    /// - Throws: ``ComposeConfigError/unreadable(_:)``.
+    public static func readFile(_ path: String) throws -> String {
+        let size = ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.intValue ?? 0
+        guard size <= maximumBytes else {
+            throw ComposeConfigError.unreadable("\(path) is \(size) bytes; at most \(maximumBytes) are read")
+        }
+        do {
+            return try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ComposeConfigError.unreadable("cannot read \(path): \(error.localizedDescription)")
         }
     }
 

@@ -21,7 +21,7 @@ public struct ContainerEvent: Sendable, Equatable {
     /// JSON object with `Actor.ID` (other event types, a line cut short, garbage). Attribute
     /// values that are not strings are dropped.
     public init?(line: some Collection<UInt8>) {
-        guard let event = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
+        guard let event = JSONLimits.object(Data(line)) as? [String: Any],
             let actor = event["Actor"] as? [String: Any], let id = actor["ID"] as? String
         else { return nil }
         self.init(

@@ -109,7 +109,7 @@ extension DockerEngine {
         let path = "/images/create?fromImage=\(Self.queryEscaped(name))&tag=\(Self.queryEscaped(tag))"
         let (_, body) = try await send(path: path, method: .POST, timeout: timeout)
         for line in String(decoding: body, as: UTF8.self).split(separator: "\n") {
-            if let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+            if let object = JSONLimits.object(Data(line.utf8)) as? [String: Any],
                 let error = object["error"] as? String
             {
                 throw DockerError.api(status: 500, message: error, path: path)
@@ -129,7 +129,7 @@ extension DockerEngine {
             enum CodingKeys: String, CodingKey { case id = "Id" }
             var id: String
         }
-        return try JSONDecoder().decode(Created.self, from: answer).id
+        return try JSONLimits.decode(Created.self, from: answer).id
     }
 
     /// Waits until the container is no longer running (`POST /containers/{id}/wait`, in
@@ -148,7 +148,7 @@ extension DockerEngine {
                     enum CodingKeys: String, CodingKey { case statusCode = "StatusCode" }
                     var statusCode: Int
                 }
-                return try JSONDecoder().decode(Waited.self, from: body).statusCode
+                return try JSONLimits.decode(Waited.self, from: body).statusCode
             } catch DockerError.unreachable {
                 // The round ended without an answer: still running, or the engine went away.
                 let details = try await inspect(container: id)

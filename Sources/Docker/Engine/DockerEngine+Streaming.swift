@@ -39,7 +39,7 @@ extension DockerEngine {
         guard (200..<300).contains(Int(response.status.code)) else {
             let data = (try? await response.body.collect(upTo: 64 * 1024)).map { Data($0.readableBytesView) } ?? Data()
             let message =
-                (try? JSONDecoder().decode([String: String].self, from: data))?["message"]
+                (try? JSONLimits.decode([String: String].self, from: data))?["message"]
                 ?? String(decoding: data.prefix(300), as: UTF8.self)
             throw DockerError.api(status: Int(response.status.code), message: message, path: path)
         }
@@ -147,7 +147,7 @@ final class FollowDelegate: HTTPClientResponseDelegate, @unchecked Sendable {
         guard (200..<300).contains(status) else {
             let data = Data(errorBody.readableBytesView)
             let message =
-                (try? JSONDecoder().decode([String: String].self, from: data))?["message"]
+                (try? JSONLimits.decode([String: String].self, from: data))?["message"]
                 ?? String(decoding: data.prefix(300), as: UTF8.self)
             throw DockerError.api(status: status, message: message, path: path)
         }

@@ -71,7 +71,7 @@ public final class DockerEngine: Sendable {
         let filters = try JSONEncoder().encode(["label": labels])
         let (_, body) = try await send(
             path: "/containers/json?all=1&filters=\(Self.queryEscaped(String(decoding: filters, as: UTF8.self)))")
-        return try JSONDecoder().decode([ContainerSummary].self, from: body)
+        return try JSONLimits.decode([ContainerSummary].self, from: body)
     }
 
     /// `GET /containers/{id}/json`.
@@ -79,7 +79,7 @@ public final class DockerEngine: Sendable {
     /// - Throws: ``DockerError``.
     public func inspect(container id: String) async throws -> ContainerDetails {
         let (_, body) = try await send(path: "/containers/\(id)/json")
-        return try JSONDecoder().decode(ContainerDetails.self, from: body)
+        return try JSONLimits.decode(ContainerDetails.self, from: body)
     }
 
     /// `POST /containers/{id}/start`: starts an existing, stopped container with the
@@ -136,7 +136,7 @@ public final class DockerEngine: Sendable {
         let data = Data(received.readableBytesView)
         guard (200..<300).contains(Int(response.status.code)) else {
             let message =
-                (try? JSONDecoder().decode([String: String].self, from: data))?["message"]
+                (try? JSONLimits.decode([String: String].self, from: data))?["message"]
                 ?? String(decoding: data.prefix(300), as: UTF8.self)
             throw DockerError.api(status: Int(response.status.code), message: message, path: path)
         }

@@ -1,3 +1,4 @@
+import Docker
 import Foundation
 
 /// One message on the log streamer's control pipe (its standard input, inherited from the
@@ -60,7 +61,7 @@ public struct LogStreamerMessageReader: Sendable {
             guard buffer.count - start - 4 >= length else { break }
             let body = Data(buffer[(start + 4)..<(start + 4 + length)])
             do {
-                messages.append(try JSONDecoder().decode(LogStreamerMessage.self, from: body))
+                messages.append(try JSONLimits.decode(LogStreamerMessage.self, from: body))
             } catch {
                 return try fail(InvalidMessage(description: "control message is not valid: \(error)"), after: messages)
             }

@@ -98,7 +98,7 @@ public struct AdminAPI: Sendable {
     func decodeBody<T: Decodable>(_ type: T.Type, _ request: Request) async throws -> T {
         let buffer = try await collectBody(request, upTo: 1 << 20)
         do {
-            return try APICoding.decoder().decode(T.self, from: Data(buffer.readableBytesView))
+            return try JSONLimits.decode(T.self, from: Data(buffer.readableBytesView), with: APICoding.decoder())
         } catch {
             throw APIError(.badRequest, "malformed JSON body: \(APICoding.describe(error))")
         }

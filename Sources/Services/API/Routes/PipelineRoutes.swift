@@ -1,3 +1,4 @@
+import Docker
 import Foundation
 import Hummingbird
 import Store
@@ -26,7 +27,7 @@ extension AdminAPI {
             var body = UpRequest()
             if buffer.readableBytes > 0 {
                 do {
-                    body = try APICoding.decoder().decode(UpRequest.self, from: Data(buffer.readableBytesView))
+                    body = try JSONLimits.decode(UpRequest.self, from: Data(buffer.readableBytesView), with: APICoding.decoder())
                 } catch {
                     throw APIError(.badRequest, "malformed JSON body: \(APICoding.describe(error))")
                 }
