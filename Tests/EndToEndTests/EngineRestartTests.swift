@@ -13,6 +13,37 @@ import Testing
         try Scenario(environment: ["DOCKER_HOST": engine.host, "STEVEDORE_GIT_MODE": "local"])
     }
 
+    /// A private engine and a scenario on it whose v1 is deployed and answers.
+    func deployedV1() async throws -> (PrivateEngine, Scenario) {
+        let engine = try PrivateEngine()
+        do {
+            let s = try scenario(engine)
+            do {
+                try await s.startDaemon()
+                #expect(try s.cli("repo", "add", s.name, s.remote).status == 0)
+                try await waitUntil("v1 answers") { await httpGet(s.appURL)?.1 == "version 1\n" }
+                try await waitUntil("v1 deployed") { try s.deploymentStatus()["deployed_commit"] as? String != nil }
+                return (engine, s)
+            } catch {
+                s.tearDown()
+                throw error
+            }
+        } catch {
+            engine.tearDown()
+            throw error
+        }
+    }
+
+    /// The engine crashes (SIGKILL), stays away 3 s (the daemon meets it gone), and starts
+    /// again. Returns when it was started.
+    func outage(_ engine: PrivateEngine) async throws -> ContinuousClock.Instant {
+        try engine.kill()
+        try await Task.sleep(for: .seconds(3))
+        let started = ContinuousClock.now
+        try engine.start()
+        return started
+    }
+
     /// Polls the app every 100 ms in the background and adds up the time it did not answer.
     final class DowntimeProbe: @unchecked Sendable {
         private let lock = NSLock()
@@ -66,14 +97,11 @@ import Testing
     }
 
     @Test func whileIdle() async throws {
-        let engine = try PrivateEngine()
-        defer { engine.tearDown() }
-        let s = try scenario(engine)
-        defer { s.tearDown() }
-        try await s.startDaemon()
-        #expect(try s.cli("repo", "add", s.name, s.remote).status == 0)
-        try await waitUntil("v1 answers") { await httpGet(s.appURL)?.1 == "version 1\n" }
-        try await waitUntil("v1 deployed") { try s.deploymentStatus()["deployed_commit"] as? String != nil }
+        let (engine, s) = try await deployedV1()
+        defer {
+            s.tearDown()
+            engine.tearDown()
+        }
         let v1 = try #require(try s.deploymentStatus()["deployed_commit"] as? String)
         try await waitUntil("the tree is ok") { await health(s).status == "ok" }
         let pid = s.daemonPID
@@ -100,14 +128,11 @@ import Testing
     }
 
     @Test func duringComposeUp() async throws {
-        let engine = try PrivateEngine()
-        defer { engine.tearDown() }
-        let s = try scenario(engine)
-        defer { s.tearDown() }
-        try await s.startDaemon()
-        #expect(try s.cli("repo", "add", s.name, s.remote).status == 0)
-        try await waitUntil("v1 answers") { await httpGet(s.appURL)?.1 == "version 1\n" }
-        try await waitUntil("v1 deployed") { try s.deploymentStatus()["deployed_commit"] as? String != nil }
+        let (engine, s) = try await deployedV1()
+        defer {
+            s.tearDown()
+            engine.tearDown()
+        }
         let pid = s.daemonPID
         // v2 builds for a few seconds: the engine dies in the middle of `compose up`.
         let v2 = try s.commitChange(
@@ -115,24 +140,18 @@ import Testing
         try await waitUntil("compose up runs") { exitStatus("/usr/bin/pgrep", ["-f", "compose .*\(s.project).* up"]) == 0 }
         try await Task.sleep(for: .seconds(1))
         let clock = ContinuousClock()
-        try engine.kill()
-        try await Task.sleep(for: .seconds(3))
-        let restarted = clock.now
-        try engine.start()
+        let restarted = try await outage(engine)
         try await expectConverged(s, pid: pid, commit: v2, body: "version 2\n")
         let runs = try s.history().map { "\($0["outcome"] ?? "-"): \($0["reason"] ?? "")".prefix(200) }
         print("MEASURE engine restart during compose up: reconverged \(clock.now - restarted) after the engine start; runs: \(runs)")
     }
 
     @Test func duringTheHealthGate() async throws {
-        let engine = try PrivateEngine()
-        defer { engine.tearDown() }
-        let s = try scenario(engine)
-        defer { s.tearDown() }
-        try await s.startDaemon()
-        #expect(try s.cli("repo", "add", s.name, s.remote).status == 0)
-        try await waitUntil("v1 answers") { await httpGet(s.appURL)?.1 == "version 1\n" }
-        try await waitUntil("v1 deployed") { try s.deploymentStatus()["deployed_commit"] as? String != nil }
+        let (engine, s) = try await deployedV1()
+        defer {
+            s.tearDown()
+            engine.tearDown()
+        }
         let pid = s.daemonPID
         // v2 starts serving only 8 s after its start: the engine dies during the gate.
         let v2 = try s.commitFile(
@@ -160,17 +179,9 @@ import Testing
         }
         try await Task.sleep(for: .seconds(2))
         let clock = ContinuousClock()
-        try engine.kill()
-        try await Task.sleep(for: .seconds(3))
-        let restarted = clock.now
-        try engine.start()
+        let restarted = try await outage(engine)
         try await expectConverged(s, pid: pid, commit: v2, body: "version 1\n")
         let runs = try s.history().map { "\($0["outcome"] ?? "-"): \($0["reason"] ?? "")".prefix(200) }
         print("MEASURE engine restart during the health gate: reconverged \(clock.now - restarted) after the engine start; runs: \(runs)")
     }
-}
-
-/// The exit status of a program run to completion (output discarded).
-func exitStatus(_ executable: String, _ arguments: [String]) -> Int32 {
-    (try? runProgram(executable, arguments).status) ?? -1
 }

@@ -116,3 +116,8 @@ func httpGet(_ url: String, bearer: String? = nil) async -> (Int, String)? {
     else { return nil }
     return (Int(response.status.code), String(buffer: body))
 }
+
+/// The exit status of a program run to completion (output discarded); -1 if it cannot run.
+func exitStatus(_ executable: String, _ arguments: [String]) -> Int32 {
+    (try? runProgram(executable, arguments).status) ?? -1
+}

@@ -183,10 +183,16 @@ public struct Daemon {
                         service: RootService(root: tree.root, notifier: notifier), successTerminationBehavior: .gracefullyShutdownGroup,
                         failureTerminationBehavior: .gracefullyShutdownGroup),
                     .init(
-                        service: PipelineShutdownService(pipelines: engine.pipelines, logger: logger),
+                        service: GracefulShutdownHook { [logger] in
+                            await engine.pipelines.shutDown()
+                            logger.info("shutting down: waiting deploy requests answered as interrupted")
+                        },
                         successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore),
                     .init(
-                        service: SystemdStoppingService(notifier: notifier, logger: logger),
+                        service: GracefulShutdownHook { [logger] in
+                            notifier.stopping()
+                            if notifier.isEnabled { logger.info("sent STOPPING=1 to systemd") }
+                        },
                         successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],

@@ -183,7 +183,6 @@ public struct RolloutHealthGate: Sendable {
         var lastWaiting = "no answer from the Docker engine"
         var waitingFor: [String] = []
         var engineAway: String?
-        var engineWasAway = false
         var engineReturns = 0
         while true {
             try Task.checkCancellation()
@@ -201,14 +200,13 @@ public struct RolloutHealthGate: Sendable {
                     for c in current where c.state == "exited" && c.willRestart && !c.completed {
                         try? await docker.start(container: c.name)
                     }
-                    engineWasAway = true
                 }
                 let due = previous.map { now - $0.at >= stableFor } ?? true
                 let earlier = due ? previous?.observations : nil
                 switch Self.verdict(current, previous: earlier) {
                 case .ready: return .healthy
                 case .failed(let services, let reason):
-                    if engineWasAway || engineAway != nil {
+                    if engineReturns > 0 || engineAway != nil {
                         return .engineUnavailable("the Docker engine was away during the health gate; then: \(reason)")
                     }
                     return .unhealthy(services: services, reason: reason)
@@ -229,7 +227,7 @@ public struct RolloutHealthGate: Sendable {
                 if let engineAway {
                     return .engineUnavailable("the Docker engine did not answer at the end of the health gate (\(engineAway))")
                 }
-                if engineWasAway {
+                if engineReturns > 0 {
                     return .engineUnavailable(
                         "the Docker engine was away during the health gate; not running and healthy within \(timeout.components.seconds) s of its return: \(lastWaiting)"
                     )
