@@ -86,9 +86,9 @@ extension AdminAPI {
         } catch let error as WebhookError {
             let why =
                 record == nil
-                ? "no deployment is named '\(name)' (answered as a wrong secret: \(error))"
+                ? "no deployment is named '\(name)' (answered as any deployment would be: \(error))"
                 : secret == nil
-                    ? "'\(name)' has no webhook secret yet: run `stevedore repo webhook \(name)` (answered as a wrong secret: \(error))"
+                    ? "'\(name)' has no webhook secret yet: run `stevedore repo webhook \(name)` (answered: \(error))"
                     : "\(error)"
             await webhookRefusals.submit(WebhookRefusalKey(deployment: record?.name, provider: provider), why)
             return try Self.refusal(error)
