@@ -26,13 +26,17 @@ public struct WebhookVerification: Sendable {
     private var head: [UInt8] = []
 
     /// Checks the headers of a delivery for `provider` against the deployment's `secret`.
-    /// Header names are matched case-insensitively (`headers` keys may be any case).
+    /// Header names are matched case-insensitively (`headers` keys may be any case; of names
+    /// that differ only in case, the first in sorted order counts).
     ///
     /// - Throws: ``WebhookError/missingSignature(header:)``,
     ///   ``WebhookError/malformedSignature(header:expected:)`` (GitHub: `sha256=` and 64 hex
     ///   digits; Gitea, Forgejo: 64 hex digits), ``WebhookError/badToken`` (GitLab).
     public init(_ provider: WebhookProvider, headers: [String: String], secret: String) throws(WebhookError) {
-        let h = Dictionary(headers.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
+        // Names that differ only in case: the first in key order counts (not the dictionary's
+        // own order, which differs from run to run).
+        let h = Dictionary(
+            headers.sorted { $0.key < $1.key }.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
         self.provider = provider
         let contentType = h["content-type"]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
         formEncoded = contentType == "application/x-www-form-urlencoded"
