@@ -7,6 +7,8 @@
 # reset before each round) and /healthz and /api/status are asked in a loop. Prints idle RSS,
 # peak RSS per round and as a multiple of idle, how the deliveries were answered (status
 # codes), and how many health/status requests answered and their slowest answer.
+# BENCH_EVENT=ping sends pings instead of pushes (a push's body is kept until it is verified,
+# a ping's is not: the difference is what the kept bodies cost).
 # STEVEDORE_BIN=path measures another build (e.g. an older binary, for a before/after).
 set -euo pipefail
 cd "$(dirname "$0")/.."
