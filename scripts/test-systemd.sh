@@ -77,6 +77,8 @@ fail() {
     docker exec "$NAME" systemctl status stevedore --no-pager -l >&2 2>&1 || true
     echo "--- journalctl -u stevedore (last 60 lines)" >&2
     docker exec "$NAME" journalctl -u stevedore --no-pager -n 60 >&2 2>&1 || true
+    echo "--- the daemon's mounts under /var, /opt and / (/proc/MAINPID/mountinfo)" >&2
+    docker exec "$NAME" sh -c 'p=$(systemctl show -p MainPID --value stevedore); [ "$p" != 0 ] && grep -E " / | /(var|opt)" /proc/$p/mountinfo' >&2 2>&1 || true
   fi
   exit 1
 }

@@ -8,6 +8,7 @@ public final class StorageFaults: Sendable {
     private struct State {
         var current: StoreError?
         var refusedWrites = 0
+        var lowSpace = false
     }
     private let state = Mutex(State())
 
@@ -19,6 +20,17 @@ public final class StorageFaults: Sendable {
 
     /// Writes refused by the filesystem since the store was opened.
     public var refusedWrites: Int { state.withLock { $0.refusedWrites } }
+
+    /// Whether the state disk has almost no space left, as the `store` child last measured it
+    /// (`statvfs(3)`: less than 1 MiB for an unprivileged writer). While it is set every commit
+    /// of the state database is refused (``StoreError/diskFull(directory:)``, through SQLite's
+    /// commit hook), even one that would still fit in space the write-ahead log already holds:
+    /// the daemon says "nothing new can be recorded", and so it is, rather than some writes
+    /// landing and others not depending on where the WAL happens to be.
+    public var lowSpace: Bool { state.withLock { $0.lowSpace } }
+
+    /// Sets ``lowSpace`` (the `store` child, after each look at the disk).
+    public func setLowSpace(_ low: Bool) { state.withLock { $0.lowSpace = low } }
 
     func record(_ error: StoreError) {
         state.withLock {

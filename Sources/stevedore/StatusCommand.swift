@@ -44,7 +44,7 @@ struct StatusCommand: AsyncParsableCommand {
                     rows: views.map {
                         [
                             $0.name, $0.health.state,
-                            $0.subtree.map { "subtree \($0)" } ?? ($0.enabled ? ($0.degraded.isEmpty ? "enabled" : "degraded") : "paused"),
+                            $0.subtree.map { "subtree \($0)" } ?? ($0.enabled ? ($0.degraded == nil ? "enabled" : "degraded") : "paused"),
                             short($0.deployedCommit),
                             short($0.remoteCommit), $0.lastRun.map { $0.outcome ?? "running" } ?? "-",
                             $0.lastError.map { String(Table.oneLine($0).prefix(80)) } ?? "-",
@@ -89,10 +89,6 @@ struct StatusCommand: AsyncParsableCommand {
                 : "`stevedore supervisor start deployments/\(view.name)` starts it"
             print("subtree:    \(subtree)\(next): nothing polls, reconciles or deploys it meanwhile (\(advice))")
             if let reason = view.subtreeReason { print("            \(Table.oneLine(reason).prefix(300))") }
-        }
-        for node in view.degraded {
-            let child = node.path.split(separator: "/").last.map(String.init) ?? node.path
-            print("degraded:   \(child): \(Table.oneLine(node.reason ?? "no reason given").prefix(300))")
         }
         if let run = view.lastRun {
             let outcome = run.outcome ?? "running"

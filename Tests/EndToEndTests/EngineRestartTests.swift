@@ -117,6 +117,13 @@ import Testing
             return h.status == "degraded" && h.degraded.contains("Docker")
         }
         let toDegraded = clock.now - killed
+        // Removing needs the engine (compose down): refused with the way out, nothing deleted
+        // (a trial found a 500 and Compose's own error here).
+        let remove = try s.cli("repo", "remove", s.name)
+        #expect(remove.status == 1, "\(remove)")
+        #expect(remove.stderr.contains("Docker engine is unreachable") && remove.stderr.contains("--keep-containers"), "\(remove.stderr)")
+        #expect(remove.stderr.contains("nothing was deleted"), "\(remove.stderr)")
+        #expect(try s.deploymentStatus()["deployed_commit"] as? String == v1, "the deployment is still there")
         try await Task.sleep(for: .seconds(3))
         let restarted = clock.now
         try engine.start()

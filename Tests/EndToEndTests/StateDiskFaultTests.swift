@@ -43,14 +43,18 @@ import Testing
     /// The checks of one injected fault, up to its repair: the store says `words`, `status`
     /// shows it, a change is refused with it, the pipeline settles, the workload keeps
     /// serving (no failed sample while idle), and `/healthz` stays 200 (degraded).
-    func whileFaulty(_ s: Scenario, _ words: String, availability: FaultDrill.Availability) async throws {
+    func whileFaulty(
+        _ s: Scenario, _ words: String, availability: FaultDrill.Availability, refault: () throws -> Void = {}
+    ) async throws {
         try await waitUntil("store degraded: \(words)", limit: .seconds(60)) {
+            try refault()
             let store = try storeNode(s)
             return store.state == "degraded" && store.reason.contains(words)
         }
         // The tree, not the database: with a hot journal on a read-only disk even reads fail.
         try await waitUntil("the pipeline settles", limit: .seconds(180)) {
-            (try s.node("deployments/\(s.name)/pipeline")?["status"] as? String ?? "").hasPrefix("idle")
+            try refault()
+            return (try s.node("deployments/\(s.name)/pipeline")?["status"] as? String ?? "").hasPrefix("idle")
         }
         let idleStart = availability.counts.failed
         // `status` says why, whether it can read the deployments or not.
@@ -60,12 +64,14 @@ import Testing
         #expect((detail.stdout + detail.stderr).contains("daemon degraded: store: \(words)"), "\(detail.stdout)\(detail.stderr)")
         let health = await httpGet(s.apiURL + "/healthz")
         #expect(health?.0 == 200 && health?.1.contains("\"degraded\"") == true, "\(health?.1 ?? "")")
+        try refault()
         let refused = try s.cli("param", "set", s.name, "REFUSED", "never-stored")
         #expect(refused.status == 1)
         #expect(refused.stderr.contains(words), "\(refused.stderr)")
         // Reads still work: history and status answered above; the poller reports it too.
         try await waitUntil("the poller reports it", limit: .seconds(60)) {
-            (try s.node("deployments/\(s.name)/poller")?["reason"] as? String ?? "").contains(words)
+            try refault()
+            return (try s.node("deployments/\(s.name)/poller")?["reason"] as? String ?? "").contains(words)
         }
         let repairs = try FaultDrill.repairs(s)
         #expect(repairs.restarts == 0 && repairs.events.isEmpty, "a disk fault must not make a child crash or hang: \(repairs)")
@@ -80,14 +86,27 @@ import Testing
             // Kept for a failure: what the daemon said meanwhile.
             if ContinuousClock.now - repaired > .seconds(200) { print(s.daemonLog().suffix(6000)) }
         }
-        try await waitUntil("converged to \(commit.prefix(12)) with the disk writable", limit: .seconds(240)) {
-            let view = try s.deploymentStatus()
-            let runs = try s.history(limit: 50)
-            let serving = await httpGet(s.appURL)?.1 == "\(text)\n"
-            let daemonDegraded = try s.cli("status").stdout.contains("daemon degraded")
-            return try storeNode(s).state == "running" && !daemonDegraded && view["deployed_commit"] as? String == commit
-                && view["degraded"] == nil && runs.allSatisfy { $0["outcome"] != nil }
-                && runs.contains { $0["id"] as? Int == run } && serving
+        var unmet: [String] = []
+        do {
+            try await waitUntil("converged to \(commit.prefix(12)) with the disk writable", limit: .seconds(240)) {
+                let view = try s.deploymentStatus()
+                let runs = try s.history(limit: 50)
+                let store = try storeNode(s)
+                let status = try s.cli("status").stdout
+                unmet = []
+                if store.state != "running" { unmet.append("store \(store.state): \(store.reason)") }
+                if status.contains("daemon degraded") { unmet.append("status: \(status)") }
+                if view["deployed_commit"] as? String != commit { unmet.append("deployed \(view["deployed_commit"] ?? "nothing")") }
+                if let degraded = view["degraded"] { unmet.append("deployment degraded: \(degraded)") }
+                let open = runs.filter { $0["outcome"] == nil }
+                if !open.isEmpty { unmet.append("runs without an outcome: \(open)") }
+                if !runs.contains(where: { $0["id"] as? Int == run }) { unmet.append("run \(run) not in the history: \(runs.prefix(3))") }
+                let answer = await httpGet(s.appURL)?.1
+                if answer != "\(text)\n" { unmet.append("the app answers \(answer ?? "nothing")") }
+                return unmet.isEmpty
+            }
+        } catch {
+            throw HarnessError("\(error); unmet: \(unmet.joined(separator: "; "))")
         }
         return ContinuousClock.now - repaired
     }
@@ -103,7 +122,10 @@ import Testing
             s.tearDown()
         }
         let filler = s.root + "/filler"
-        func fill() throws { try sh("dd if=/dev/zero of='\(filler)' bs=64k 2>/dev/null; sync; true") }
+        // Appended to, never truncated: the daemon may free a little meanwhile (SQLite deletes
+        // its WAL when a handle closes; git removes what it could not finish), and a drill
+        // with space again is no longer the fault it names. Called on every look while faulty.
+        func fill() throws { try sh("dd if=/dev/zero of='\(filler)' bs=4k oflag=append conv=notrunc 2>/dev/null; sync; true") }
         func free() throws { try FileManager.default.removeItem(atPath: filler) }
 
         try await s.startDaemon()
@@ -117,7 +139,7 @@ import Testing
 
         // 1. While idle.
         try fill()
-        try await whileFaulty(s, "state disk full", availability: availability)
+        try await whileFaulty(s, "state disk full", availability: availability, refault: fill)
         try free()
         let v1 = try sh("git -C '\(s.source)' rev-parse HEAD")
         reconverge.append(try await converges(s, to: v1, serving: "version 1", run: before.runs.keys.max().map(Int.init) ?? 0))
@@ -130,7 +152,7 @@ import Testing
         let run = try await runStarted(s, after: last)
         try fill()
         #expect(try s.history(limit: 5).first { $0["id"] as? Int == run }?["outcome"] == nil, "the fault landed after the run ended")
-        try await whileFaulty(s, "state disk full", availability: availability)
+        try await whileFaulty(s, "state disk full", availability: availability, refault: fill)
         try free()
         reconverge.append(try await converges(s, to: v2, serving: "version 2", run: run))
         availability.stop()

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import Services
@@ -32,6 +33,46 @@ import Testing
         #expect(!StateDiskCheck.readOnlyInMountInfo("/srv/state", mountInfo: info))
         #expect(StateDiskCheck.readOnlyInMountInfo("/srv/state/ro view/db", mountInfo: info))
         #expect(!StateDiskCheck.readOnlyInMountInfo("/home", mountInfo: info))
+    }
+
+    @Test func aReadWritePathUnderProtectSystemStrictIsWritable() {
+        // The daemon's own mountinfo under the hardened unit in the systemd test (CI, stop 21):
+        // `/` and the container's bind mount read-only, the state root bound again read-write
+        // by `ReadWritePaths=`, listed after its parent.
+        let info = #"""
+            298 256 0:60 / / ro,nosuid,relatime shared:38 master:12 - overlay overlay rw,lowerdir=/l/A:/l/B,upperdir=/o/diff,workdir=/o/work
+            327 298 0:69 / /run rw,nosuid,nodev,noexec,relatime shared:86 - tmpfs tmpfs rw
+            334 298 254:0 /var/lib/stevedore-systemd-e2e /var/lib/stevedore-systemd-e2e ro,nosuid,relatime shared:97 - ext4 /dev/vda rw,discard,resv_strict,resuid=65534,resgid=65534
+            299 298 0:81 / /proc rw,nosuid,nodev,noexec,relatime shared:107 - proc proc rw,hidepid=invisible,subset=pid
+            308 334 254:0 /var/lib/stevedore-systemd-e2e/root /var/lib/stevedore-systemd-e2e/root rw,nosuid,relatime shared:98 - ext4 /dev/vda rw,discard,resv_strict,resuid=65534,resgid=65534
+            309 298 0:60 /var/tmp/systemd-private-x/tmp /var/tmp rw,nosuid,relatime shared:109 master:12 - overlay overlay rw,lowerdir=/l/A
+            """#
+        #expect(!StateDiskCheck.readOnlyInMountInfo("/var/lib/stevedore-systemd-e2e/root", mountInfo: info))
+        #expect(!StateDiskCheck.readOnlyInMountInfo("/var/lib/stevedore-systemd-e2e/root/system", mountInfo: info))
+        #expect(StateDiskCheck.readOnlyInMountInfo("/var/lib/stevedore-systemd-e2e", mountInfo: info))
+        #expect(StateDiskCheck.readOnlyInMountInfo("/etc", mountInfo: info))
+    }
+
+    /// `/proc/self/mountinfo` read whole: on a host with containers it is more than a page
+    /// (6,912 bytes here), and Foundation's readers stopped after the first page, which hid the
+    /// state root's read-write mount under the hardened unit (CI, stop 21).
+    @Test func mountInfoIsReadPastItsFirstPage() throws {
+        let cat = Process()
+        cat.executableURL = URL(fileURLWithPath: "/bin/cat")
+        cat.arguments = ["/proc/self/mountinfo"]  // cat's own: the same mount namespace
+        let pipe = Pipe()
+        cat.standardOutput = pipe
+        let before = try #require(StateDiskCheck.readToEnd("/proc/self/mountinfo"))
+        try cat.run()
+        let byCat = pipe.fileHandleForReading.readDataToEndOfFile()
+        cat.waitUntilExit()
+        let after = try #require(StateDiskCheck.readToEnd("/proc/self/mountinfo"))
+        // Mounts made meanwhile by another test would change the text: compare when stable.
+        if before == after {
+            #expect(before == Array(byCat), "read \(before.count) bytes, cat read \(byCat.count)")
+        }
+        #expect(before.last == UInt8(ascii: "\n"))
+        #expect(StateDiskCheck.readToEnd("/nonexistent-\(Int.random(in: 0...1_000_000))") == nil)
     }
 
     @Test func pollerBacksOffPastItsIntervalUpToTheCap() {

@@ -1,3 +1,5 @@
+import Foundation
+import Store
 import Testing
 
 @testable import Services
@@ -212,5 +214,31 @@ import Testing
             try await Task.sleep(for: .milliseconds(5))
         }
         Issue.record("condition never held")
+    }
+}
+
+/// The deployment's degraded children as `status` and the API show them.
+@Suite struct DeploymentViewDegradedTests {
+    func make(_ poller: NodeState) throws -> (DeploymentView, String) {
+        let helper = TreeHealthTests()
+        let subtree = helper.node(
+            "deployments/a", .running, type: .supervisor,
+            children: [helper.node("deployments/a/poller", poller), helper.node("deployments/a/reconciler", .running)])
+        let record = DeploymentRecord(name: "a", url: "/srv/a.git", branch: "main", pollIntervalSeconds: 30, createdAt: 0)
+        let view = DeploymentView(
+            record: record, status: DeploymentStatusRecord(name: "a"), health: DeploymentHealth.classify([]), subtree: subtree)
+        let json = String(decoding: try APICoding.encoder().encode(view), as: UTF8.self)
+        return (view, json)
+    }
+
+    /// All well: the field is left out, as every optional field without a value
+    /// (docs/API.md); it was `"degraded": []`, which the state-disk drills read as degraded.
+    @Test func noDegradedChildLeavesTheFieldOut() throws {
+        let (view, json) = try make(.running)
+        #expect(view.degraded == nil)
+        #expect(!json.contains("\"degraded\""), "\(json)")
+        let (degraded, degradedJSON) = try make(.degraded)
+        #expect(degraded.degraded?.map(\.path) == ["deployments/a/poller"])
+        #expect(degradedJSON.contains("\"degraded\""))
     }
 }

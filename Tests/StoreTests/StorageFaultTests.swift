@@ -73,6 +73,40 @@ import Testing
         #expect(try reopened.query("PRAGMA integrity_check").first?.string(0) == "ok")
     }
 
+    /// With the WAL journal a small write can still land on a full disk (in space the log
+    /// already holds), so the `store` child's measure decides: while it says almost full
+    /// (``StorageFaults/lowSpace``) every commit is refused, explicit transactions and
+    /// single statements alike, and nothing of them is stored (the disk-full drill's
+    /// `param set` was accepted on a full tmpfs before this).
+    @Test func whileTheDiskIsAlmostFullEveryCommitIsRefused() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("stevedore-low-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try StateStore(path: directory + "/stevedore.db", key: randomKey())
+        #expect(try await store.addDeployment(record("app")))
+        let run = try await store.startRun("app", triggers: "poll", previousCommit: nil)
+
+        store.faults.setLowSpace(true)
+        await #expect(throws: StoreError.diskFull(directory: directory)) {
+            try await store.setParameter("app", key: "REFUSED", value: "small")
+        }
+        await #expect(throws: StoreError.diskFull(directory: directory)) { _ = try await store.setEnabled("app", false) }
+        await #expect(throws: StoreError.diskFull(directory: directory)) {
+            try await store.finishRun(run, targetCommit: "abc", outcome: "succeeded", reason: nil)
+        }
+        await #expect(throws: StoreError.diskFull(directory: directory)) { try await store.probeWrite() }
+        #expect(store.faults.current == .diskFull(directory: directory))
+        #expect(try await store.parameters(of: "app").isEmpty)
+        #expect(try await store.runs(of: "app").first?.outcome == nil)
+
+        store.faults.setLowSpace(false)
+        try await store.probeWrite()
+        #expect(store.faults.current == nil)
+        #expect(try await store.runs(of: "app").first?.outcome == "succeeded")
+        try await store.setParameter("app", key: "AFTER", value: "stored")
+        #expect(try await store.parameters(of: "app") == ["AFTER": "stored"])
+    }
+
     @Test func aReadOnlyFilesystemRefusesWritesAsSuchAndAReopenOnAWritableMountGoesOn() async throws {
         let disk = try SmallDisk()
         let key = randomKey()

@@ -291,9 +291,9 @@ public final class LogStreamer: Sendable {
             } catch let error as LogWriteError {
                 setWriteProblem(id, "\(error)")
                 failures += 1
-            } catch DockerError.api(let status, _, _) where status == 404 {
+            } catch let error as DockerError where Self.containerIsGone(error) {
                 setWriteProblem(id, nil)
-                if mayEnd(id) { return }  // the container is gone
+                if mayEnd(id) { return }
             } catch {
                 if Task.isCancelled { return }
                 failures += 1
@@ -305,6 +305,15 @@ public final class LogStreamer: Sendable {
             }
             try? await Task.sleep(for: .seconds(min(5, failures)))
         }
+    }
+
+    /// Whether `error` says the container is gone or going: 404, or 409 "can not get logs from
+    /// container which is dead or marked for removal" (Docker's answer for a container that
+    /// Compose is replacing during a deploy). Its follower ends quietly, as for a stopped
+    /// container; a warning there was noise on every deploy.
+    static func containerIsGone(_ error: DockerError) -> Bool {
+        guard case .api(let status, let message, _) = error else { return false }
+        return status == 404 || (status == 409 && message.contains("dead or marked for removal"))
     }
 
     /// Follows one container until its log stream ends. Returns `true` when the container is

@@ -34,7 +34,7 @@ public struct APIError: Error, Sendable {
                 .invalidHost, .invalidParameterName, .invalidParameterValue:
                 return APIError(.badRequest, service.description)
             case .unknownDeployment, .noDeployKey, .unknownParameter: return APIError(.notFound, service.description)
-            case .agentUnavailable, .interrupted: return APIError(.serviceUnavailable, service.description)
+            case .agentUnavailable, .interrupted, .engineUnavailable: return APIError(.serviceUnavailable, service.description)
             case .fileWriteFailed: return APIError(.internalServerError, service.description)
             case .deploymentExists, .notSynced, .refused, .redeployFailed: return APIError(.conflict, service.description)
             case .adminKeyMissing, .rootLocked, .databaseKeyMissing: return APIError(.internalServerError, service.description)

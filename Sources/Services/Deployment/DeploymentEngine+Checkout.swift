@@ -17,7 +17,9 @@ extension DeploymentEngine {
         let fm = FileManager.default
         try fm.createDirectory(atPath: sshDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let knownHosts = sshDirectory + "/" + GitAccess.knownHostsName
-        if !fm.fileExists(atPath: knownHosts) { fm.createFile(atPath: knownHosts, contents: nil, attributes: [.posixPermissions: 0o644]) }
+        if !fm.fileExists(atPath: knownHosts), !fm.createFile(atPath: knownHosts, contents: nil, attributes: [.posixPermissions: 0o644]) {
+            throw ServiceError.fileWriteFailed(path: knownHosts, reason: String(cString: strerror(errno)))
+        }
         if let key = try await store.deployKey(of: name) {
             let file = sshDirectory + "/" + GitAccess.publicKeyName
             let line = key.publicKey + "\n"

@@ -10,12 +10,24 @@ extension DeploymentEngine {
     /// unless empty (user data is never deleted implicitly). If `compose down` fails nothing
     /// is deleted and the error is thrown.
     ///
-    /// - Throws: ``ServiceError/unknownDeployment(_:)``, `ProcessError` of `compose down`.
+    /// - Throws: ``ServiceError/unknownDeployment(_:)``, ``ServiceError/engineUnavailable(action:detail:)``
+    ///   (the engine does not answer and the containers were to be brought down; nothing is
+    ///   deleted), `ProcessError` of `compose down`.
     public func remove(_ name: String, keepContainers: Bool) async throws -> RemoveRepositoryResponse {
         _ = try await deployment(name)
         return try await locks.withLock(name) {
             var images: (removed: [String], kept: [String]) = ([], [])
             if !keepContainers {
+                // Without the engine nothing can be brought down: refuse before anything is
+                // deleted, naming the way out (a Compose error 500 before).
+                do {
+                    _ = try await self.docker.ping()
+                } catch let error as DockerError {
+                    throw ServiceError.engineUnavailable(
+                        action:
+                            "cannot remove \(name): its containers cannot be brought down while the Docker engine is unreachable (start it and try again, or remove with --keep-containers and run `docker compose -p \(Self.projectName(name)) down` later); nothing was deleted",
+                        detail: "\(error)")
+                }
                 let projectName = Self.projectName(name)
                 let services = Set(((try? await self.docker.containers(project: projectName)) ?? []).compactMap(\.service))
                 if let project = try? await self.composeProject(name) {

@@ -50,6 +50,9 @@ public enum ServiceError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A run someone waited for was interrupted by the daemon's shutdown (the text says
     /// what happens to it); the waiter gets this instead of a lost connection.
     case interrupted(String)
+    /// The work needs the Docker engine, which does not answer (API 503): `action` says what
+    /// could not be done, `detail` what the engine's socket said.
+    case engineUnavailable(action: String, detail: String)
 
     public var description: String {
         switch self {
@@ -75,6 +78,8 @@ public enum ServiceError: Error, Sendable, Equatable, CustomStringConvertible {
             return "redeploy failed: \(why)"
         case .interrupted(let why):
             return "the run was interrupted: \(why)"
+        case .engineUnavailable(let action, let detail):
+            return "\(action): \(detail)"
         case .noDeployKey(let name):
             return "deployment '\(name)' has no deploy key; remove and add it again to get one"
         case .invalidName(let name):

@@ -11,6 +11,7 @@ import Supervision
 /// - Every 2 s (or each heartbeat interval, if shorter) it looks at the state disk: a write
 ///   the filesystem refused (``Store/StorageFaults``: `ENOSPC`, `EROFS`) or `statvfs(3)`
 ///   saying read-only or almost full (``StateDiskCheck``) makes it `degraded` with the reason,
+///   and while almost full every commit is refused (``Store/StorageFaults/lowSpace``),
 ///   e.g. `state disk full: /opt/stevedore/system (ENOSPC): …`. Not a failure: the workloads
 ///   keep running, reads keep working, and a restart of Stevedore would not free the disk.
 /// - While a refused write is reported it tries one real write (``Store/StateStore/probeWrite()``)
@@ -46,7 +47,9 @@ public enum StoreWorker {
                     }
                     lastCheck = clock.now
                 }
-                var problem = StateDiskCheck.measure(disk)?.problem
+                let check = StateDiskCheck.measure(disk)
+                store.faults.setLowSpace(check.map { !$0.readOnly && $0.isAlmostFull } ?? false)
+                var problem = check?.problem
                 if store.faults.current != nil {
                     problem = await probe(store) ?? problem
                 }

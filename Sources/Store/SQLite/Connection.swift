@@ -11,7 +11,32 @@ public final class Connection {
     private(set) var handle: OpaquePointer?
     /// Where storage faults (``StoreError/diskFull(directory:)``, ``StoreError/readOnly(directory:)``)
     /// are reported as they happen; ``StateStore`` shares one across reopened connections.
-    var faults: StorageFaults?
+    /// Setting it installs the commit hook that refuses commits while
+    /// ``StorageFaults/lowSpace`` is set.
+    var faults: StorageFaults? {
+        didSet { installCommitHook() }
+    }
+
+    /// `SQLITE_CONSTRAINT_COMMITHOOK` (`SQLITE_CONSTRAINT | 2 << 8`, sqlite.org/rescode.html):
+    /// a commit the commit hook turned into a rollback. (The C macro is not imported.)
+    static let constraintCommitHook: Int32 = 531
+
+    /// `sqlite3_commit_hook(3)`: a non-zero return turns the `COMMIT` (or an autocommit
+    /// statement's implicit commit) into a rollback that fails with
+    /// ``constraintCommitHook``. The hook holds ``faults`` unretained; this connection retains it.
+    private func installCommitHook() {
+        guard let handle else { return }
+        guard let faults else {
+            sqlite3_commit_hook(handle, nil, nil)
+            return
+        }
+        sqlite3_commit_hook(
+            handle,
+            { context in
+                guard let context else { return 0 }
+                return Unmanaged<StorageFaults>.fromOpaque(context).takeUnretainedValue().lowSpace ? 1 : 0
+            }, Unmanaged.passUnretained(faults).toOpaque())
+    }
 
     /// Opens (creating if absent) the database at `path` and applies `key`.
     ///
@@ -157,7 +182,8 @@ public final class Connection {
     /// The error for result code `rc`: a full or read-only filesystem becomes
     /// ``StoreError/diskFull(directory:)`` or ``StoreError/readOnly(directory:)`` and is
     /// reported to ``faults``; anything else is ``StoreError/sqlite(code:message:sql:)``.
-    /// `SQLITE_FULL` and `SQLITE_READONLY` say it themselves; for `SQLITE_IOERR` and
+    /// `SQLITE_FULL` and `SQLITE_READONLY` say it themselves, as does a commit refused by the
+    /// commit hook while the disk is almost full (``StorageFaults/lowSpace``); for `SQLITE_IOERR` and
     /// `SQLITE_CANTOPEN` (e.g. the rollback journal could not be created) the errno of
     /// `sqlite3_system_errno` is not always the failed call's, so the directory is asked
     /// directly: a 1-byte file created, written, synced and removed (``writeProbe(_:)``).
@@ -166,6 +192,9 @@ public final class Connection {
         let error: StoreError
         switch rc & 0xff {
         case SQLITE_FULL: error = .diskFull(directory: directory)
+        case SQLITE_CONSTRAINT where handle.map({ sqlite3_extended_errcode($0) }) == Self.constraintCommitHook:
+            // Refused by the commit hook: the state disk has almost no space (StorageFaults.lowSpace).
+            error = .diskFull(directory: directory)
         case SQLITE_READONLY: error = .readOnly(directory: directory)
         case SQLITE_IOERR, SQLITE_CANTOPEN:
             let systemErrno = handle.map { sqlite3_system_errno($0) } ?? 0

@@ -52,8 +52,9 @@ public struct DeploymentView: Codable, Sendable {
     /// The deployment's children that report `degraded` while the subtree runs, with their
     /// reasons (an external cause or a workload that misbehaves: e.g. `deployments/NAME/reconciler`:
     /// containers keep exiting by themselves; `deployments/NAME/poller`: the remote does not
-    /// answer; the Docker engine down; the state disk full). Empty when all is well.
-    public var degraded: [PathReason] = []
+    /// answer; the Docker engine down; the state disk full). `nil` (left out of the JSON, as
+    /// every optional field without a value) when all is well.
+    public var degraded: [PathReason]?
 
     /// Combines the stored record, its status and the live health; `subtree` is the
     /// deployment's node of the supervision tree (`deployments/NAME`), which fills
@@ -68,9 +69,10 @@ public struct DeploymentView: Codable, Sendable {
             subtreeReason = subtree.reason ?? (subtree.state == .stopped ? nil : subtree.lastExit)
             subtreeNextStartSeconds = subtree.nextRestartInSeconds
         } else if let subtree {
-            degraded = subtree.flattened.filter { $0.state == .degraded && $0.path != subtree.path }.map {
+            let nodes = subtree.flattened.filter { $0.state == .degraded && $0.path != subtree.path }.map {
                 PathReason(path: $0.path, state: $0.state.rawValue, reason: $0.reason)
             }
+            degraded = nodes.isEmpty ? nil : nodes
         }
         if let subtree, [.running, .degraded].contains(subtree.state) {
             poller = subtree.children.first { $0.id == "poller" }?.status
