@@ -38,10 +38,7 @@ if [ $# -eq 0 ]; then
   echo "[test] unit and integration tests" >&2
   swift test --skip-build --skip '^EndToEndTests\.'
   echo "[test] end-to-end tests" >&2
-  # StateDiskFaultTests (full and read-only state disk) is left out until it passes on the merged
-  # tree: after the power-cut work (WAL) joined it, both drills stopped converging (issue 13's
-  # note); run it with `scripts/test.sh --filter StateDiskFaultTests`.
-  swift test --skip-build --filter '^EndToEndTests\.' --skip '^EndToEndTests\.(EngineRestartTests|StateDiskFaultTests)'
+  swift test --skip-build --filter '^EndToEndTests\.' --skip '^EndToEndTests\.EngineRestartTests'
   # Alone: restarting a second dockerd can delete the host's docker0 for a moment (the drill
   # puts it back), which would fail another suite's build step running at the same time.
   echo "[test] engine-restart drills (a private dockerd, killed and restarted)" >&2
