@@ -13,12 +13,14 @@ import Testing
 /// no worker container may mount a path below them. Nothing else outside this test's
 /// directory is touched.
 @Suite(.serialized) struct StateDiskFaultTests {
-    /// Commits a release whose image build takes at least 3 s (`RUN sleep 3`), so that a
-    /// fault injected when its run starts lands in the middle of the deploy.
+    /// Commits a release whose image build takes at least 10 s (`RUN sleep 10`), so that a
+    /// fault injected when its run starts lands in the middle of the deploy. (3 s was too
+    /// short on a starved machine: at load 27 the test saw the run start and injected the
+    /// fault only after it had ended.)
     func slowRelease(_ s: Scenario, _ text: String) throws -> String {
         try """
         FROM stevedore/busybox:latest
-        RUN sleep 3
+        RUN sleep 10
         COPY www/ /www/
         CMD ["httpd", "-f", "-p", "8080", "-h", "/www"]
         """.write(toFile: s.source + "/Dockerfile", atomically: true, encoding: .utf8)
