@@ -11,6 +11,9 @@ public actor StateStore {
     public nonisolated let faults = StorageFaults()
     private let key: [UInt8]
     private var connection: Connection?
+    /// The database file the handle was opened on (`st_dev`, `st_ino`): a repaired filesystem
+    /// mounted anew shows a different one (``reopenIfReplaced()``).
+    private var openedFile: FileIdentity?
     /// Runs opened by this store: their wall-clock start and a monotonic instant, so an end
     /// time is the start plus the elapsed monotonic time (a clock jump during a run cannot
     /// give it a negative or years-long duration).
@@ -40,6 +43,39 @@ public actor StateStore {
         connection.faults = faults
         try Migrator(migrations: Schema.migrations).migrate(connection)
         self.connection = connection
+        openedFile = FileIdentity(path)
+    }
+
+    /// A file as the kernel knows it: device and inode (`stat(2)`).
+    struct FileIdentity: Equatable {
+        var device: UInt64
+        var inode: UInt64
+
+        /// `nil` if `path` cannot be stat'ed.
+        init?(_ path: String) {
+            var info = stat()
+            guard stat(path, &info) == 0 else { return nil }
+            device = UInt64(info.st_dev)
+            inode = UInt64(info.st_ino)
+        }
+    }
+
+    /// Reopens the handle only if the database file at ``path`` is another file than the
+    /// one it was opened on (another device or inode: the filesystem was repaired and mounted
+    /// anew); returns whether it did.
+    ///
+    /// Reopening the same file while it stays read-only cannot help, and it leaks: SQLite's
+    /// unix VFS defers closing a handle's descriptor while another handle of the process
+    /// holds a POSIX lock on the same inode (in WAL mode every open handle keeps a shared
+    /// lock), so each reopen left one descriptor behind, until the daemon ran out of them
+    /// (a trial: 32 → 161 descriptors in 9 minutes, then its API died of `EMFILE`).
+    ///
+    /// - Throws: the errors of ``reopen()``.
+    @discardableResult
+    public func reopenIfReplaced() throws -> Bool {
+        guard connection == nil || FileIdentity(path) != openedFile else { return false }
+        try reopen()
+        return true
     }
 
     /// Closes the handle and opens it again (the `store` child does this when a health check
@@ -59,6 +95,7 @@ public actor StateStore {
         try Migrator(migrations: Schema.migrations).migrate(fresh)
         connection?.close()
         connection = fresh
+        openedFile = FileIdentity(path)
     }
 
     /// A cheap query proving the handle works.

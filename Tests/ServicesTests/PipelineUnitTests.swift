@@ -45,6 +45,25 @@ import Testing
         #expect(RolloutHealthGate.verdict([running, job], previous: [running, job]) == .ready)
     }
 
+    /// A second trial: `docker stop` during the gate of a service with `restart: unless-stopped`
+    /// waited out the whole timeout "(its restart policy restarts it)" and rolled back: Docker
+    /// does not restart a container stopped by hand, and one it will restart is shown as
+    /// `restarting`, never `exited`. So an exited container fails the gate at once, whatever
+    /// its policy (unless the engine was away: then the gate starts it, see `wait`).
+    @Test func anExitedContainerIsNotWaitedForWhateverItsRestartPolicy() {
+        let stopped = O(
+            service: "web", name: "p-web-1", state: "exited", health: "unhealthy", exitCode: 143, startedAt: "t1", willRestart: true)
+        let restarting = O(service: "api", name: "p-api-1", state: "restarting", exitCode: 1, startedAt: "t1", willRestart: true)
+        let look = RolloutHealthGate.withoutRestartHope([stopped, restarting])
+        #expect(look.map(\.willRestart) == [false, true])
+        #expect(
+            RolloutHealthGate.verdict(look, previous: nil)
+                == .failed(services: ["web"], reason: "web exited with status 143 (SIGTERM) during the health gate"))
+        #expect(
+            RolloutHealthGate.verdict(RolloutHealthGate.withoutRestartHope([restarting]), previous: nil)
+                == .waiting(services: ["api"], reason: "api is restarting"))
+    }
+
     /// Reported by a fresh-user trial: a container stopped from outside during the gate (exit
     /// status 143) was reported as `web is unhealthy`, because Docker marks an exited
     /// container's health `unhealthy`; and the timeout's reason listed services that were ready.

@@ -1,3 +1,4 @@
+import Docker
 import Foundation
 import SeededRandom
 import Testing
@@ -399,9 +400,10 @@ import Testing
                 agreed += 1
             case .refused(.malformedPayload):
                 // Refused only what JSONSerialization reads differently: no string `ref`, a
-                // non-string `after`, a non-boolean `deleted`, or not JSON it accepts.
+                // non-string `after` or one that is neither a commit id nor a deletion's
+                // zeros, a non-boolean `deleted`, or not JSON it accepts.
                 if let object, !Self.hasSurrogateEscape(text), object["ref"] is String,
-                    object["after"].map({ $0 is String || $0 is NSNull }) ?? true,
+                    object["after"].map({ Self.isAcceptableAfter($0) }) ?? true,
                     object["deleted"] == nil
                 {
                     Issue.record("seed \(Self.seed): refused a push JSONSerialization reads: \(text.prefix(300))")
@@ -410,6 +412,13 @@ import Testing
             }
         }
         print("WebhookFuzzTests: \(agreed) of \(Self.iterations) random payloads read as pushes")
+    }
+
+    /// An `after` the route takes: JSON null, a commit id, or only zeros (a deletion).
+    static func isAcceptableAfter(_ value: Any) -> Bool {
+        if value is NSNull { return true }
+        guard let text = value as? String else { return false }
+        return GitHead.isCommit(text) || (!text.isEmpty && text.allSatisfy { $0 == "0" })
     }
 
     @Test("form bodies and bodies at the size limit")

@@ -70,6 +70,29 @@ import Testing
         }
     }
 
+    /// A trial's correctly signed push with `"after": "; rm -rf /"` was answered 202 with that
+    /// text as the commit: refused now, naming the field and what is allowed; a deletion's
+    /// zeros and real ids (SHA-1, SHA-256) still pass.
+    @Test func anAfterThatIsNotACommitIdIsRefused() throws {
+        for after in ["; rm -rf /", "", "HEAD", String(repeating: "A", count: 40), String(repeating: "a", count: 39)] {
+            let body = Data(#"{"ref":"refs/heads/main","after":\#(String(reflecting: after))}"#.utf8)
+            let headers = WebhookFixtures.headers(.github, event: "push", body: body, secret: secret)
+            #expect(throws: WebhookError.self) { try verify(.github, headers, body, pieces: 64) }
+            do {
+                _ = try verify(.github, headers, body, pieces: 64)
+            } catch {
+                #expect(
+                    "\(error)".contains("field `after` of the push payload is not a commit id (40 or 64 lower-case hex digits)"), "\(error)"
+                )
+            }
+        }
+        for after in [String(repeating: "0", count: 40), String(repeating: "b", count: 40), String(repeating: "c", count: 64)] {
+            let body = Data(#"{"ref":"refs/heads/main","after":"\#(after)"}"#.utf8)
+            let headers = WebhookFixtures.headers(.github, event: "push", body: body, secret: secret)
+            #expect(try verify(.github, headers, body, pieces: 64).after == after)
+        }
+    }
+
     @Test func formEncodedDeliveriesAreRefusedSayingWhatToChange() throws {
         for (name, event) in [("github-push.form", "push"), ("github-ping.form", "ping")] {
             let body = WebhookFixtures.body(name)

@@ -107,6 +107,43 @@ import Testing
         #expect(try await store.parameters(of: "app") == ["AFTER": "stored"])
     }
 
+    /// Descriptors of this process open on `path` (`/proc/self/fd` links).
+    func descriptors(on path: String) -> Int {
+        let fm = FileManager.default
+        return ((try? fm.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []).filter {
+            (try? fm.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + $0)) == path
+        }.count
+    }
+
+    /// The kernel turns the state filesystem read-only under an open WAL database (ext4
+    /// `errors=remount-ro`, its error trigger): the `store` child's looks must not reopen the
+    /// same file again and again. They did, and SQLite kept every closed handle's descriptor
+    /// (a POSIX lock of another handle on the inode): a fresh-user trial saw 32 → 161
+    /// descriptors in 9 minutes, then `EMFILE` killed the API.
+    @Test func looksAtAReadOnlyFilesystemDoNotLeakDescriptors() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("stevedore-ro-\(UUID().uuidString.prefix(8))").path
+        let image = dir + ".img"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try SmallDisk.sh("truncate -s 16m '\(image)' && mkfs.ext4 -q -F '\(image)' && mount -o loop,errors=remount-ro '\(image)' '\(dir)'")
+        defer {
+            _ = try? SmallDisk.sh("umount '\(dir)' || umount -l '\(dir)'")
+            try? FileManager.default.removeItem(atPath: dir)
+            try? FileManager.default.removeItem(atPath: image)
+        }
+        let path = dir + "/stevedore.db"
+        let store = try StateStore(path: path, key: randomKey())
+        #expect(try await store.addDeployment(record("app")))
+        try SmallDisk.sh("echo 1 > /sys/fs/ext4/$(basename $(findmnt -n -o SOURCE '\(dir)'))/trigger_fs_error")
+        await #expect(throws: StoreError.readOnly(directory: dir)) { _ = try await store.setEnabled("app", false) }
+        let before = descriptors(on: path)
+        for _ in 0..<20 {
+            await #expect(throws: StoreError.readOnly(directory: dir)) { try await store.probeWrite() }
+            #expect(try await store.reopenIfReplaced() == false, "the same file: nothing to reopen")
+        }
+        #expect(descriptors(on: path) <= before, "descriptors on the database grew from \(before)")
+        #expect(try await store.deployments().map(\.name) == ["app"], "reads go on")
+    }
+
     @Test func aReadOnlyFilesystemRefusesWritesAsSuchAndAReopenOnAWritableMountGoesOn() async throws {
         let disk = try SmallDisk()
         let key = randomKey()

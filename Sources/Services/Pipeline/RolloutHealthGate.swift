@@ -28,7 +28,8 @@ public struct RolloutHealthGate: Sendable {
         public var restartCount: Int
         /// A one-shot container that completed (exit 0, no restart policy).
         public var completed: Bool
-        /// Whether the restart policy would run it again after it exits.
+        /// Whether the restart policy would run it again after it exits (cleared for an
+        /// `exited` container by ``withoutRestartHope(_:)`` unless the engine was away).
         public var willRestart: Bool
         /// The last healthcheck probe's output, trimmed.
         public var lastProbeOutput: String?
@@ -138,6 +139,22 @@ public struct RolloutHealthGate: Sendable {
         return .ready
     }
 
+    /// The look with ``Observation/willRestart`` cleared for exited containers: Docker shows a
+    /// container it is going to restart as `restarting` (its restart manager sets that state at
+    /// the exit, before the backoff delay), so one that is `exited` stays so whatever its
+    /// policy says: `docker stop` from outside (Docker does not restart a container stopped by
+    /// hand, `unless-stopped` or `always`). A trial saw the gate wait out its whole timeout for
+    /// such a container, saying "its restart policy restarts it". Not applied after the engine
+    /// came back during the gate: a restarted dockerd leaves containers `exited` until it gets
+    /// to them (or forever, after a SIGKILL), and the gate starts those itself.
+    public static func withoutRestartHope(_ observations: [Observation]) -> [Observation] {
+        observations.map { c in
+            var c = c
+            if c.state == "exited" { c.willRestart = false }
+            return c
+        }
+    }
+
     /// The waiting reason of a look that has no earlier look to compare with.
     static let stayUpCheck = "checking that the containers stay up"
 
@@ -188,7 +205,8 @@ public struct RolloutHealthGate: Sendable {
             try Task.checkCancellation()
             let now = clock.now
             do {
-                let current = try await observe(project: project)
+                var current = try await observe(project: project)
+                if engineReturns == 0, engineAway == nil { current = Self.withoutRestartHope(current) }
                 if engineAway != nil, engineReturns < 3, !Task.isCancelled {
                     engineReturns += 1
                     deadline = max(deadline, now + timeout)

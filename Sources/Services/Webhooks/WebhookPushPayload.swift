@@ -1,3 +1,4 @@
+import Docker
 import Foundation
 
 /// The fields of a push payload the route needs; every other field is skipped. Shapes: GitHub
@@ -21,10 +22,22 @@ struct WebhookPushPayload: Decodable, Equatable {
         deleted == true || (after.map { !$0.isEmpty && $0.allSatisfy { $0 == "0" } } ?? false)
     }
 
-    /// Decodes `body`.
+    /// Decodes `body`. An `after` that is neither a commit id (``Docker/GitHead/isCommit(_:)``)
+    /// nor a deletion's zeros is refused: it is echoed in the answer and logged (a trial got
+    /// `202 {"commit": "; rm -rf /"}` back for a correctly signed push).
     ///
     /// - Throws: ``WebhookError/malformedPayload(_:)`` naming what is wrong.
     static func decode(_ body: Data) throws(WebhookError) -> WebhookPushPayload {
+        let payload = try decodeJSON(body)
+        if let after = payload.after, !payload.isDeletion, !GitHead.isCommit(after) {
+            throw .malformedPayload(
+                "field `after` of the push payload is not a commit id (40 or 64 lower-case hex digits): \(String(reflecting: String(after.prefix(80))))"
+            )
+        }
+        return payload
+    }
+
+    private static func decodeJSON(_ body: Data) throws(WebhookError) -> WebhookPushPayload {
         do {
             return try JSONDecoder().decode(WebhookPushPayload.self, from: body)
         } catch let error as DecodingError {

@@ -74,7 +74,9 @@ public enum StoreWorker {
     }
 
     /// One write; `nil` if it worked, else the reason. A read-only filesystem may have been
-    /// repaired and mounted anew: the handle is reopened and the write tried once more.
+    /// repaired and mounted anew: if the database file is another one now, the handle is
+    /// reopened and the write tried once more (``Store/StateStore/reopenIfReplaced()``: never
+    /// the same file again, which leaked a descriptor per look).
     private static func probe(_ store: StateStore) async -> String? {
         do {
             try await store.probeWrite()
@@ -82,7 +84,7 @@ public enum StoreWorker {
         } catch let error as StoreError {
             guard case .readOnly = error else { return error.description }
             do {
-                try await store.reopen()
+                guard try await store.reopenIfReplaced() else { return error.description }
                 try await store.probeWrite()
                 return nil
             } catch {
