@@ -94,14 +94,17 @@ import Testing
 
     @Test func webhookSignaturesAndTokens() throws {
         let secret = "s3cret"
-        let body = Data(#"{"ref":"refs/heads/main","after":"abc123"}"#.utf8)
+        let body = Data(#"{"ref":"refs/heads/main","after":"abc1230000000000000000000000000000000def"}"#.utf8)
         let signature = WebhookVerifier.signature(body: body, secret: secret)
         let github = try WebhookVerifier.verify(
             .github,
             headers: [
                 "X-Hub-Signature-256": "sha256=" + signature, "X-GitHub-Event": "push", "X-GitHub-Delivery": "d-1",
             ], body: body, secret: secret)
-        #expect(github == WebhookDelivery(event: "push", deliveryId: "d-1", ref: "refs/heads/main", after: "abc123"))
+        #expect(
+            github
+                == WebhookDelivery(
+                    event: "push", deliveryId: "d-1", ref: "refs/heads/main", after: "abc1230000000000000000000000000000000def"))
         // Header names in any case; Forgejo's own header names.
         let forgejo = try WebhookVerifier.verify(
             .gitea,
