@@ -1,7 +1,8 @@
 /// Branch names as git-check-ref-format(1) with `--branch` allows them, checked on the UTF-8
-/// bytes. The same rules as the admin API's branch check (`Validation.branch` in Services,
-/// which the Docker module cannot import); here they also keep a branch from naming a file
-/// outside `refs/heads/` when refs are read from disk.
+/// bytes as git does (a `Character` check misses `@{` when a combining mark follows the
+/// brace). The admin API's branch check (`Validation.branch` in Services) is this one; ref
+/// discovery uses it too, and it keeps a branch from naming a file outside `refs/heads/`
+/// when refs are read from disk.
 public enum GitRefName {
     /// Whether `branch` is a valid branch name: no component starting with `.` or ending with
     /// `.lock`, no `..`, `@{`, `//`, control characters, space, `~ ^ : ? * [ \`; not `@`, not
