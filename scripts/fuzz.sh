@@ -26,6 +26,9 @@
 #                           YAML and --format json; x-stevedore: Compose files)
 #   GitOutputFuzzTests      GitScript.lsRemoteHead / reportedHead, GitHead (git-ls-remote,
 #                           git-script, git-dir: real git output and .git files)
+#   GitProtocolFuzzTests    PktLineDecoder, GitServerAdvertisement.Reader (v0/v1/v2, smart HTTP),
+#                           GitLsRefs.Reader, GitLocalRefs' packed-refs scan (git-protocol: real
+#                           git upload-pack / http-backend answers, SHA-1 and SHA-256)
 #   EngineJSONFuzzTests     ContainerDetails, ContainerSummary, ContainerEvent and its line
 #                           splitter, error bodies (engine-json: real Engine API answers)
 #   APIRequestFuzzTests     the admin API's *Request bodies, Validation (api-bodies: CLI bodies)

@@ -1,3 +1,5 @@
+import Docker
+
 /// Input validation for names, branches, URLs and durations. Every error names the bad value
 /// and what is allowed (``ServiceError``).
 public enum Validation {
@@ -66,22 +68,9 @@ public enum Validation {
     ///
     /// - Throws: ``ServiceError/invalidBranch(_:)``.
     public static func branch(_ branch: String) throws {
-        let bytes = Array(branch.utf8)
-        func contains(_ text: String) -> Bool {
-            let needle = Array(text.utf8)
-            guard bytes.count >= needle.count else { return false }
-            return (0...(bytes.count - needle.count)).contains { bytes[$0..<($0 + needle.count)].elementsEqual(needle) }
-        }
-        let forbidden = Set(" ~^:?*[\\".utf8)
-        let components = bytes.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
-        guard let first = bytes.first, let last = bytes.last, first != UInt8(ascii: "-"), first != UInt8(ascii: "/"),
-            last != UInt8(ascii: "/"), last != UInt8(ascii: "."), branch != "@",
-            !contains(".."), !contains("@{"), !contains("//"),
-            !bytes.contains(where: { $0 < 0x20 || $0 == 0x7F || forbidden.contains($0) }),
-            !components.contains(where: {
-                $0.first == UInt8(ascii: ".") || $0.elementsEqual(".lock".utf8) || $0.reversed().starts(with: "kcol.".utf8)
-            })
-        else { throw ServiceError.invalidBranch(branch) }
+        // The rules live next to the code that reads refs (Docker's GitRefName), so that the
+        // API and ref discovery accept the same names.
+        guard GitRefName.isValidBranch(branch) else { throw ServiceError.invalidBranch(branch) }
     }
 
     /// Checks a repository URL: non-empty, no leading `-`, no whitespace or control characters,
