@@ -98,6 +98,14 @@ public actor StateStore {
         openedFile = FileIdentity(path)
     }
 
+    /// Closes the handle now (later calls throw, as on a closed ``Connection``). For whoever
+    /// must be sure the database file is no longer open or mapped at a given moment (e.g.
+    /// before its filesystem goes away); otherwise the handle closes with the store.
+    public func close() {
+        connection?.close()
+        connection = nil
+    }
+
     /// A cheap query proving the handle works.
     ///
     /// - Throws: ``StoreError`` if it does not.

@@ -34,6 +34,10 @@ import Testing
         print("lost-writes drill: seed \(seed) (replay with STEVEDORE_SEED=\(seed))")
         let key = key()
         let db = try Connection(path: fs.mount + "/stevedore.db", key: key)
+        // Closed before `fs.remove()` (defers run in reverse): a handle closed after lossyfs
+        // is gone checkpoints through its mapped `-shm` on a dead FUSE mount, a SIGBUS that
+        // took the whole test process down once (reading the WAL index in libsqlcipher).
+        defer { db.close() }
         #expect(db.journalMode == "wal")
         #expect(try db.synchronous == 2)
         try db.execute("CREATE TABLE t (x INTEGER NOT NULL)")
@@ -65,6 +69,7 @@ import Testing
             #expect(try await copy.deployments().count == i + 1)
             #expect(try await copy.parameters(of: "app\(i)") == ["TOKEN": "value-\(i)"])
         }
+        await store.close()  // before the filesystem goes (see `db`)
         print(
             "MEASURE lost-writes: \(cuts) cuts of the database on a filesystem that drops unsynced writes, \(committed) rows committed, 0 lost"
         )
@@ -74,6 +79,7 @@ import Testing
         // deletion is the commit and is not made durable), and with WAL and synchronous=NORMAL.
         for (mode, sync, file) in [("DELETE", "FULL", "delete-full.db"), ("WAL", "NORMAL", "wal-normal.db")] {
             let control = try Connection(path: fs.mount + "/" + file, key: key)
+            defer { control.close() }
             try control.execute("PRAGMA journal_mode = \(mode)")
             try control.execute("PRAGMA synchronous = \(sync)")
             try control.execute("CREATE TABLE t (x INTEGER NOT NULL)")
