@@ -314,6 +314,29 @@ func isAlive(_ pid: Int32) -> Bool {
         #expect(reaped.contains(orphan))
         #expect(sh.terminationStatus == 0)  // Process still got its own child's status
     }
+
+    /// A child whose spawner waits for it (a process child's incarnation under Subprocess) is
+    /// never reaped by the scans, however long its waiter is late; once disowned it is.
+    @Test func ownedChildrenAreNeverReapedHoweverLongTheyStayZombies() async throws {
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: "/bin/true")
+        try child.run()
+        let pid = child.processIdentifier
+        OrphanReaper.own(pid)
+        // Until it is a zombie (Foundation's own reaping is not involved before we wait).
+        var previous: Set<pid_t> = []
+        var reaped: [pid_t] = []
+        for _ in 0..<200 {
+            let pass = OrphanReaper.reap(previous: previous, only: [pid])
+            previous = OrphanReaper.zombieChildren().intersection([pid])
+            reaped += pass.reaped
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        #expect(reaped.isEmpty, "an owned child was reaped")
+        OrphanReaper.disown(pid)
+        child.waitUntilExit()  // its owner reaps it
+        #expect(child.terminationStatus == 0)
+    }
 }
 
 extension SupervisorError {

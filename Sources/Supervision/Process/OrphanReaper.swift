@@ -1,5 +1,6 @@
 import CSupervisionShims
 import Foundation
+import Synchronization
 
 /// Makes the daemon a child subreaper (prctl(2) `PR_SET_CHILD_SUBREAPER`) and reaps the
 /// orphaned descendants that get reparented to it (e.g. a compose or git grandchild whose
@@ -9,6 +10,18 @@ import Foundation
 /// Foundation's `Process`): a zombie child of ours is reaped only when it has been a zombie on
 /// two consecutive scans — an owner waits for its child at once, an orphan has no owner.
 public enum OrphanReaper {
+    /// Children whose exit status their spawner waits for (``own(_:)``): never reaped here,
+    /// however long they stay zombies. The two-scan rule alone let a slow waiter lose the
+    /// race: a SIGKILLed process child reaped here was never seen to exit by Subprocess, so
+    /// its supervisor never restarted it (suspected in a loaded end-to-end run).
+    private static let owned = Mutex<Set<pid_t>>([])
+
+    /// Marks `pid` as a child whose spawner reaps it (e.g. a process child's incarnation).
+    public static func own(_ pid: pid_t) { _ = owned.withLock { $0.insert(pid) } }
+
+    /// Undoes ``own(_:)`` once the spawner has reaped `pid`.
+    public static func disown(_ pid: pid_t) { _ = owned.withLock { $0.remove(pid) } }
+
     /// Marks this process as a child subreaper.
     ///
     /// - Throws: `POSIXError` if prctl(2) refuses.
@@ -46,7 +59,7 @@ public enum OrphanReaper {
     /// - Parameter only: restrict reaping to these pids (tests); `nil` for all.
     /// - Returns: the zombies seen now (pass them as `previous` next time) and the pids reaped.
     public static func reap(previous: Set<pid_t>, only: Set<pid_t>? = nil) -> (seen: Set<pid_t>, reaped: [pid_t]) {
-        var now = zombieChildren()
+        var now = zombieChildren().subtracting(owned.withLock { $0 })
         if let only { now.formIntersection(only) }
         var reaped: [pid_t] = []
         for pid in now.intersection(previous) {

@@ -93,6 +93,7 @@ enum ProcessChild {
         let result: ExecutionResult<Void, SequenceOutput, CombinedErrorOutput> = try await withThrowingTaskGroup(
             of: Void.self
         ) { group in
+            defer { if let pid = live.withLock({ $0 }) { OrphanReaper.disown(pid) } }
             group.addTask {
                 for await message in socket.messages {
                     if message.isReady {
@@ -111,6 +112,7 @@ enum ProcessChild {
                     input: .inputWriter, output: .sequence, error: .combinedWithOutput
                 ) { execution in
                     let pid = execution.processIdentifier.value
+                    OrphanReaper.own(pid)  // Subprocess reaps it; the reaper must not
                     live.withLock { $0 = pid }
                     context.setPID(pid)
                     if readiness.pidArrived() { context.ready() }
