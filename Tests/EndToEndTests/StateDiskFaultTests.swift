@@ -113,6 +113,21 @@ import Testing
         return ContinuousClock.now - repaired
     }
 
+    /// Stops the daemon and checks what a drill must leave: an intact database, nothing of
+    /// `before` lost, the refused `REFUSED` parameter absent, no run left open.
+    func afterTheDrill(
+        _ s: Scenario, before: (parameters: [String: String], runs: [Int64: String])
+    ) throws -> (after: (parameters: [String: String], runs: [Int64: String]), lost: [String]) {
+        s.stopDaemon()
+        #expect(try FaultDrill.integrityCheck(s) == "ok")
+        let after = try FaultDrill.committed(s)
+        let lost = FaultDrill.lost(before: before, after: after)
+        #expect(lost.isEmpty, "committed data lost: \(lost)")
+        #expect(after.parameters["REFUSED"] == nil, "a refused change must not appear later")
+        #expect(!after.runs.values.contains("open"), "a run left open: \(after.runs)")
+        return (after, lost)
+    }
+
     @Test("state disk full while idle and during a deploy: degraded with the reason, nothing lost, recovers when space is freed")
     func stateDiskFull() async throws {
         let s = try Scenario(environment: ["STEVEDORE_GIT_MODE": "local"])
@@ -165,14 +180,8 @@ import Testing
         availability.stop()
         let counts = availability.counts
 
-        s.stopDaemon()
-        #expect(try FaultDrill.integrityCheck(s) == "ok")
-        let after = try FaultDrill.committed(s)
-        let lost = FaultDrill.lost(before: before, after: after)
-        #expect(lost.isEmpty, "committed data lost: \(lost)")
+        let (after, lost) = try afterTheDrill(s, before: before)
         #expect(after.parameters["AFTER"] == "after-the-fault")
-        #expect(after.parameters["REFUSED"] == nil, "a refused change must not appear later")
-        #expect(!after.runs.values.contains("open"), "a run left open: \(after.runs)")
         FaultDrill.measure(
             fault: "state disk full (tmpfs 32m)", injected: 2, survived: 2, downtime: idleDowntime, lost: lost.count,
             reconverge: reconverge,
@@ -229,13 +238,7 @@ import Testing
         availability.stop()
         let counts = availability.counts
 
-        s.stopDaemon()
-        #expect(try FaultDrill.integrityCheck(s) == "ok")
-        let after = try FaultDrill.committed(s)
-        let lost = FaultDrill.lost(before: before, after: after)
-        #expect(lost.isEmpty, "committed data lost: \(lost)")
-        #expect(after.parameters["REFUSED"] == nil, "a refused change must not appear later")
-        #expect(!after.runs.values.contains("open"), "a run left open: \(after.runs)")
+        let (_, lost) = try afterTheDrill(s, before: before)
         FaultDrill.measure(
             fault: "state filesystem read-only (ext4 errors=remount-ro)", injected: 1, survived: 1, downtime: .zero, lost: lost.count,
             reconverge: [reconverge],

@@ -316,26 +316,36 @@ func isAlive(_ pid: Int32) -> Bool {
     }
 
     /// A child whose spawner waits for it (a process child's incarnation under Subprocess) is
-    /// never reaped by the scans, however long its waiter is late; once disowned it is.
+    /// never reaped by the scans, however long it stays a zombie; once disowned it is. The
+    /// child is started with posix_spawn(3), so nothing but the scans (and this test) waits
+    /// for it: it stays a zombie until someone does.
     @Test func ownedChildrenAreNeverReapedHoweverLongTheyStayZombies() async throws {
-        let child = Process()
-        child.executableURL = URL(fileURLWithPath: "/bin/true")
-        try child.run()
-        let pid = child.processIdentifier
+        var pid: pid_t = 0
+        let argv: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/true"), nil]
+        defer { for pointer in argv { free(pointer) } }
+        #expect(posix_spawn(&pid, "/bin/true", nil, nil, argv, environ) == 0)
         OrphanReaper.own(pid)
-        // Until it is a zombie (Foundation's own reaping is not involved before we wait).
-        var previous: Set<pid_t> = []
-        var reaped: [pid_t] = []
-        for _ in 0..<200 {
-            let pass = OrphanReaper.reap(previous: previous, only: [pid])
-            previous = OrphanReaper.zombieChildren().intersection([pid])
-            reaped += pass.reaped
-            try await Task.sleep(for: .milliseconds(5))
+        defer { OrphanReaper.disown(pid) }
+        func scans(_ count: Int) async throws -> [pid_t] {
+            var previous: Set<pid_t> = []
+            var reaped: [pid_t] = []
+            for _ in 0..<count where reaped.isEmpty {
+                let pass = OrphanReaper.reap(previous: previous, only: [pid])
+                previous = pass.seen
+                reaped += pass.reaped
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            return reaped
         }
-        #expect(reaped.isEmpty, "an owned child was reaped")
+        var waited = 0
+        while !OrphanReaper.zombieChildren().contains(pid), waited < 10_000 {
+            waited += 1
+            try await Task.sleep(for: .milliseconds(1))
+        }
+        #expect(OrphanReaper.zombieChildren().contains(pid), "the child never became a zombie")
+        #expect(try await scans(20).isEmpty, "an owned child was reaped")
         OrphanReaper.disown(pid)
-        child.waitUntilExit()  // its owner reaps it
-        #expect(child.terminationStatus == 0)
+        #expect(try await scans(20) == [pid], "a disowned zombie is an orphan like any other")
     }
 }
 
