@@ -37,7 +37,7 @@ apt_update_once() {
 
 # --- 1. Debian packages -------------------------------------------------------------------
 need=()
-for pkg in libsqlcipher-dev sqlcipher sqlite3 libsystemd-dev git docker.io docker-compose busybox-static curl python3 python3-fusepy debootstrap openssh-client openssh-server iproute2 procps faketime e2fsprogs; do
+for pkg in libsqlcipher-dev sqlcipher sqlite3 libsystemd-dev git docker.io docker-compose busybox-static curl python3 python3-fusepy debootstrap openssh-client openssh-server iproute2 procps faketime e2fsprogs gdb; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 # A working engine and Compose from elsewhere (e.g. Docker's own packages) count as present.

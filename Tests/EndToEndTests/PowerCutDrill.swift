@@ -504,8 +504,11 @@ final class PowerCutDrill {
                     last = "pipeline \(status["pipeline"] ?? "?"), last run \(run?["outcome"] ?? "open")"
                     return false
                 }
-                guard await httpGet(s.appURL)?.1 == lastGood.text else {
-                    last = "the app does not serve \(lastGood.text.debugDescription)"
+                let answer = await httpGet(s.appURL)
+                guard answer?.1 == lastGood.text else {
+                    let containers = (try? sh("docker ps -a --filter label=com.docker.compose.project=\(s.project) --format '{{.Names}} {{.Image}} {{.Status}}'")) ?? "?"
+                    last =
+                        "the app does not serve \(lastGood.text.debugDescription) (it answers \(answer.map { "\($0.0) \($0.1.debugDescription)" } ?? "nothing"); deployed \(lastGood.commit.prefix(12)), last run \(run?["id"] ?? "?") \(run?["outcome"] ?? "?"); containers: \(containers))"
                     return false
                 }
                 let registered = try s.cli("status", second, "--json")

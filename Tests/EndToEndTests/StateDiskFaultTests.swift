@@ -13,18 +13,39 @@ import Testing
 /// no worker container may mount a path below them. Nothing else outside this test's
 /// directory is touched.
 @Suite(.serialized) struct StateDiskFaultTests {
-    /// Commits a release whose image build takes at least 10 s (`RUN sleep 10`), so that a
-    /// fault injected when its run starts lands in the middle of the deploy. (3 s was too
-    /// short on a starved machine: at load 27 the test saw the run start and injected the
-    /// fault only after it had ended.)
-    func slowRelease(_ s: Scenario, _ text: String) throws -> String {
+    /// Commits a release whose health gate cannot pass before the test opens its gate
+    /// (``openGate(_:)``): the container's health check also needs `/gate/open`, a file in a
+    /// host directory outside the state root (bind-mounted read-only), with a start period
+    /// long enough that failures before then do not count. So a fault injected once the run
+    /// has started lands in the middle of the deploy on any machine, however slow or fast.
+    /// (A build of 3 s, then 10 s, was still over before the fault on a loaded machine.)
+    func gatedRelease(_ s: Scenario, _ text: String) throws -> String {
+        let gate = s.dir + "/gate"
+        try FileManager.default.createDirectory(atPath: gate, withIntermediateDirectories: true)
+        try? FileManager.default.removeItem(atPath: gate + "/open")
         try """
-        FROM stevedore/busybox:latest
-        RUN sleep 10
-        COPY www/ /www/
-        CMD ["httpd", "-f", "-p", "8080", "-h", "/www"]
-        """.write(toFile: s.source + "/Dockerfile", atomically: true, encoding: .utf8)
+        x-stevedore:
+          health_check_timeout: 600
+        services:
+          web:
+            build: .
+            init: true
+            restart: unless-stopped
+            ports: ["127.0.0.1:\(s.appPort):8080"]
+            volumes: ["\(gate):/gate:ro"]
+            healthcheck:
+              test: ["CMD-SHELL", "test -f /gate/open && wget -q -O /dev/null http://127.0.0.1:8080/"]
+              interval: 1s
+              timeout: 2s
+              retries: 3
+              start_period: 600s
+        """.write(toFile: s.source + "/compose.yaml", atomically: true, encoding: .utf8)
         return try s.commitFile("www/index.html", "\(text)\n", message: text)
+    }
+
+    /// Lets the health gate of a ``gatedRelease(_:_:)`` pass.
+    func openGate(_ s: Scenario) throws {
+        try "open\n".write(toFile: s.dir + "/gate/open", atomically: true, encoding: .utf8)
     }
 
     /// Waits for a run newer than `last` to appear; returns its id.
@@ -165,15 +186,11 @@ import Testing
 
         // 2. During a deploy: the disk fills while v2 builds.
         let last = try s.history(limit: 1).first?["id"] as? Int ?? 0
-        let v2 = try slowRelease(s, "version 2")
+        let v2 = try gatedRelease(s, "version 2")
         let run = try await runStarted(s, after: last)
-        let filledAt = Date().timeIntervalSince1970
+        #expect(try s.history(limit: 5).first { $0["id"] as? Int == run }?["outcome"] == nil, "the run ended before its gate opened")
         try fill()
-        // The run may end because of the fault (a sync that cannot write its checkout), and
-        // that end may still be recorded before the store child sees the disk full (up to 2 s):
-        // what matters is that it had not ended before.
-        let ended = try s.history(limit: 5).first { $0["id"] as? Int == run }?["ended_at"] as? Double
-        #expect(ended.map { $0 >= filledAt - 1 } ?? true, "the fault landed after the run ended (at \(ended ?? 0), filled at \(filledAt))")
+        try openGate(s)
         try await whileFaulty(s, "state disk full", availability: availability, refault: fill)
         try free()
         reconverge.append(try await converges(s, to: v2, serving: "version 2", run: run))
@@ -216,7 +233,7 @@ import Testing
 
         // During a deploy: an ext4 error (what a failing SD card causes) while v2 builds.
         let last = try s.history(limit: 1).first?["id"] as? Int ?? 0
-        let v2 = try slowRelease(s, "version 2")
+        let v2 = try gatedRelease(s, "version 2")
         let run = try await runStarted(s, after: last)
         let device = try sh("basename \"$(findmnt -n -o SOURCE '\(s.root)')\"")
         try sh("echo 1 > /sys/fs/ext4/\(device)/trigger_fs_error")
@@ -225,6 +242,7 @@ import Testing
         if let runs = try? s.history(limit: 5) {  // (reads may fail already: a hot journal on a read-only disk)
             #expect(runs.first { $0["id"] as? Int == run }?["outcome"] == nil, "the fault landed after the run ended")
         }
+        try openGate(s)
         // … and on while idle, until repaired.
         try await whileFaulty(s, "state filesystem read-only", availability: availability)
         let faultyFailures = availability.counts.failed
