@@ -506,9 +506,12 @@ final class PowerCutDrill {
                 }
                 let answer = await httpGet(s.appURL)
                 guard answer?.1 == lastGood.text else {
-                    let containers = (try? sh("docker ps -a --filter label=com.docker.compose.project=\(s.project) --format '{{.Names}} {{.Image}} {{.Status}}'")) ?? "?"
+                    let format = "'{{.Names}} {{.Image}} {{.Status}}'"
+                    let containers = (try? sh("docker ps -a --filter label=com.docker.compose.project=\(s.project) --format \(format)")) ?? "?"
+                    let answered = answer.map { "\($0.0) \($0.1.debugDescription)" } ?? "nothing"
                     last =
-                        "the app does not serve \(lastGood.text.debugDescription) (it answers \(answer.map { "\($0.0) \($0.1.debugDescription)" } ?? "nothing"); deployed \(lastGood.commit.prefix(12)), last run \(run?["id"] ?? "?") \(run?["outcome"] ?? "?"); containers: \(containers))"
+                        "the app does not serve \(lastGood.text.debugDescription) (it answers \(answered); deployed \(lastGood.commit.prefix(12)), "
+                        + "last run \(run?["id"] ?? "?") \(run?["outcome"] ?? "?"); containers: \(containers))"
                     return false
                 }
                 let registered = try s.cli("status", second, "--json")
