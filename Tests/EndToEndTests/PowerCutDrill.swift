@@ -507,7 +507,8 @@ final class PowerCutDrill {
                 let answer = await httpGet(s.appURL)
                 guard answer?.1 == lastGood.text else {
                     let format = "'{{.Names}} {{.Image}} {{.Status}}'"
-                    let containers = (try? sh("docker ps -a --filter label=com.docker.compose.project=\(s.project) --format \(format)")) ?? "?"
+                    let filter = "label=com.docker.compose.project=\(s.project)"
+                    let containers = (try? sh("docker ps -a --filter \(filter) --format \(format)")) ?? "?"
                     let answered = answer.map { "\($0.0) \($0.1.debugDescription)" } ?? "nothing"
                     last =
                         "the app does not serve \(lastGood.text.debugDescription) (it answers \(answered); deployed \(lastGood.commit.prefix(12)), "
