@@ -1,20 +1,26 @@
 #!/usr/bin/env bash
-# `scripts/bench.sh git`: what one check of an unchanged remote costs, and what the agent costs.
+# `scripts/bench.sh git`: what one check of an unchanged remote costs, each way side by side in
+# one run, on the release build (what users run).
 #
 # A real sshd with git-shell on 127.0.0.1 serves a bare repository; the deployment's deploy key
-# is authorised. For each combination of STEVEDORE_GIT_MODE (worker, local) and
-# STEVEDORE_GIT_CHECK (ls-remote, shallow-fetch) a daemon runs and `GET /api/deployments/NAME/check`
-# is called N times (default 20, BENCH_CHECKS). Printed per check: median and p90 wall time; CPU
-# seconds of the processes doing the work (see work_ticks), and of the whole machine (from
-# /proc/stat, minus the idle rate measured before: meaningful only on an otherwise quiet machine).
-# Then the daemon's RSS with 0 and with 50 agent sockets, and the RSS floor of a second Swift
-# process (what isolating the agent in its own process would add at least).
+# is authorised. For each way of checking a daemon runs and `GET /api/deployments/NAME/check`
+# is called N times (default 100, BENCH_CHECKS):
+#   worker    ls-remote       the old way: `git ls-remote` in a git worker container per check
+#   local     ls-remote       the old local mode: `git ls-remote` as a subprocess of the daemon
+#   -         in-process      the new way (default): ref discovery inside the daemon (SwiftNIO
+#                             SSH, protocol v2 ls-refs); no process, no container
+# Printed per way: median and p99 wall time of the API call; the daemon's own CPU per check
+# (utime + stime of the stevedore process and of every child it reaped, from /proc/PID/stat,
+# minus its idle rate); the engine's (dockerd + containerd + containers: only the worker way
+# uses it); and the remote's (sshd and its per-connection children), printed separately.
+# BENCH_SHALLOW=1 also measures STEVEDORE_GIT_CHECK=shallow-fetch in both modes.
+# Then the daemon's RSS with 0 and with 50 agent sockets.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh >/dev/null
-swift build --product stevedore >/dev/null 2>&1 || { echo "build failed: run swift build" >&2; exit 1; }
-bin="$(swift build --show-bin-path)/stevedore"
-N=${BENCH_CHECKS:-20}
+swift build -c release --product stevedore >/dev/null 2>&1 || { echo "build failed: run swift build -c release --product stevedore" >&2; exit 1; }
+bin="$(swift build -c release --show-bin-path)/stevedore"
+N=${BENCH_CHECKS:-100}
 
 work=$(mktemp -d /tmp/stevedore-bench-git.XXXXXX)
 api_port=42191
@@ -68,10 +74,10 @@ docker_cg_ticks() {
   local f=/sys/fs/cgroup/cpuacct/docker/cpuacct.usage
   [ -r "$f" ] && awk -v hz="$hz" '{printf "%d", $1 / 1e9 * hz}' "$f" || echo 0
 }
-work_ticks() {
-  echo $(( $(proc_ticks "$pid") + $(proc_ticks "$(pgrep -xo dockerd)") + $(proc_ticks "$(pgrep -xo containerd)") \
-           + $(proc_ticks "$(cat "$work/sshd.pid")") + $(docker_cg_ticks) ))
+engine_ticks() {
+  echo $(( $(proc_ticks "$(pgrep -xo dockerd)") + $(proc_ticks "$(pgrep -xo containerd)") + $(docker_cg_ticks) ))
 }
+remote_ticks() { proc_ticks "$(cat "$work/sshd.pid")"; }
 hz=$(getconf CLK_TCK)
 key() { cat "$STEVEDORE_ROOT/system/admin.key"; }
 check() { curl -sf -H "Authorization: Bearer $(key)" "http://$STEVEDORE_LISTEN_ADDR/api/deployments/bench/check" >/dev/null; }
@@ -82,36 +88,36 @@ start_daemon
 "$bin" deploy sync bench >/dev/null   # trusts the host key, proves the key works
 stop_daemon
 
-# Idle CPU rate of the machine (ticks per second) over 5 s, subtracted below.
-i0=$(cpu_ticks); sleep 5; i1=$(cpu_ticks)
-idle_rate=$(awk -v a="$i0" -v b="$i1" 'BEGIN {print (b-a)/5}')
-
-echo "one check of an unchanged remote over SSH (N=$N each; CPU = whole machine minus idle):"
-for mode in worker local; do
-  for method in ls-remote shallow-fetch; do
-    start_daemon STEVEDORE_GIT_MODE=$mode STEVEDORE_GIT_CHECK=$method
-    check  # warm-up (image lookup, connection pools)
-    # The same processes' idle rate (workload healthchecks, polling), subtracted below.
-    b0=$(work_ticks); sleep 5; b1=$(work_ticks)
-    times=()
-    c0=$(cpu_ticks); w0=$(work_ticks); t0=$(date +%s%N)
-    for _ in $(seq "$N"); do
-      s=$(date +%s%N); check; e=$(date +%s%N)
-      times+=($(( (e - s) / 1000000 )))
-    done
-    t1=$(date +%s%N); c1=$(cpu_ticks); w1=$(work_ticks)
-    stop_daemon
-    sorted=$(printf '%s\n' "${times[@]}" | sort -n)
-    median=$(echo "$sorted" | awk -v n="$N" 'NR==int((n+1)/2)')
-    p90=$(echo "$sorted" | awk -v n="$N" 'NR==int(n*0.9+0.5)')
-    cpu=$(awk -v a="$c0" -v b="$c1" -v hz="$hz" -v n="$N" -v idle="$idle_rate" -v secs="$(( (t1 - t0) / 1000000 ))" \
-      'BEGIN {printf "%.3f", ((b-a) - idle*secs/1000) / hz / n}')
-    own=$(awk -v a="$w0" -v b="$w1" -v hz="$hz" -v n="$N" -v b0="$b0" -v b1="$b1" -v secs="$(( (t1 - t0) / 1000000 ))" \
-      'BEGIN {printf "%.3f", ((b-a) - (b1-b0)/5*secs/1000) / hz / n}')
-    printf '  %-6s %-13s wall median %5d ms, p90 %5d ms; CPU %s s per check (daemon+dockerd+containerd+sshd+containers), machine-wide %s s\n' \
-      "$mode" "$method" "$median" "$p90" "$own" "$cpu"
+ways=("worker ls-remote" "local ls-remote" "- in-process")
+[ -z "${BENCH_SHALLOW:-}" ] || ways+=("worker shallow-fetch" "local shallow-fetch")
+echo "one check of an unchanged remote over SSH on loopback, release build, N=$N each (CPU per check: daemon = stevedore + what it spawned; engine = dockerd + containerd + containers; remote = sshd):"
+printf '  %-7s %-14s %12s %10s %13s %13s %13s\n' mode check "wall median" "wall p99" "daemon CPU" "engine CPU" "remote CPU"
+for way in "${ways[@]}"; do
+  read -r mode method <<<"$way"
+  if [ "$mode" = "-" ]; then start_daemon STEVEDORE_GIT_CHECK=$method; else start_daemon STEVEDORE_GIT_MODE=$mode STEVEDORE_GIT_CHECK=$method; fi
+  check  # warm-up (image lookup, connection pools)
+  # The same processes' idle rates (healthchecks, polling, reaper scans), subtracted below.
+  d0=$(proc_ticks "$pid"); e0=$(engine_ticks); r0=$(remote_ticks); sleep 5
+  d1=$(proc_ticks "$pid"); e1=$(engine_ticks); r1=$(remote_ticks)
+  times=()
+  D0=$(proc_ticks "$pid"); E0=$(engine_ticks); R0=$(remote_ticks); t0=$(date +%s%N)
+  for _ in $(seq "$N"); do
+    s=$(date +%s%N); check; e=$(date +%s%N)
+    times+=($(( (e - s) / 1000 )))
   done
+  t1=$(date +%s%N); D1=$(proc_ticks "$pid"); E1=$(engine_ticks); R1=$(remote_ticks)
+  stop_daemon
+  sorted=$(printf '%s\n' "${times[@]}" | sort -n)
+  median=$(echo "$sorted" | awk -v n="$N" 'NR==int((n+1)/2) {printf "%.1f ms", $1/1000}')
+  p99=$(echo "$sorted" | awk -v n="$N" 'NR==int(n*0.99+0.5) {printf "%.1f ms", $1/1000}')
+  per() {  # ticks during the checks minus the idle rate over the same time, per check, in ms
+    awk -v a="$1" -v b="$2" -v i0="$3" -v i1="$4" -v hz="$hz" -v n="$N" -v secs="$(( (t1 - t0) / 1000000 ))" \
+      'BEGIN {v = ((b-a) - (i1-i0)/5*secs/1000) / hz / n * 1000; if (v < 0) v = 0; printf "%.1f ms", v}'
+  }
+  printf '  %-7s %-14s %12s %10s %13s %13s %13s\n' "$mode" "$method" "$median" "$p99" \
+    "$(per "$D0" "$D1" "$d0" "$d1")" "$(per "$E0" "$E1" "$e0" "$e1")" "$(per "$R0" "$R1" "$r0" "$r1")"
 done
+echo "  (goal for in-process: daemon CPU median <= 5 ms, wall <= 50 ms; the earlier implementation's container per check cost 130 ms)"
 
 # Agent memory: RSS with no sockets, then with 50 deployments (50 sockets, 50 keys).
 rm -rf "$work/root" "$work/run"

@@ -7,8 +7,9 @@
 #   scripts/bench.sh supervision   restart latencies beside Erlang/OTP's supervisor and
 #                                  s6-supervise (scripts/bench-supervision.sh; ROUNDS=3): 10,000
 #                                  in-process crashes, 200 SIGKILLs of a process child → READY=1
-#   scripts/bench.sh git           cost of one check of an unchanged remote over SSH (ls-remote
-#                                  vs shallow fetch; worker container vs local), agent memory
+#   scripts/bench.sh git           cost of one check of an unchanged remote over SSH, release
+#                                  build: worker container vs local `git ls-remote` vs the
+#                                  in-process check, side by side (100 checks each); agent memory
 #   scripts/bench.sh redaction     secret redaction throughput: 50 secrets, 64 MiB of log lines
 #   scripts/bench.sh logs          the log streamer beside `docker logs -f > file`: lines/s,
 #                                  CPU s/MiB, USS with 50 containers (scripts/bench-logs.sh)

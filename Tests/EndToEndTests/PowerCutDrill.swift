@@ -531,7 +531,19 @@ final class PowerCutDrill {
                 return true
             }
         } catch {
-            throw HarnessError("\(error); last seen: \(last)")
+            // What a replay (STEVEDORE_SEED) needs to find the cause: the round's cuts, the
+            // runs, and what the daemon logged last.
+            let cuts = kills.suffix(8).map { "\($0.operation) at \(String(format: "%.2f", $0.delay)) s" }.joined(separator: ", ")
+            let runs = ((try? s.history(limit: 6)) ?? []).map { run in
+                ["id", "trigger", "target_commit", "outcome", "reason"].map { key in
+                    let value = run[key].map { "\($0)" } ?? "-"
+                    return key == "target_commit" ? String(value.prefix(12)) : String(value.prefix(160))
+                }.joined(separator: " ")
+            }
+            let log = s.daemonLog().split(separator: "\n").suffix(40).map { String($0.prefix(300)) }.joined(separator: "\n  ")
+            throw HarnessError(
+                "\(error); last seen: \(last)\nround \(rounds), last cuts: \(cuts)\nruns (newest first):\n  \(runs.joined(separator: "\n  "))\nhead \(head.prefix(12)) (good: \(headIsGood))\ndaemon log:\n  \(log)"
+            )
         }
         reconvergeSeconds.append((clock.now - start).seconds)
     }
