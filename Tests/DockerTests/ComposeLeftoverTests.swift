@@ -38,4 +38,17 @@ import Testing
         #expect(other.isRunning, "a run of another state root must not be touched")
         #expect(ComposeRunner.killLeftovers(root: root).isEmpty)
     }
+
+    /// The power-cut drill (seed 7892979698265544518): a `compose up` killed mid-recreate left
+    /// `7a8bb8dc25a4_stevedore-…-web-1`, and every later recreate failed with a name conflict.
+    @Test func recreateLeftoversAreRecognisedByTheirTemporaryName() {
+        #expect(DockerEngine.isRecreateLeftover("7a8bb8dc25a4_stevedore-e2e-51ad127a-web-1"))
+        #expect(DockerEngine.isRecreateLeftover("0123456789ab_x"))
+        for name in [
+            "stevedore-e2e-51ad127a-web-1", "7a8bb8dc25a4_", "7A8BB8DC25A4_stevedore-web-1", "7a8bb8dc25a_stevedore-web-1",
+            "7a8bb8dc25a4-stevedore-web-1", "7a8bb8dc25g4_stevedore-web-1", "", "_",
+        ] {
+            #expect(!DockerEngine.isRecreateLeftover(name), "\(name)")
+        }
+    }
 }

@@ -175,6 +175,36 @@ import Testing
         try await waitUntil("version 1 answers again") { await httpGet(s.appURL)?.1 == "version 1\n" }
     }
 
+    /// Found by the power-cut drill (seed 7892979698265544518): a `compose up` killed in the
+    /// middle of a recreate leaves the new container under Compose's temporary name
+    /// (`<old id>_<name>`, holding the port and serving the commit being deployed). The next
+    /// recreate of that container failed with a name conflict, the rollback too, and the
+    /// deployment stayed on the wrong version for good while its record said otherwise. Made
+    /// here as the killed `compose up` leaves it: a container under that name in the project.
+    @Test func aContainerLeftByAnInterruptedRecreateIsRemovedAndTheDeployGoesOn() async throws {
+        let s = try Scenario()
+        defer { s.tearDown() }
+        try await s.startDaemon()
+        #expect(try s.cli("repo", "add", s.name, s.remote).status == 0)
+        try await waitUntil("app answers") { await httpGet(s.appURL)?.1 == "version 1\n" }
+        try await waitUntil("the first run succeeded") { try s.history(limit: 1).first?["outcome"] as? String == "succeeded" }
+        let running = try #require(
+            try sh("docker ps -q --no-trunc --filter label=com.docker.compose.project=\(s.project)").split(separator: "\n").first)
+        let leftover = "\(running.prefix(12))_\(s.project)-web-1"
+        // Compose's own labels (project, service, number, config hash), as on the container it made.
+        let labels = try sh("docker inspect \(running) --format '{{range $k, $v := .Config.Labels}}--label \"{{$k}}={{$v}}\" {{end}}'")
+        try sh("docker create --name \(leftover) \(labels) stevedore/busybox:latest sleep 600 >/dev/null")
+        let v2 = try s.commitChange("echo 'version 2' > www/index.html", message: "v2")
+        try await waitUntil("version 2 answers", limit: .seconds(180)) { await httpGet(s.appURL)?.1 == "version 2\n" }
+        var outcome: String?
+        try await waitUntil("the run of v2 ends") {
+            outcome = try s.history().first { $0["target_commit"] as? String == v2 }?["outcome"] as? String
+            return outcome != nil
+        }
+        #expect(outcome == "succeeded")
+        #expect(try sh("docker ps -aq --filter name=^/\(leftover)$").isEmpty, "the leftover is still there")
+    }
+
     /// Found in an earlier trial (was `ReportedFaultsTests.oneShotServicesThatCompletedAreNotRerun`).
     @Test func oneShotServicesThatCompletedAreNotRerun() async throws {
         let s = try Scenario()

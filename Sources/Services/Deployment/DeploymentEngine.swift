@@ -197,6 +197,8 @@ public final class DeploymentEngine: Sendable {
     /// - stopped containers are started again as they were created (Engine API), so a
     ///   broken commit synced after the last good deploy is never what comes back;
     /// - one-shot containers that exited 0 without a restart policy count as completed;
+    /// - a container an interrupted `compose up` left under a temporary name
+    ///   (``DockerEngine/isRecreateLeftover(_:)``) is removed and the deployment redeployed;
     /// - with no containers at all, or none for a service `up` starts, it answers
     ///   ``ReconcileOutcome/needsDeploy(_:)``: the pipeline redeploys (the running commit, or a
     ///   newer one), see ``redeploy(_:)``.
@@ -220,6 +222,13 @@ public final class DeploymentEngine: Sendable {
             let why: String
             if containers.isEmpty {
                 return .needsDeploy("no containers")
+            }
+            // A `compose up` an earlier daemon was killed in left a container under a temporary
+            // name (it may hold the ports and serve another commit): gone, and redeployed.
+            let leftovers = containers.filter { DockerEngine.isRecreateLeftover($0.name) }
+            if !leftovers.isEmpty {
+                try await self.docker.removeRecreateLeftovers(project: Self.projectName(name))
+                return .needsDeploy("removed \(leftovers.map(\.name).joined(separator: ", ")), left by an interrupted compose up")
             }
             let missing = (await self.servicesStartedByUp(name) ?? []).subtracting(containers.compactMap(\.service)).sorted()
             if !missing.isEmpty {

@@ -105,6 +105,7 @@ extension DeploymentEngine {
         let gate = healthGate(timeout: settings.healthCheckTimeout)
         var failure: String
         do {
+            try await removeRecreateLeftovers(name)
             try await compose.up(project)
             switch try await gate.wait(project: project.name, timeout: settings.healthCheckTimeout) {
             case .healthy:
@@ -149,6 +150,7 @@ extension DeploymentEngine {
             let restored = try await composeProject(name)
             let timeout =
                 (try? StevedoreSettings.read(composeFile: restored.file))?.healthCheckTimeout ?? StevedoreSettings.defaultHealthCheckTimeout
+            try await removeRecreateLeftovers(name)
             try await compose.up(restored)
             switch try await healthGate(timeout: timeout).wait(project: restored.name, timeout: timeout) {
             case .healthy:
@@ -168,6 +170,19 @@ extension DeploymentEngine {
             return try await run.finish(
                 RunOutcome.failed, target: target, running: nil,
                 reason: "\(failure); the rollback to \(previous.prefix(12)) failed: \(error)")
+        }
+    }
+
+    /// Removes what a `compose up` killed in the middle of a recreate left (an earlier
+    /// daemon's, cut by a power cut or a SIGKILL): ``DockerEngine/removeRecreateLeftovers(project:)``.
+    /// Runs under the deployment's lock, so no `compose up` of ours is going on.
+    ///
+    /// - Throws: ``DockerError``.
+    func removeRecreateLeftovers(_ name: String) async throws {
+        let removed = try await docker.removeRecreateLeftovers(project: Self.projectName(name))
+        if !removed.isEmpty {
+            logger.notice(
+                "removed containers an interrupted compose up left", metadata: ["deployment": "\(name)", "containers": "\(removed)"])
         }
     }
 
