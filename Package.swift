@@ -20,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
+        // In-process ref discovery over SSH (issue 14): the SSH client of GitSSHRefs.
+        .package(url: "https://github.com/apple/swift-nio-ssh", from: "0.15.1"),
         // Reads `compose config` output and the `x-stevedore` extension of Compose files.
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
@@ -57,7 +59,11 @@ let package = Package(
             name: "Docker",
             dependencies: [
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSH", package: "swift-nio-ssh"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "Yams", package: "Yams"),
             ]
@@ -102,6 +108,11 @@ let package = Package(
         // `scripts/bench.sh redaction`: redaction throughput (prints numbers; not a test).
         .executableTarget(
             name: "RedactionBenchmarks", dependencies: ["Redaction"], path: "Benchmarks/RedactionBenchmarks"),
+        // `scripts/bench.sh git`: in-process ref discovery over SSH against a local sshd (prints numbers; not a test).
+        .executableTarget(
+            name: "GitRefsBenchmarks",
+            dependencies: ["Docker", .product(name: "Crypto", package: "swift-crypto"), .product(name: "NIOPosix", package: "swift-nio")],
+            path: "Benchmarks/GitRefsBenchmarks"),
         // SplitMix64 for the randomized tests of several targets (test code only).
         .target(name: "SeededRandom", path: "Tests/SeededRandom"),
         .testTarget(
@@ -111,7 +122,12 @@ let package = Package(
         .testTarget(name: "RedactionTests", dependencies: ["Redaction", "SeededRandom"]),
         // Fixtures/corpus/<name>/: the fuzz suites' seeds (real samples; scripts/fuzz.sh).
         .testTarget(
-            name: "DockerTests", dependencies: ["Docker", "SeededRandom", .product(name: "Yams", package: "Yams")],
+            name: "DockerTests",
+            dependencies: [
+                "Docker", "SeededRandom", .product(name: "Yams", package: "Yams"), .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOSSH", package: "swift-nio-ssh"),
+            ],
             exclude: ["Fixtures"]),
         .testTarget(
             name: "LogStreamerTests", dependencies: ["LogStreamer", "Docker", "Redaction", "SeededRandom"],
