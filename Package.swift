@@ -57,6 +57,9 @@ let package = Package(
             name: "Docker",
             dependencies: [
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "Yams", package: "Yams"),
@@ -102,6 +105,9 @@ let package = Package(
         // `scripts/bench.sh redaction`: redaction throughput (prints numbers; not a test).
         .executableTarget(
             name: "RedactionBenchmarks", dependencies: ["Redaction"], path: "Benchmarks/RedactionBenchmarks"),
+        // In-process HTTP checks against a local git http-backend, beside `git ls-remote`
+        // (prints numbers; not a test).
+        .executableTarget(name: "GitHTTPRefsBenchmarks", dependencies: ["Docker"], path: "Benchmarks/GitHTTPRefsBenchmarks"),
         // SplitMix64 for the randomized tests of several targets (test code only).
         .target(name: "SeededRandom", path: "Tests/SeededRandom"),
         .testTarget(
