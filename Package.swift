@@ -60,6 +60,7 @@ let package = Package(
             dependencies: [
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -113,6 +114,9 @@ let package = Package(
             name: "GitRefsBenchmarks",
             dependencies: ["Docker", .product(name: "Crypto", package: "swift-crypto"), .product(name: "NIOPosix", package: "swift-nio")],
             path: "Benchmarks/GitRefsBenchmarks"),
+        // In-process HTTP checks against a local git http-backend, beside `git ls-remote`
+        // (prints numbers; not a test).
+        .executableTarget(name: "GitHTTPRefsBenchmarks", dependencies: ["Docker"], path: "Benchmarks/GitHTTPRefsBenchmarks"),
         // SplitMix64 for the randomized tests of several targets (test code only).
         .target(name: "SeededRandom", path: "Tests/SeededRandom"),
         .testTarget(

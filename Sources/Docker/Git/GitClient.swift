@@ -2,22 +2,40 @@ import Foundation
 
 /// Git operations of a deployment, run by a ``GitExecutor`` (a worker container or a local
 /// subprocess). URL and branch are always positional arguments of ``GitScript``, never part
-/// of shell text.
+/// of shell text. The remote check may instead run in-process (``GitCheckMethod/inProcess``,
+/// ``GitRefDiscovery``).
 public struct GitClient: Sendable {
     /// Runs the operations.
     public let executor: any GitExecutor
     /// Limit for one operation (`STEVEDORE_GIT_TIMEOUT`, default 300 s).
     public var timeout: Duration
-    /// How ``remoteHead(url:branch:access:)`` asks the remote.
+    /// How ``remoteHead(url:branch:access:scratch:sshKeySeed:)`` asks the remote.
     public var checkMethod: GitCheckMethod
+    /// The in-process transports for ``GitCheckMethod/inProcess``; without them only local
+    /// repositories are read in-process and other URLs go to `git ls-remote`.
+    public var discovery: GitRefDiscovery?
 
     /// - Parameters:
     ///   - executor: worker containers or local subprocesses.
     ///   - timeout: limit for one operation; default 300 s.
-    public init(executor: any GitExecutor, timeout: Duration = .seconds(300), checkMethod: GitCheckMethod = .lsRemote) {
+    ///   - checkMethod: how the remote is checked; default `ls-remote` (the daemon's default,
+    ///     `in-process`, comes from `STEVEDORE_GIT_CHECK`).
+    ///   - discovery: the in-process transports (SSH, smart HTTP), for `in-process` checks.
+    public init(
+        executor: any GitExecutor, timeout: Duration = .seconds(300), checkMethod: GitCheckMethod = .lsRemote,
+        discovery: GitRefDiscovery? = nil
+    ) {
         self.executor = executor
         self.timeout = timeout
         self.checkMethod = checkMethod
+        self.discovery = discovery
+    }
+
+    /// Whether a check of `url` needs the deployment's SSH agent: not when the check runs
+    /// in-process (the key comes from memory), nor for URLs that are not SSH.
+    public func checkNeedsAgent(url: String) -> Bool {
+        guard GitURL.usesSSH(url) else { return false }
+        return !(checkMethod == .inProcess && discovery != nil)
     }
 
     private func run(_ operation: GitScript.Operation, checkout: String?, access: GitAccess) async throws -> String {
@@ -28,22 +46,27 @@ public struct GitClient: Sendable {
 
     /// The commit `branch` points at on the remote, without touching any checkout.
     ///
-    /// - Parameter scratch: for a shallow-fetch check, the directory the throw-away repository
-    ///   is made in (removed before and after, so a killed check leaves nothing behind for
-    ///   long); default a new directory under the temporary directory.
-    /// - Throws: ``GitError`` (``GitError/branchNotFound(url:branch:)`` when the branch is absent).
-    public func remoteHead(url: String, branch: String, access: GitAccess, scratch: String? = nil) async throws -> String {
+    /// - Parameters:
+    ///   - scratch: for a shallow-fetch check, the directory the throw-away repository is made
+    ///     in (removed before and after, so a killed check leaves nothing behind for long);
+    ///     default a new directory under the temporary directory.
+    ///   - sshKeySeed: for an in-process check of an SSH URL, the deploy key's Ed25519 seed
+    ///     (32 bytes, from the state database); the trusted host keys are
+    ///     `<access.sshDirectory>/known_hosts`.
+    /// - Throws: ``GitError`` (``GitError/branchNotFound(url:branch:)`` when the branch is
+    ///   absent); in-process, the same cases for the same failures.
+    public func remoteHead(
+        url: String, branch: String, access: GitAccess, scratch: String? = nil, sshKeySeed: [UInt8]? = nil
+    ) async throws -> String {
         switch checkMethod {
-        case .lsRemote:
-            let output = try await run(.lsRemote(url: url, branch: branch), checkout: nil, access: access)
-            switch GitScript.lsRemoteHead(in: output, branch: branch) {
-            case .commit(let commit): return commit
-            case .absent: throw GitError.branchNotFound(url: url, branch: branch)
-            case .notACommit(let value):
-                throw GitError.commandFailed(
-                    "git ls-remote of \(url) answered '\(value.prefix(80))' for refs/heads/\(branch), which is not a commit id (40 or 64 lower-case hex digits)"
-                )
+        case .inProcess:
+            do {
+                return try await inProcessHead(url: url, branch: branch, access: access, sshKeySeed: sshKeySeed)
+            } catch is GitRefDiscovery.Unsupported {
+                return try await lsRemoteHead(url: url, branch: branch, access: access)
             }
+        case .lsRemote:
+            return try await lsRemoteHead(url: url, branch: branch, access: access)
         case .shallowFetch:
             let operation = GitScript.Operation.shallowFetch(url: url, branch: branch)
             let fm = FileManager.default
@@ -63,6 +86,39 @@ public struct GitClient: Sendable {
                 throw GitError.classify(result, operation: operation, deployment: access.deployment)
             }
             return head
+        }
+    }
+
+    /// The check with no process: a local repository's files, or ``discovery``'s transports.
+    ///
+    /// - Throws: ``GitError``; ``GitRefDiscovery/Unsupported`` when `git ls-remote` must ask
+    ///   (a URL not asked in-process, or no ``discovery`` for a remote one).
+    private func inProcessHead(url: String, branch: String, access: GitAccess, sshKeySeed: [UInt8]?) async throws -> String {
+        switch GitRefDiscovery.transport(of: url) {
+        case .local(let path):
+            return try GitRefDiscovery.localHead(url: url, path: path, branch: branch)
+        case .ssh?, .http?:
+            guard let discovery else {
+                throw GitRefDiscovery.Unsupported(url: GitURL.redacted(url), reason: "no in-process transports configured")
+            }
+            return try await discovery.head(
+                url: url, branch: branch, deployment: access.deployment, sshKeySeed: sshKeySeed,
+                knownHostsPath: access.sshDirectory + "/" + GitAccess.knownHostsName, timeout: timeout)
+        case nil:
+            throw GitRefDiscovery.Unsupported(url: GitURL.redacted(url), reason: "not a local, SSH or http(s) URL")
+        }
+    }
+
+    /// `git ls-remote URL refs/heads/BRANCH` through the executor.
+    private func lsRemoteHead(url: String, branch: String, access: GitAccess) async throws -> String {
+        let output = try await run(.lsRemote(url: url, branch: branch), checkout: nil, access: access)
+        switch GitScript.lsRemoteHead(in: output, branch: branch) {
+        case .commit(let commit): return commit
+        case .absent: throw GitError.branchNotFound(url: url, branch: branch)
+        case .notACommit(let value):
+            throw GitError.commandFailed(
+                "git ls-remote of \(url) answered '\(value.prefix(80))' for refs/heads/\(branch), which is not a commit id (40 or 64 lower-case hex digits)"
+            )
         }
     }
 

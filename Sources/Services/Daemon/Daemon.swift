@@ -2,6 +2,7 @@ import Docker
 import Foundation
 import LogStreamer
 import Logging
+import NIOPosix
 import Redaction
 import ServiceLifecycle
 import Store
@@ -110,11 +111,16 @@ public struct Daemon {
         logger.info(
             "git mode",
             metadata: [
-                "mode": "\(configuration.gitMode.rawValue)", "image": "\(configuration.gitImage)", "uid": "\(getuid())",
+                "mode": "\(configuration.gitMode.rawValue)", "check": "\(configuration.gitCheckMethod.rawValue)",
+                "image": "\(configuration.gitImage)", "uid": "\(getuid())",
                 "runtime_dir": "\(configuration.runtimeDirectory)",
             ])
+        // The in-process check (STEVEDORE_GIT_CHECK=in-process): on the daemon's one shared
+        // NIO group (the one Hummingbird, AsyncHTTPClient and the agents use), with one HTTP
+        // client for the process's life, whose connections are reused between polls.
         let git = GitClient(
-            executor: executor, timeout: .seconds(configuration.gitTimeoutSeconds), checkMethod: configuration.gitCheckMethod)
+            executor: executor, timeout: .seconds(configuration.gitTimeoutSeconds), checkMethod: configuration.gitCheckMethod,
+            discovery: GitRefDiscovery(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, httpClient: GitHTTPRefs.sharedClient))
         try await Self.ensureDeployKeys(store: store, logger: logger)
         let agents = SSHAgents(runtimeDirectory: configuration.runtimeDirectory)
         let engine = DeploymentEngine(

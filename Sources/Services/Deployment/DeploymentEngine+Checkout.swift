@@ -8,10 +8,12 @@ extension DeploymentEngine {
     /// What the deployment's Git operations may use: its agent directory (when an agent serves
     /// it) and its ssh directory, created on demand with `deploy_key.pub` and `known_hosts`.
     ///
+    /// - Parameter needsAgent: whether the operation needs the agent for an SSH URL (an
+    ///   in-process check does not: it has the key from the database); default `true`.
     /// - Throws: ``ServiceError/agentUnavailable(_:reason:)`` for an SSH URL while the `ssh-agent`
     ///   child does not serve the deployment (restarting, stopped by an operator, or unable to
-    ///   bind its socket), file errors of the ssh directory.
-    func access(_ record: DeploymentRecord) async throws -> GitAccess {
+    ///   bind its socket) and `needsAgent`, file errors of the ssh directory.
+    func access(_ record: DeploymentRecord, needsAgent: Bool = true) async throws -> GitAccess {
         let name = record.name
         let sshDirectory = root.ssh(name)
         let fm = FileManager.default
@@ -31,7 +33,7 @@ extension DeploymentEngine {
         if let agents {
             if await agents.isServing(name) {
                 agentDirectory = agents.agentDirectory(for: name)
-            } else if GitURL.usesSSH(record.url) {
+            } else if needsAgent, GitURL.usesSSH(record.url) {
                 throw ServiceError.agentUnavailable(name, reason: await agents.failure(name))
             }
         }

@@ -71,15 +71,19 @@ public final class DeploymentEngine: Sendable {
         return record
     }
 
-    /// The commit the remote branch points at; recorded as the last check.
+    /// The commit the remote branch points at; recorded as the last check. In-process
+    /// (`STEVEDORE_GIT_CHECK=in-process`) an SSH remote is asked with the deploy key from the
+    /// database, and the `ssh-agent` child need not serve the deployment.
     ///
     /// - Throws: ``ServiceError/unknownDeployment(_:)``, `GitError` (recorded as last error).
     public func checkRemote(_ name: String) async throws -> String {
         let record = try await deployment(name)
         do {
+            let needsAgent = git.checkNeedsAgent(url: record.url)
+            let seed = git.checkMethod == .inProcess && GitURL.usesSSH(record.url) ? try await store.deployKey(of: name)?.privateSeed : nil
             let commit = try await git.remoteHead(
-                url: record.url, branch: record.branch, access: try await access(record),
-                scratch: root.deployment(name) + "/probe")
+                url: record.url, branch: record.branch, access: try await access(record, needsAgent: needsAgent),
+                scratch: root.deployment(name) + "/probe", sshKeySeed: seed)
             try await store.recordCheck(name, remoteCommit: commit)
             // A check that works again ends an earlier check's error (sync and deploy clear their own).
             if try await store.status(of: name).lastError?.hasPrefix("check: ") == true { try await store.recordError(name, nil) }
