@@ -88,7 +88,7 @@ func measure(_ name: String, children: Bool = false, _ check: () async throws ->
     }
     func ms(_ seconds: Double) -> String { String(format: "%8.2f", seconds * 1000) }
     print(
-        "\(name.padding(toLength: 34, withPad: " ", startingAt: 0)) wall median \(ms(percentile(walls, 0.5))) ms  p99 \(ms(percentile(walls, 0.99))) ms   CPU median \(ms(percentile(cpus, 0.5))) ms  p99 \(ms(percentile(cpus, 0.99))) ms"
+        "\(name.padding(toLength: 38, withPad: " ", startingAt: 0)) wall median \(ms(percentile(walls, 0.5))) ms  p99 \(ms(percentile(walls, 0.99))) ms   CPU median \(ms(percentile(cpus, 0.5))) ms  p99 \(ms(percentile(cpus, 0.99))) ms"
     )
 }
 

@@ -154,9 +154,18 @@ extension GitFixture {
             #expect(error == .permissionDenied(deployment: "web", url: plain))
             #expect(!"\(error)".contains("wrong-token"))
         }
-        // The branch error of an authenticated remote shows the URL without the token.
+        // The branch error of an authenticated remote shows the URL without the token, and so
+        // does `git ls-remote`'s.
         await #expect(throws: GitError.branchNotFound(url: plain, branch: "nope")) {
             try await head("http://ci:s3cr%25t@127.0.0.1:\(server.port)/remote.git", "nope")
+        }
+        let ssh = fixture.dir + "/ssh"
+        try FileManager.default.createDirectory(atPath: ssh, withIntermediateDirectories: true)
+        let lsRemote = GitClient(executor: LocalGitExecutor(), timeout: .seconds(60))
+        await #expect(throws: GitError.branchNotFound(url: plain, branch: "nope")) {
+            try await lsRemote.remoteHead(
+                url: "http://ci:s3cr%25t@127.0.0.1:\(server.port)/remote.git", branch: "nope",
+                access: GitAccess(deployment: "web", agentDirectory: nil, sshDirectory: ssh))
         }
     }
 

@@ -80,7 +80,7 @@ public struct GitClient: Sendable {
             defer { try? fm.removeItem(atPath: directory) }
             let result = try await executor.run(operation, checkout: directory, access: access, timeout: timeout)
             if result.exitCode != 0, result.output.contains("couldn't find remote ref") {
-                throw GitError.branchNotFound(url: url, branch: branch)
+                throw GitError.branchNotFound(url: GitURL.redacted(url), branch: branch)
             }
             guard result.exitCode == 0, let head = GitScript.reportedHead(in: result.output) else {
                 throw GitError.classify(result, operation: operation, deployment: access.deployment)
@@ -114,10 +114,10 @@ public struct GitClient: Sendable {
         let output = try await run(.lsRemote(url: url, branch: branch), checkout: nil, access: access)
         switch GitScript.lsRemoteHead(in: output, branch: branch) {
         case .commit(let commit): return commit
-        case .absent: throw GitError.branchNotFound(url: url, branch: branch)
+        case .absent: throw GitError.branchNotFound(url: GitURL.redacted(url), branch: branch)
         case .notACommit(let value):
             throw GitError.commandFailed(
-                "git ls-remote of \(url) answered '\(value.prefix(80))' for refs/heads/\(branch), which is not a commit id (40 or 64 lower-case hex digits)"
+                "git ls-remote of \(GitURL.redacted(url)) answered '\(value.prefix(80))' for refs/heads/\(branch), which is not a commit id (40 or 64 lower-case hex digits)"
             )
         }
     }

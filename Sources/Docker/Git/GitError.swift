@@ -60,10 +60,12 @@ public enum GitError: Error, Sendable, Equatable, CustomStringConvertible {
 
     /// Reads a failed run's output: permission denied, changed host key and missing branch
     /// get their own cases (matching OpenSSH's and git's messages); anything else is
-    /// ``commandFailed(_:)`` with the output's tail.
+    /// ``commandFailed(_:)`` with the output's tail. The URL in the structured cases is
+    /// ``GitURL/redacted(_:)``.
     public static func classify(_ result: GitRunResult, operation: GitScript.Operation, deployment: String) -> GitError {
         let output = result.output
-        let url = operation.url ?? ""
+        // Messages and logs never show credentials of an https URL (`https://user:token@…`).
+        let url = GitURL.redacted(operation.url ?? "")
         if output.contains("REMOTE HOST IDENTIFICATION HAS CHANGED") || output.contains("Host key verification failed") {
             return .hostKeyChanged(deployment: deployment, host: GitURL.host(url) ?? url)
         }

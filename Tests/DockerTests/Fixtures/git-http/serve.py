@@ -22,6 +22,7 @@ import base64
 import http.server
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -48,6 +49,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def log_message(self, *args):
         pass
+
+    def setup(self):
+        super().setup()
+        # Headers and body leave at once: no Nagle wait on the client's delayed ACK.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def do_GET(self):
         self.serve()
