@@ -40,6 +40,7 @@ class Lossy(fuse.Operations):
         self.kind = {}  # node id -> "file" | "dir" | "link"
         self.data = {}  # node id -> durable bytes (files), link target (links)
         self.entries = {}  # node id (dir) -> {name: node id}, durable
+        self.written = set()  # image targets already written (see flush)
         root = self._assign("/", "dir")
         for dirpath, dirnames, filenames in os.walk(self.backing):
             rel = "/" + os.path.relpath(dirpath, self.backing) if dirpath != self.backing else "/"
@@ -201,11 +202,18 @@ class Lossy(fuse.Operations):
             f.truncate(length)
 
     def flush(self, path, fh):
+        # FUSE sends a flush at every close(2) of a descriptor of the file, also of a copy a
+        # child process inherited (a fork in another thread of the test process, between its
+        # open and close of the control file) when that child closes it or exits, later. So an
+        # image is written once per target: written again, it truncated files the test had
+        # open and mapped (a database's -shm: SIGBUS in the test process, CI stop 21).
         if path == "/" + CONTROL:
             with open(self._full(path)) as f:
                 target = f.read().strip()
-            if target:
-                self.write_image(target)
+            with self.mutex:
+                if target and target not in self.written:
+                    self.written.add(target)
+                    self.write_image(target)
         return 0
 
     def release(self, path, fh):

@@ -57,8 +57,15 @@ final class LossyFileSystem {
     func cut() throws -> String {
         images += 1
         let image = dir + "/image-\(images)"
-        // lossyfs writes the image when the control file is closed (FUSE flush), before close returns.
-        try image.write(toFile: mount + "/.lossyfs-cut", atomically: false, encoding: .utf8)
+        // lossyfs writes the image when the control file is closed (FUSE flush), before close
+        // returns. Opened close-on-exec: a child process spawned meanwhile by another test must
+        // not hold a copy whose close (a later flush) would ask for the image again.
+        let fd = open(mount + "/.lossyfs-cut", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw HarnessError("cannot open the lossyfs control file: errno \(errno)") }
+        let bytes = Array(image.utf8)
+        let written = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+        guard written == bytes.count else { throw HarnessError("cannot write the lossyfs control file: errno \(errno)") }
         guard FileManager.default.fileExists(atPath: image) else {
             throw HarnessError("lossyfs wrote no image: \((try? String(contentsOfFile: dir + "/lossyfs.log", encoding: .utf8)) ?? "")")
         }

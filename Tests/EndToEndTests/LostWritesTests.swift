@@ -90,6 +90,26 @@ import Testing
         }
     }
 
+    /// CI stop 21: a child process that inherited the control file's descriptor closed it
+    /// later, FUSE flushed again, lossyfs wrote the same image a second time and truncated a
+    /// `-shm` the test had mapped (SIGBUS in `Connection.close`, LostWritesTests.count).
+    @Test("a later close of the control file (a flush) does not write an image again")
+    func anImageIsWrittenOnce() throws {
+        let fs = try LossyFileSystem()
+        defer { fs.remove() }
+        try "durable\n".write(toFile: fs.mount + "/file", atomically: false, encoding: .utf8)
+        let fd = open(fs.mount + "/file", O_RDONLY)
+        fsync(fd)
+        close(fd)
+        FileSync.directory(fs.mount)
+        let image = try fs.cut()
+        try "changed in the image\n".write(toFile: image + "/file", atomically: false, encoding: .utf8)
+        let again = open(fs.mount + "/.lossyfs-cut", O_RDONLY | O_CLOEXEC)  // what a child's late close does
+        #expect(again >= 0)
+        close(again)
+        #expect(try String(contentsOfFile: image + "/file", encoding: .utf8) == "changed in the image\n", "the image was written again")
+    }
+
     @Test("atomic files are the old or the new content after a cut, never missing or part; without the directory fsync the rename is lost")
     func atomicFilesSurvive() throws {
         let fs = try LossyFileSystem()
