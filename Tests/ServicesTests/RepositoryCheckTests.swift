@@ -49,8 +49,10 @@ import Testing
             root: StateRoot(path: dir + "/state"), store: store, docker: DockerEngine(socketPath: dir + "/none.sock"),
             compose: ComposeRunner(flavor: ComposeFlavor(command: ["docker", "compose"], version: "2")),
             git: GitClient(
-                executor: ScriptedExecutor(), timeout: .seconds(5), checkMethod: try DaemonConfiguration(environment: [:]).gitCheckMethod))
+                executor: ScriptedExecutor(), timeout: .seconds(5),
+                checkMethod: try DaemonConfiguration(environment: ["STEVEDORE_GIT_CHECK": "in-process"]).gitCheckMethod))
         #expect(engine.git.checkMethod == .inProcess)
+        #expect(try DaemonConfiguration(environment: [:]).gitCheckMethod == .lsRemote, "the default (in-process is opt-in for now)")
         #expect(try await engine.checkRemote("app") == commit)
         #expect(try await store.status(of: "app").remoteCommit == commit)
         await #expect(throws: GitError.branchNotFound(url: "file://" + dir, branch: "gone")) { try await engine.checkRemote("gone") }
