@@ -4,6 +4,17 @@
 //   stevedore → Services → {Supervision, Store, Docker}; those three never import each other.
 import PackageDescription
 
+// The git commit `stevedore version` reports: scripts/build-release.sh (and so install.sh)
+// builds with STEVEDORE_COMMIT=<commit>[-dirty]; anything else than hex digits and "-dirty"
+// is ignored, so the define below can only ever be a plain C string. A plain `swift build`
+// has none ("commit unknown").
+let buildCommit: String = {
+    let value = Context.environment["STEVEDORE_COMMIT"] ?? ""
+    let hex = value.hasSuffix("-dirty") ? String(value.dropLast("-dirty".count)) : value
+    guard (7...64).contains(hex.count), hex.allSatisfy({ "0123456789abcdef".contains($0) }) else { return "" }
+    return value
+}()
+
 let package = Package(
     name: "stevedore",
     platforms: [.macOS(.v15)],
@@ -38,6 +49,8 @@ let package = Package(
             pkgConfig: "libsystemd",
             providers: [.apt(["libsystemd-dev"])]
         ),
+        // The commit the binary was built from (a C string constant: survives `strip`).
+        .target(name: "CBuildInfo", cSettings: [.define("STEVEDORE_COMMIT", to: "\"\(buildCommit)\"")]),
         // prctl(2) is variadic: Swift cannot call it directly.
         .target(name: "CSupervisionShims"),
         .target(
@@ -82,10 +95,12 @@ let package = Package(
         .target(
             name: "Services",
             dependencies: [
-                "Supervision", "Store", "Docker", "CSystemd", "LogStreamer", "Redaction",
+                "Supervision", "Store", "Docker", "CSystemd", "LogStreamer", "Redaction", "CBuildInfo",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),

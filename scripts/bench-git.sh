@@ -18,11 +18,24 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh >/dev/null
-swift build -c release --product stevedore >/dev/null 2>&1 || { echo "build failed: run swift build -c release --product stevedore" >&2; exit 1; }
-bin="$(swift build -c release --show-bin-path)/stevedore"
 N=${BENCH_CHECKS:-100}
 
 work=$(mktemp -d /tmp/stevedore-bench-git.XXXXXX)
+chmod 0755 "$work"  # the remote's user reads the repository
+if [ -n "${STEVEDORE_BIN:-}" ]; then
+  bin=$STEVEDORE_BIN
+else
+  # The binary users run: scripts/build-release.sh (release, static Swift runtime, stripped).
+  bash scripts/build-release.sh "$work/stevedore" >"$work/build.log" 2>&1 \
+    || { tail -30 "$work/build.log" >&2; echo "release build failed (scripts/build-release.sh)" >&2; exit 1; }
+  bin=$work/stevedore
+fi
+# The remote's account: a user of its own whose login shell is /bin/sh. As root, sshd would
+# run the forced git-shell through root's bash, which sources ~/.bashrc for a command run by
+# sshd (bash(1), INVOCATION) — on this machine a pyenv init costing ~80 ms per connection,
+# the remote's cost, not the check's.
+remote_user=stevedore-bench-git
+id "$remote_user" >/dev/null 2>&1 || useradd --system --no-create-home --home-dir /nonexistent --shell /bin/sh "$remote_user"
 api_port=42191
 ssh_port=42192
 export STEVEDORE_ROOT="$work/root" STEVEDORE_LISTEN_ADDR="127.0.0.1:$api_port" STEVEDORE_RUNTIME_DIR="$work/run"
@@ -32,6 +45,7 @@ cleanup() {
   [ -z "$pid" ] || { kill -TERM "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true; }
   [ ! -f "$work/sshd.pid" ] || kill "$(cat "$work/sshd.pid")" 2>/dev/null || true
   rm -rf "$work"
+  userdel "$remote_user" 2>/dev/null || true
 }
 trap cleanup EXIT
 
@@ -39,6 +53,7 @@ trap cleanup EXIT
 git init -q -b main "$work/src" && echo hi >"$work/src/f" && git -C "$work/src" add -A
 git -C "$work/src" -c user.name=b -c user.email=b@example.invalid commit -qm v1
 git init -q --bare -b main "$work/remote.git" && git -C "$work/src" push -q "$work/remote.git" main
+chown -R "$remote_user" "$work/remote.git"
 mkdir -p /run/sshd
 ssh-keygen -q -t ed25519 -N '' -f "$work/host_key"
 : >"$work/authorized_keys"
@@ -55,7 +70,7 @@ PermitRootLogin prohibit-password
 UsePAM no
 CFG
 /usr/sbin/sshd -f "$work/sshd_config" -E "$work/sshd.log"
-url="ssh://root@127.0.0.1:$ssh_port$work/remote.git"
+url="ssh://$remote_user@127.0.0.1:$ssh_port$work/remote.git"
 
 start_daemon() {
   env "$@" "$bin" daemon >>"$work/daemon.log" 2>&1 &

@@ -10,6 +10,10 @@
 #   scripts/bench.sh git           cost of one check of an unchanged remote over SSH, release
 #                                  build: worker container vs local `git ls-remote` vs the
 #                                  in-process check, side by side (100 checks each); agent memory
+#   scripts/bench.sh memory        the idle daemon, release build stripped as installed: RSS,
+#                                  anonymous memory, PSS of the daemon + its process children
+#                                  at 0/10/100 deployments; CPU per minute with 10 deployments
+#                                  polled hourly and every 10 s (scripts/bench-memory.sh)
 #   scripts/bench.sh redaction     secret redaction throughput: 50 secrets, 64 MiB of log lines
 #   scripts/bench.sh logs          the log streamer beside `docker logs -f > file`: lines/s,
 #                                  CPU s/MiB, USS with 50 containers (scripts/bench-logs.sh)
@@ -32,6 +36,9 @@ if [ "${1:-}" = "redaction" ]; then
 fi
 if [ "${1:-}" = "git" ]; then
   exec bash scripts/bench-git.sh
+fi
+if [ "${1:-}" = "memory" ]; then
+  exec bash scripts/bench-memory.sh
 fi
 if [ "${1:-}" = "logs" ]; then
   exec bash scripts/bench-logs.sh

@@ -6,8 +6,11 @@
 #   scripts/install.sh --purge [--root DIR]            also remove the state root and /etc/stevedore
 #
 # Install steps (each safe to repeat; keys and state are never replaced):
-#   1. the binary: --binary PATH, or `swift build -c release --product stevedore` in this
-#      checkout; installed to /usr/local/bin/stevedore (temp file + rename)
+#   1. the binary: --binary PATH, or the release build of this checkout
+#      (scripts/build-release.sh: `swift build -c release`, static Swift runtime, the commit
+#      embedded); stripped of its debug information (`strip --strip-debug`: the symbol table
+#      stays, so a crash backtrace names functions) and installed to /usr/local/bin/stevedore
+#      (temp file + rename); `stevedore version` must say `stevedore X.Y.Z (commit …)`
 #   2. the system user `stevedore` (no login, no home) the unit runs as, in the group of the
 #      Docker socket (normally `docker`)
 #   3. the state root (default /opt/stevedore) and its keys, 0600: `stevedore init`
@@ -143,9 +146,10 @@ fi
 # --- 1. binary ----------------------------------------------------------------------------
 if [ -z "$BINARY" ]; then
   command -v swift >/dev/null || die "no --binary given and no swift toolchain to build one"
-  log "building the release binary (swift build -c release)"
-  (cd "$HERE" && swift build -c release --product stevedore >&2)
-  BINARY="$(cd "$HERE" && swift build -c release --show-bin-path)/stevedore"
+  log "building the release binary (scripts/build-release.sh: swift build -c release, static Swift runtime, commit embedded)"
+  mkdir -p "$HERE/.build-release"
+  bash "$HERE/scripts/build-release.sh" "$HERE/.build-release/stevedore.stripped" >&2
+  BINARY="$HERE/.build-release/stevedore.stripped"
 fi
 [ -x "$BINARY" ] || die "binary '$BINARY' does not exist or is not executable"
 version_line=$("$BINARY" version 2>/dev/null || true)
@@ -153,11 +157,21 @@ case "$version_line" in
   "stevedore "*) ;;
   *) die "'$BINARY' is not a stevedore binary for this machine (\`$BINARY version\` printed '${version_line:0:80}', expected 'stevedore X.Y.Z')" ;;
 esac
+# Stripped of the debug information (a release build carries ~60 MB of it); stripping twice
+# changes nothing, so an already stripped binary compares equal to the installed one.
+staged=$(mktemp "${BIN_DEST}.XXXXXX")
+trap 'rm -f "$staged"' EXIT
+if command -v strip >/dev/null; then
+  strip --strip-debug -o "$staged" "$BINARY" || die "cannot strip '$BINARY'"
+else
+  log "no strip here (binutils): installing '$BINARY' as it is"
+  cp "$BINARY" "$staged"
+fi
+chmod 0755 "$staged"
 changed=1
-if [ -f "$BIN_DEST" ] && cmp -s "$BINARY" "$BIN_DEST"; then changed=0; fi
+if [ -f "$BIN_DEST" ] && cmp -s "$staged" "$BIN_DEST"; then changed=0; fi
 if [ "$changed" = 1 ]; then
-  install -m 0755 "$BINARY" "$BIN_DEST.new"
-  mv -f "$BIN_DEST.new" "$BIN_DEST"
+  mv -f "$staged" "$BIN_DEST"
   log "installed $BIN_DEST ($("$BIN_DEST" version))"
 else
   log "$BIN_DEST is up to date"

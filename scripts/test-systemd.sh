@@ -72,6 +72,10 @@ step() { printf '[systemd-test] %s\n' "$*" >&2; }
 pass() { printf '[systemd-test] PASS %s (at %d s)\n' "$*" "$SECONDS" >&2; }
 fail() {
   printf '[systemd-test] FAIL %s\n' "$*" >&2
+  if [ -f "$WORK/sshd/sshd.log" ]; then
+    echo "--- sshd.log (last 40 lines)" >&2
+    tail -n 40 "$WORK/sshd/sshd.log" >&2 || true
+  fi
   if docker inspect "$NAME" >/dev/null 2>&1; then
     echo "--- systemctl status stevedore" >&2
     docker exec "$NAME" systemctl status stevedore --no-pager -l >&2 2>&1 || true

@@ -16,7 +16,8 @@ struct DaemonCommand: AsyncParsableCommand {
             STEVEDORE_DEPLOYMENT_MAX_RESTARTS (5) in STEVEDORE_DEPLOYMENT_RESTART_PERIOD (60s): more \
             restarts make a deployment's subtree give up; it is started again after \
             STEVEDORE_DEPLOYMENT_REVIVAL_INITIAL (30s), doubling up to STEVEDORE_DEPLOYMENT_REVIVAL_MAX \
-            (5m). docs/OPERATIONS.md lists every setting.
+            (5m), STEVEDORE_NIO_THREADS (1: SwiftNIO event loop threads). docs/OPERATIONS.md lists \
+            every setting.
             Under systemd (NOTIFY_SOCKET set) it sends READY=1, STATUS=, STOPPING=1 and, with \
             WatchdogSec=, WATCHDOG=1 while the tree is healthy (sd_notify(3)).
             """)
@@ -26,6 +27,8 @@ struct DaemonCommand: AsyncParsableCommand {
     var faultInjection = false
 
     func run() async throws {
+        // Before anything uses SwiftNIO: its singleton group is sized once, at its creation.
+        DaemonEventLoops.configure(threads: try DaemonEventLoops.threads(environment: options.environment))
         var configuration = try options.configuration(daemon: true)
         if faultInjection { configuration.faultInjection = true }
         let level = Logger.Level(rawValue: configuration.logLevel) ?? .info
@@ -47,9 +50,9 @@ struct VersionCommand: ParsableCommand {
 
     func run() throws {
         if json {
-            try printJSON(["version": StevedoreVersion.current])
+            try printJSON(["version": StevedoreVersion.current, "commit": StevedoreVersion.commit ?? ""])
         } else {
-            print("stevedore \(StevedoreVersion.current)")
+            print(StevedoreVersion.line)
         }
     }
 }

@@ -14,6 +14,8 @@ struct LogStreamerCommand: AsyncParsableCommand {
         shouldDisplay: false)
 
     func run() async throws {
+        // The daemon's NIO sizing (STEVEDORE_NIO_THREADS is inherited), before any NIO use.
+        DaemonEventLoops.configure(threads: (try? DaemonEventLoops.threads(environment: ProcessInfo.processInfo.environment)) ?? 1)
         let level = Logger.Level(rawValue: ProcessInfo.processInfo.environment["STEVEDORE_LOG_LEVEL"] ?? "info") ?? .info
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardOutput(label: label)

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import NIOCore
 import NIOPosix
 import Testing
 
@@ -17,10 +18,11 @@ struct SSHRefsFixture {
     /// `acceptEnv`: protocol v2 (`AcceptEnv GIT_PROTOCOL`); `command`: the deploy key's
     /// forced command (git-shell), nil for the plain shell; `authorize: false` leaves the key
     /// out of `authorized_keys`.
-    init(acceptEnv: Bool = true, command: String? = SSHTestServer.gitShell, authorize: Bool = true) throws {
+    init(acceptEnv: Bool = true, command: String? = SSHTestServer.gitShell, authorize: Bool = true, hostKeyType: String = "ed25519") throws
+    {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("sshrefs-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: dir + "/ssh", withIntermediateDirectories: true)
-        server = try SSHTestServer(acceptEnv: acceptEnv)
+        server = try SSHTestServer(acceptEnv: acceptEnv, hostKeyType: hostKeyType)
         if authorize { try server.authorize(publicKeyLine, command: command) }
         try server.start()
     }
@@ -315,5 +317,51 @@ struct SSHRefsFixture {
                     timeout: .seconds(5))
             }
         }
+    }
+
+    /// Reported broken (the hardened systemd unit, daemon as user `stevedore`): every in-process
+    /// SSH check failed "during connecting: Permission denied", because the bootstrap set
+    /// `.socketOption(.tcp_nodelay)`, which is `SOL_SOCKET`/`SO_DEBUG` (needs CAP_NET_ADMIN;
+    /// as root it silently turned socket debugging on). The check's socket must carry
+    /// TCP_NODELAY at level IPPROTO_TCP and no SO_DEBUG.
+    @Test("the check's TCP socket: TCP_NODELAY at IPPROTO_TCP, no SO_DEBUG (which an unprivileged daemon may not set)")
+    func theCheckSetsNoPrivilegedSocketOption() async throws {
+        let group = SSHRefsFixture.group
+        let server = try await ServerBootstrap(group: group).bind(host: "127.0.0.1", port: 0).get()
+        defer { server.close(promise: nil) }
+        let address = try #require(server.localAddress)
+        let client = try await GitSSHSession.bootstrap(loop: group.next(), connectTimeout: .seconds(10)).connect(to: address).get()
+        defer { client.close(promise: nil) }
+        let debug = try await client.getOption(ChannelOptions.socketOption(NIOBSDSocket.Option(rawValue: SO_DEBUG))).get()
+        let noDelay = try await client.getOption(ChannelOptions.tcpOption(.tcp_nodelay)).get()
+        #expect(debug == 0, "SO_DEBUG is set on the check's socket")
+        #expect(noDelay != 0, "TCP_NODELAY is not set on the check's socket")
+    }
+
+    /// A server with only an RSA host key (SwiftNIO SSH verifies ed25519 and ECDSA only) is not
+    /// a failure of the remote: the in-process check says `Unsupported`, and GitClient asks
+    /// `git ls-remote` instead. An ECDSA-only server is still checked in-process.
+    @Test("an RSA-only SSH server goes to git ls-remote; an ECDSA-only one is checked in-process")
+    func rsaOnlyServerFallsBackToLsRemote() async throws {
+        let rsa = try SSHRefsFixture(hostKeyType: "rsa")
+        defer { rsa.tearDown() }
+        let repo = try rsa.repository("r.git")
+        await #expect(throws: GitRefDiscovery.Unsupported.self) { _ = try await rsa.check(rsa.url(repo.path)) }
+        #expect(((try? String(contentsOfFile: rsa.knownHosts, encoding: .utf8)) ?? "").isEmpty, "known_hosts must not record anything")
+
+        let tripwire = TripwireExecutor()
+        let discovery = GitRefDiscovery(eventLoopGroup: SSHRefsFixture.group, httpClient: GitHTTPRefs.sharedClient)
+        let git = GitClient(executor: tripwire, checkMethod: .inProcess, discovery: discovery)
+        let access = GitAccess(deployment: "app", agentDirectory: nil, sshDirectory: rsa.dir + "/ssh")
+        await #expect(throws: GitError.self) {
+            _ = try await git.remoteHead(
+                url: rsa.url(repo.path), branch: "main", access: access, sshKeySeed: Array(rsa.key.rawRepresentation))
+        }
+        #expect(tripwire.runs.map(\.arguments) == [["ls-remote", rsa.url(repo.path), "main"]])
+
+        let ecdsa = try SSHRefsFixture(hostKeyType: "ecdsa")
+        defer { ecdsa.tearDown() }
+        let other = try ecdsa.repository("r.git")
+        #expect(try await ecdsa.check(ecdsa.url(other.path)).head == other.head)
     }
 }

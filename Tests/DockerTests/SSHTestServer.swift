@@ -23,7 +23,12 @@ final class SSHTestServer {
     /// The forced command of a key that may run only git's commands.
     static let gitShell = #"exec git-shell -c \"$SSH_ORIGINAL_COMMAND\""#
 
-    init(acceptEnv: Bool) throws {
+    /// The host key's type (`ssh-keygen -t`): `ed25519` unless a test wants another.
+    let hostKeyType: String
+
+    /// - Parameter hostKeyType: `ed25519` (default), `ecdsa` or `rsa` (the server's only host key).
+    init(acceptEnv: Bool, hostKeyType: String = "ed25519") throws {
+        self.hostKeyType = hostKeyType
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("sshd-\(UUID().uuidString.prefix(8))").path
         port = try Self.freePort()
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -47,11 +52,11 @@ final class SSHTestServer {
         """.write(toFile: dir + "/sshd_config", atomically: true, encoding: .utf8)
     }
 
-    /// A new Ed25519 host key (the next start presents a changed key).
+    /// A new host key of ``hostKeyType`` (the next start presents a changed key).
     func newHostKey() throws {
         try? FileManager.default.removeItem(atPath: dir + "/host_key")
         try? FileManager.default.removeItem(atPath: dir + "/host_key.pub")
-        try Self.run("ssh-keygen -q -t ed25519 -N '' -C test-host -f '\(dir)/host_key'")
+        try Self.run("ssh-keygen -q -t \(hostKeyType) -N '' -C test-host -f '\(dir)/host_key'")
     }
 
     /// Authorises `publicKey` (an OpenSSH line) with the forced `command`, or for the plain

@@ -32,9 +32,13 @@ import Testing
         let text = try runProgram(stevedoreBinary, ["version"])
         #expect(text.status == 0)
         #expect(text.stdout.hasPrefix("stevedore "))
+        // The commit it was built from (scripts/build-release.sh embeds it; a plain `swift build`
+        // has none and says so).
+        #expect(text.stdout.contains(" (commit "), "\(text.stdout)")
         let json = try runProgram(stevedoreBinary, ["version", "--json"])
         let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: String]
         #expect(object?["version"] != nil)
+        #expect(object?["commit"] != nil)
     }
 
     @Test func missingAdminKeySaysHowToStartTheDaemon() throws {

@@ -52,7 +52,7 @@ import Testing
                 executor: ScriptedExecutor(), timeout: .seconds(5),
                 checkMethod: try DaemonConfiguration(environment: ["STEVEDORE_GIT_CHECK": "in-process"]).gitCheckMethod))
         #expect(engine.git.checkMethod == .inProcess)
-        #expect(try DaemonConfiguration(environment: [:]).gitCheckMethod == .lsRemote, "the default (in-process is opt-in for now)")
+        #expect(try DaemonConfiguration(environment: [:]).gitCheckMethod == .inProcess, "the default")
         #expect(try await engine.checkRemote("app") == commit)
         #expect(try await store.status(of: "app").remoteCommit == commit)
         await #expect(throws: GitError.branchNotFound(url: "file://" + dir, branch: "gone")) { try await engine.checkRemote("gone") }

@@ -115,7 +115,7 @@ public struct Daemon {
                 "image": "\(configuration.gitImage)", "uid": "\(getuid())",
                 "runtime_dir": "\(configuration.runtimeDirectory)",
             ])
-        // The in-process check (STEVEDORE_GIT_CHECK=in-process): on the daemon's one shared
+        // The in-process check (the default; STEVEDORE_GIT_CHECK=ls-remote turns it off): on the daemon's one shared
         // NIO group (the one Hummingbird, AsyncHTTPClient and the agents use), with one HTTP
         // client for the process's life, whose connections are reused between polls.
         let git = GitClient(
@@ -178,7 +178,7 @@ public struct Daemon {
             "stevedore daemon starting",
             metadata: [
                 "root": "\(root.path)", "listen": "\(configuration.listenHost):\(configuration.listenPort)",
-                "version": "\(StevedoreVersion.current)",
+                "version": "\(StevedoreVersion.current)", "commit": "\(StevedoreVersion.commit ?? "unknown")",
             ])
         // Signalled in reverse order: STOPPING=1 first, then the pipelines' waiters are
         // answered, then the tree stops.

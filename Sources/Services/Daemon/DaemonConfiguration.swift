@@ -43,11 +43,10 @@ public struct DaemonConfiguration: Sendable {
     public var gitImage: String
     /// Limit for one Git operation in seconds (`STEVEDORE_GIT_TIMEOUT`, default 300, minimum 5).
     public var gitTimeoutSeconds: Int
-    /// How the remote is checked (`STEVEDORE_GIT_CHECK`): `ls-remote` (default: in a worker or
-    /// subprocess, per `STEVEDORE_GIT_MODE`), `in-process` (in the daemon, no process or
-    /// container; URLs it does not ask, such as `git://`, go to `git ls-remote`; not yet the
-    /// default: the hardened systemd test's SSH deployment was refused by sshd with it) or
-    /// `shallow-fetch`.
+    /// How the remote is checked (`STEVEDORE_GIT_CHECK`): `in-process` (default: in the daemon,
+    /// no process or container; URLs it does not ask, such as `git://` or an RSA-only SSH
+    /// server, go to `git ls-remote`), `ls-remote` (in a worker or subprocess, per
+    /// `STEVEDORE_GIT_MODE`) or `shallow-fetch`.
     public var gitCheckMethod: GitCheckMethod
     /// Runtime directory: agent sockets live in `<dir>/agents` (`STEVEDORE_RUNTIME_DIR`; default
     /// systemd's `$RUNTIME_DIRECTORY`, else `/run/stevedore`). Must be a path the Docker
@@ -160,10 +159,10 @@ public struct DaemonConfiguration: Sendable {
                 name: "STEVEDORE_GIT_IMAGE", value: gitImage, allowed: "an image reference such as alpine/git:latest")
         }
         gitTimeoutSeconds = try seconds("STEVEDORE_GIT_TIMEOUT", default: 300, minimum: 5)
-        let check = environment["STEVEDORE_GIT_CHECK"].flatMap { $0.isEmpty ? nil : $0 } ?? GitCheckMethod.lsRemote.rawValue
+        let check = environment["STEVEDORE_GIT_CHECK"].flatMap { $0.isEmpty ? nil : $0 } ?? GitCheckMethod.inProcess.rawValue
         guard let method = GitCheckMethod(rawValue: check) else {
             throw ServiceError.invalidSetting(
-                name: "STEVEDORE_GIT_CHECK", value: check, allowed: "ls-remote (default), in-process or shallow-fetch")
+                name: "STEVEDORE_GIT_CHECK", value: check, allowed: "in-process (default), ls-remote or shallow-fetch")
         }
         gitCheckMethod = method
         let runtime =

@@ -118,7 +118,7 @@ public final class DaemonTree: Sendable {
         try await root.startChild(
             faults.wrap(
                 OrphanReaper.spec(
-                    interval: min(.seconds(2), timing.heartbeatInterval), liveness: timing.livenessDeadline)))
+                    interval: min(.seconds(10), timing.heartbeatInterval), liveness: timing.livenessDeadline)))
         if let logStreamer {
             let spec = LogStreamerWorker.spec(feed: logStreamer, runtimeDirectory: runtimeDirectory, timing: timing, logger: logger)
             try await root.startChild(faults.wrapProcess(spec) { fault in await logStreamer.send(fault: fault) })

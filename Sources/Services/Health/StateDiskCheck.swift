@@ -49,6 +49,10 @@ public struct StateDiskCheck: Sendable, Equatable {
     public static func readOnlyInMountInfo(_ path: String, mountInfo: String) -> Bool {
         var found: (point: String, readOnly: Bool)?
         for line in mountInfo.split(separator: "\n") {
+            // The mount point (5th field) first, without copying: most lines are other mounts
+            // (a Docker host has hundreds) and end here. Read every few seconds by the `store` child.
+            let head = line.split(separator: " ", maxSplits: 5)
+            guard head.count == 6, head[4].contains("\\") || Self.mayHold(head[4], path) else { continue }
             let fields = line.split(separator: " ").map(String.init)
             guard fields.count >= 10, let dash = fields.firstIndex(of: "-"), dash + 3 < fields.count else { continue }
             let point = unescape(fields[4])
@@ -59,6 +63,14 @@ public struct StateDiskCheck: Sendable, Equatable {
             found = (point, options.contains("ro") || superOptions.contains("ro") || superOptions.contains("emergency_ro"))
         }
         return found?.readOnly ?? false
+    }
+
+    /// Whether the (unescaped) mount point `point` can be `path` or one of its parents.
+    private static func mayHold(_ point: Substring, _ path: String) -> Bool {
+        if point == "/" { return true }
+        guard path.utf8.starts(with: point.utf8) else { return false }
+        let rest = path.utf8.dropFirst(point.utf8.count)
+        return rest.isEmpty || rest.first == UInt8(ascii: "/")
     }
 
     /// The whole file, read with `read(2)` until it returns 0; `nil` if it cannot be opened or

@@ -82,6 +82,12 @@ public actor SSHAgents {
         let wanted = Set(records.map(\.deployment))
         for name in servers.keys where !wanted.contains(name) { await stop(name) }
         for record in records {
+            // Served with this key already: nothing to do (the worker calls this every few
+            // seconds; making the key from its seed each time was most of its idle cost).
+            if servers[record.deployment] != nil, keys.withLock({ $0[record.deployment]?.seed }) == record.privateSeed {
+                self.failures[record.deployment] = nil
+                continue
+            }
             do {
                 try await serve(record.deployment, key: try DeployKey(seed: record.privateSeed))
                 self.failures[record.deployment] = nil

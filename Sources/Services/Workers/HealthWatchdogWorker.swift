@@ -13,7 +13,8 @@ import Synchronization
 ///   a `stuck` or `failed` node, or a critical child without a fresh heartbeat, stops the
 ///   pings and systemd restarts the daemon when `WatchdogSec=` runs out. `degraded` (Docker
 ///   or a Git remote down) keeps them going: a restart would not fix it.
-/// - `STATUS=` is re-sent when the summary line changes, at most once a second.
+/// - `STATUS=` is re-sent when the summary line changes, at most once a second; the tree is
+///   looked at every ``statusInterval`` (5 s) and before each ping.
 /// - Its own liveness deadline is a third of `WatchdogSec=` and its backoff at most 1 s, so a
 ///   hang of the watchdog itself is repaired before systemd's timeout.
 ///
@@ -22,6 +23,10 @@ import Synchronization
 public enum HealthWatchdogWorker {
     /// The child's id.
     public static let id = "health-watchdog"
+
+    /// The longest time between two looks at the tree under systemd (`STATUS=` follows the
+    /// tree at most this late; pings are sent on time): 5 s.
+    public static let statusInterval: Duration = .seconds(5)
 
     /// Remembers whether `READY=1` was sent, so a restarted watchdog does not send it again.
     public final class ReadyLatch: Sendable {
@@ -49,11 +54,16 @@ public enum HealthWatchdogWorker {
         let (livenessDeadline, heartbeatInterval) = (timing.livenessDeadline, timing.heartbeatInterval)
         let stale = livenessDeadline.seconds * 2
         let pingEvery = notifier.watchdogTimeout.map { $0 / 2 }
-        let tick = min(pingEvery ?? .seconds(1), .seconds(1), heartbeatInterval)
+        // How often the tree is looked at (a snapshot of every node): each ping, and every 5 s
+        // between them for `STATUS=`. It was every second: 60 snapshots a minute of a tree
+        // that changes a few times a day.
+        let tick = min(pingEvery ?? statusInterval, statusInterval, heartbeatInterval)
         // A hung watchdog stops the pings at once: its own deadline must leave the supervisor
-        // time to restart it before systemd's timeout (a third of WatchdogSec), but never
-        // closer than four of its ticks.
-        let ownLiveness = max(min(livenessDeadline, notifier.watchdogTimeout.map { $0 / 3 } ?? livenessDeadline), tick * 4)
+        // time to restart it before systemd's timeout (a third of WatchdogSec). Its sleeps
+        // between looks are vouched for (ChildContext.sleep), so the deadline counts from the
+        // end of a sleep; at least four ticks (at most 2 s) all the same, for a loaded host.
+        let ownLiveness = max(
+            min(livenessDeadline, notifier.watchdogTimeout.map { $0 / 3 } ?? livenessDeadline), min(tick * 4, .seconds(2)))
         var spec = ChildSpec.worker(id, liveness: ownLiveness) { context in
             guard notifier.isEnabled else {
                 try await withoutSystemd(
@@ -106,7 +116,10 @@ public enum HealthWatchdogWorker {
                     notifier.status(line)
                     (lastStatus, lastStatusAt) = (line, now)
                 }
-                try await Task.sleep(for: tick)
+                // The next look: a tick from now, or the next ping if it is due sooner.
+                var wait = tick
+                if let pingEvery, let lastPing, !withholding { wait = min(wait, max(.zero, lastPing + pingEvery - clock.now)) }
+                try await context.sleep(for: wait, heartbeatEvery: tick)
             }
         }
         // Repeated hangs must not lengthen the repair past systemd's timeout: at most 1 s of

@@ -28,6 +28,8 @@ public enum LogStreamerWorker {
                 // took 6 s here (every stream waits that long for the restart), and its
                 // register and memory dumps could show a secret the streamer holds.
                 "SWIFT_BACKTRACE": "enable=no",
+                // The daemon's event loop sizing (DaemonEventLoops): one thread by default.
+                DaemonEventLoops.variable: ProcessInfo.processInfo.environment[DaemonEventLoops.variable] ?? "",
             ],
             restart: .permanent, shutdown: .timeout(.seconds(5)), readyTimeout: .seconds(30), liveness: timing.livenessDeadline,
             runtimeDirectory: runtimeDirectory + "/children", control: { control in try await feed.serve(control) }, logger: logger)

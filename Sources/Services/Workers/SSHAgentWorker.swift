@@ -3,7 +3,7 @@ import Store
 import Supervision
 
 /// The `ssh-agent` child: serves every deployment's agent socket (``SSHAgents``) from the
-/// keys in the encrypted store, and re-reads the store every few seconds so sockets follow
+/// keys in the encrypted store, and re-reads the store every 30 s (5 s while a socket failed) so sockets follow
 /// `repo add`/`repo remove` even if a direct notification was missed. When it stops (or is
 /// restarted) every socket closes and every key leaves its memory; the next start serves them
 /// again. It runs in-process: its work is a few hundred bytes per request on SwiftNIO's event
@@ -12,6 +12,10 @@ import Supervision
 public enum SSHAgentWorker {
     /// The child's id.
     public static let id = "ssh-agent"
+    /// Time between re-reads of the deploy keys while every socket is served: 30 s.
+    public static let recheckInterval: Duration = .seconds(30)
+    /// Time between re-reads while a socket could not be served: 5 s.
+    public static let retryInterval: Duration = .seconds(5)
 
     /// The child spec (permanent worker).
     public static func spec(agents: SSHAgents, store: StateStore, timing: WorkerTiming = WorkerTiming(), logger: Logger) -> ChildSpec {
@@ -42,8 +46,10 @@ public enum SSHAgentWorker {
                         context.setStatus(status)
                         reported = status
                     }
-                    context.heartbeat()
-                    try await Task.sleep(for: min(.seconds(5), timing.heartbeatInterval))
+                    // `repo add` and `repo remove` act on the sockets directly: the re-read is
+                    // the safety net, every 30 s; a socket that failed is retried every 5 s.
+                    try await context.sleep(
+                        for: failures.isEmpty ? recheckInterval : retryInterval, heartbeatEvery: timing.heartbeatInterval)
                 }
             } catch {
                 await agents.stopAll()

@@ -8,7 +8,8 @@ import Supervision
 /// - Every 15 s (or each heartbeat interval, if shorter) it runs a cheap query; if that fails
 ///   it reopens the handle, and if reopening fails it throws so that its supervisor restarts
 ///   it with backoff (and, past the restart intensity, escalates).
-/// - Every 2 s (or each heartbeat interval, if shorter) it looks at the state disk: a write
+/// - Every 10 s while the state disk is fine (more than 256 MiB free, no refused write),
+///   every 2 s otherwise (or each heartbeat interval, if shorter), it looks at the state disk: a write
 ///   the filesystem refused (``Store/StorageFaults``: `ENOSPC`, `EROFS`) or `statvfs(3)`
 ///   saying read-only or almost full (``StateDiskCheck``) makes it `degraded` with the reason,
 ///   and while almost full every commit is refused (``Store/StorageFaults/lowSpace``),
@@ -21,8 +22,14 @@ import Supervision
 public enum StoreWorker {
     /// Seconds between read checks.
     public static let checkInterval = 15
-    /// Seconds between looks at the state disk.
+    /// Seconds between looks at the state disk while something is wrong with it (or less
+    /// than ``roomyBytes`` are free).
     public static let diskInterval = 2
+    /// Seconds between looks at the state disk while it is fine: an idle daemon wakes for it
+    /// 6 times a minute, not 30 (filling 256 MiB takes an SD card longer than that).
+    public static let healthyDiskInterval = 10
+    /// Free bytes above which the state disk is looked at only every ``healthyDiskInterval``: 256 MiB.
+    public static let roomyBytes: Int64 = 256 << 20
 
     /// The child spec (permanent worker).
     ///
@@ -67,8 +74,10 @@ public enum StoreWorker {
                 }
                 context.setDegraded(problem)
                 context.setStatus(problem == nil ? "open: \(store.path)" : "refused writes: \(store.faults.refusedWrites)")
-                context.heartbeat()
-                try await Task.sleep(for: min(.seconds(diskInterval), timing.heartbeatInterval))
+                let fine = problem == nil && store.faults.current == nil && (check?.freeBytes ?? 0) > roomyBytes
+                try await context.sleep(
+                    for: min(.seconds(fine ? healthyDiskInterval : diskInterval), timing.heartbeatInterval),
+                    heartbeatEvery: timing.heartbeatInterval)
             }
         }
     }

@@ -8,10 +8,14 @@ import Synchronization
 public final class ChildContext: Sendable {
     /// The child's path from the root, e.g. `deployments/hello/poller`.
     public let path: String
-    private let clock: any SupervisorClock
+    let clock: any SupervisorClock
     private let onReady: @Sendable () -> Void
     private struct State {
         var lastHeartbeat: Duration?
+        /// The end of an idle sleep the child vouched for (``vouchIdle(until:)``), supervisor clock.
+        var idleUntil: Duration?
+        /// Open-ended idle waits the child vouches for (``beginIdle()``), nested or concurrent.
+        var openIdle = 0
         var degradedReason: String?
         var statusText: String?
         var pid: Int32?
@@ -92,7 +96,61 @@ public final class ChildContext: Sendable {
         for handler in handlers { handler() }
     }
 
-    var lastHeartbeat: Duration? { state.withLock { $0.lastHeartbeat } }
+    /// The heartbeat liveness and status count from: the last ``heartbeat()``, or `now` while
+    /// the child waits idle and has vouched for it (``vouchIdle(until:)``, ``beginIdle()``), or
+    /// the end of such a wait once it is over (if no heartbeat came since).
+    var lastHeartbeat: Duration? {
+        let now = clock.now
+        return state.withLock { s in
+            if s.openIdle > 0 { return now }
+            guard let until = s.idleUntil else { return s.lastHeartbeat }
+            if until > now { return now }
+            return max(until, s.lastHeartbeat ?? until)
+        }
+    }
+
+    /// The earliest time the liveness deadline counts from: like ``lastHeartbeat``, but the
+    /// end of a vouched sleep that is still to come, so that the supervisor's liveness timer
+    /// sleeps through it instead of waking every deadline.
+    var livenessBase: Duration? {
+        let now = clock.now
+        return state.withLock { s in
+            if s.openIdle > 0 { return now }
+            guard let until = s.idleUntil else { return s.lastHeartbeat }
+            return max(until, s.lastHeartbeat ?? until)
+        }
+    }
+
+    /// The child sleeps, idle, until `end` (supervisor clock): alive meanwhile without waking
+    /// to heartbeat. Ended by ``endIdle(until:)`` (or by `end` passing).
+    func vouchIdle(until end: Duration) {
+        state.withLock { $0.idleUntil = end }
+    }
+
+    /// Ends the sleep vouched for until `end`, unless a later one replaced it.
+    func endIdle(until end: Duration) {
+        let now = clock.now
+        state.withLock { s in
+            guard s.idleUntil == end else { return }
+            s.idleUntil = nil
+            s.lastHeartbeat = max(now, s.lastHeartbeat ?? now)
+        }
+    }
+
+    /// The child waits, idle, for an event with no end known (a job, a bounded operation):
+    /// alive meanwhile. Balanced by ``endIdle()``.
+    func beginIdle() {
+        state.withLock { $0.openIdle += 1 }
+    }
+
+    /// Ends a ``beginIdle()`` wait; the end counts as a heartbeat.
+    func endIdle() {
+        let now = clock.now
+        state.withLock { s in
+            s.openIdle = max(0, s.openIdle - 1)
+            s.lastHeartbeat = max(now, s.lastHeartbeat ?? now)
+        }
+    }
     var degradedReason: String? { state.withLock { $0.degradedReason } }
     var statusText: String? { state.withLock { $0.statusText } }
     var pid: Int32? { state.withLock { $0.pid } }

@@ -37,21 +37,73 @@ public enum OrphanReaper {
     /// Whether this process is a child subreaper.
     public static var isEnabled: Bool { stevedore_is_child_subreaper() == 1 }
 
-    /// Zombie processes whose parent is this process, from `/proc/*/stat`.
+    /// Zombie processes whose parent is this process.
+    ///
+    /// Reads only this process's children: `/proc/self/task/*/children` (each thread's
+    /// children, proc(5); an orphan is reparented to one of our threads) and then each child's
+    /// `/proc/PID/stat`, with plain read(2) (no Foundation strings). The scan of every process
+    /// of the host (`/proc/*/stat`) it replaces was 30 % of the idle daemon's CPU on a machine
+    /// with a hundred processes (70 ms a minute). Without `children` files (a kernel without
+    /// CONFIG_PROC_CHILDREN) it falls back to that scan.
     public static func zombieChildren() -> Set<pid_t> {
         let me = getpid()
         var zombies: Set<pid_t> = []
-        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
-        for entry in entries {
-            guard let pid = pid_t(entry), let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
-                let close = stat.lastIndex(of: ")")
-            else { continue }
+        for pid in children() ?? allProcesses() {
+            guard let stat = readSmallFile("/proc/\(pid)/stat"), let close = stat.lastIndex(of: UInt8(ascii: ")")) else { continue }
             // After "pid (comm)": " S ppid ..."
-            let fields = stat[stat.index(after: close)...].split(separator: " ")
-            guard fields.count > 2, fields[0] == "Z", pid_t(fields[1]) == me else { continue }
+            let fields = stat[(close + 1)...].split(separator: UInt8(ascii: " "))
+            guard fields.count > 2, fields[0].elementsEqual("Z".utf8), number(fields[1]) == me else { continue }
             zombies.insert(pid)
         }
         return zombies
+    }
+
+    /// The pids in this process's threads' `children` files; `nil` when the kernel has none.
+    static func children() -> [pid_t]? {
+        guard let tasks = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task") else { return nil }
+        var pids: [pid_t] = []
+        var readAny = false
+        for task in tasks {
+            guard let text = readSmallFile("/proc/self/task/\(task)/children") else { continue }
+            readAny = true
+            pids += text.split(whereSeparator: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\n") }).compactMap(number)
+        }
+        return readAny ? pids : nil
+    }
+
+    /// Every pid in `/proc`.
+    static func allProcesses() -> [pid_t] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { pid_t($0) }
+    }
+
+    /// A decimal pid (1 to 10 digits, no sign); `nil` for anything else.
+    static func number(_ digits: ArraySlice<UInt8>) -> pid_t? {
+        guard (1...10).contains(digits.count) else { return nil }
+        var value: Int64 = 0
+        for digit in digits {
+            guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(digit) else { return nil }
+            value = value * 10 + Int64(digit - UInt8(ascii: "0"))
+        }
+        return pid_t(exactly: value)
+    }
+
+    /// A small /proc file (at most 64 KiB is read), or `nil` if it cannot be opened.
+    static func readSmallFile(_ path: String) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while bytes.count < 65536 {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n == 0 { break }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return nil
+            }
+            bytes += chunk[..<n]
+        }
+        return bytes
     }
 
     /// One pass: reaps the zombies that were already zombies in `previous`.

@@ -5,7 +5,9 @@ import Logging
 extension Supervisor {
     func scheduleLiveness(_ record: ChildRecord) {
         guard let deadline = record.spec.liveness, let context = record.context else { return }
-        let base = context.lastHeartbeat ?? record.startedAt ?? clock.now
+        // After a heartbeat, or after the end of an idle sleep the child vouched for: one
+        // wake-up per sleep, not per deadline (ChildContext+Heartbeat).
+        let base = context.livenessBase ?? record.startedAt ?? clock.now
         let due = base + deadline
         let id = record.spec.id
         let generation = record.generation

@@ -88,7 +88,8 @@ public struct GitRefDiscovery: Sendable {
     /// - Throws: ``GitError`` (`branchNotFound`, `permissionDenied`, `hostKeyChanged`,
     ///   `unreachable`, `timedOut(operation: "ls-remote", …)`, `commandFailed`; an SSH URL
     ///   without a key is `commandFailed` naming `stevedore repo key`); ``Unsupported`` when
-    ///   the URL is not asked in-process.
+    ///   the URL is not asked in-process, or its SSH server has no algorithm in common with
+    ///   SwiftNIO SSH (an RSA-only host key).
     public func head(
         url: String, branch: String, deployment: String, sshKeySeed: [UInt8]?, knownHostsPath: String, timeout: Duration
     ) async throws -> String {

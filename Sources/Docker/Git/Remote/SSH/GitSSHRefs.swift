@@ -45,7 +45,9 @@ public struct GitSSHRefs: Sendable {
     ///   ``GitError/timedOut(operation:seconds:)`` (operation `ls-remote`) at `timeout`;
     ///   ``GitError/commandFailed(_:)`` for a bad URL, branch or key, the server's own error
     ///   (an `ERR` packet; stderr and a non-zero exit status, e.g. "fatal: '/x' does not appear
-    ///   to be a git repository") and answers that break the protocol. `CancellationError`
+    ///   to be a git repository") and answers that break the protocol.
+    ///   ``GitRefDiscovery/Unsupported`` when the server has no algorithm in common with
+    ///   SwiftNIO SSH (an RSA-only host key): `git ls-remote` can ask it. `CancellationError`
     ///   when the task is cancelled (the connection is closed).
     public func head(
         url: String, branch: String, deployment: String, privateKeySeed: [UInt8], knownHostsPath: String, timeout: Duration

@@ -75,15 +75,24 @@ final class GitSSHSession: @unchecked Sendable {
         }
     }
 
+    /// The TCP side of a check: NIO's client bootstrap with its own options and nothing else.
+    ///
+    /// `TCP_NODELAY` is already NIO's default for a client (`ClientBootstrap`). Setting it again
+    /// with `.socketOption(.tcp_nodelay)` would be a bug: that is level `SOL_SOCKET`, where
+    /// option 1 is `SO_DEBUG`, which needs `CAP_NET_ADMIN` — as the unprivileged daemon of the
+    /// systemd unit every connect failed with `EACCES` ("Permission denied"), and as root it
+    /// turned on socket debugging instead (socket(7)).
+    static func bootstrap(loop: any EventLoop, connectTimeout: TimeAmount) -> ClientBootstrap {
+        ClientBootstrap(group: loop).connectTimeout(connectTimeout)
+    }
+
     private func connect() {
         loop.assertInEventLoop()
         guard !settled else { return }  // cancelled before it started
         deadlineTask = loop.scheduleTask(deadline: deadline) { self.deadlineReached() }
         let remaining = deadline - .now()
         guard remaining > .zero else { return deadlineReached() }
-        let bootstrap = ClientBootstrap(group: loop)
-            .connectTimeout(remaining)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+        let bootstrap = Self.bootstrap(loop: loop, connectTimeout: remaining)
             .channelInitializer { channel in
                 self.channel = channel
                 return channel.eventLoop.makeCompletedFuture {
@@ -213,8 +222,16 @@ final class GitSSHSession: @unchecked Sendable {
     /// The ``GitError`` users see for what went wrong.
     func classify(_ error: any Error) -> any Error {
         switch error {
-        case is GitError, is CancellationError: return error
+        case is GitError, is CancellationError, is GitRefDiscovery.Unsupported: return error
         case let error as GitProtocolError: return GitError.commandFailed("git ls-remote failed: \(error.description)")
+        case let error as NIOSSHError where error.type == .keyExchangeNegotiationFailure:
+            // No algorithm in common (host key, key exchange, cipher or MAC): typically a server
+            // with only an RSA host key, which SwiftNIO SSH does not verify. OpenSSH can:
+            // `git ls-remote` asks instead (GitClient falls back on Unsupported).
+            return GitRefDiscovery.Unsupported(
+                url: GitURL.redacted(url),
+                reason: "the SSH server \(target.host) port \(target.port) offers no algorithm SwiftNIO SSH has "
+                    + "(host keys ssh-ed25519 and ecdsa-sha2-nistp256/384/521; an RSA-only server is asked by git ls-remote)")
         case let error as ChannelError:
             if case .connectTimeout = error { return GitError.timedOut(operation: "ls-remote", seconds: timeoutSeconds) }
             return GitError.commandFailed("SSH connection to \(target.host) port \(target.port) failed during \(stage): \(error) (\(url))")
