@@ -13,7 +13,10 @@
 # (utime + stime of the stevedore process and of every child it reaped, from /proc/PID/stat,
 # minus its idle rate); the engine's (dockerd + containerd + containers: only the worker way
 # uses it); and the remote's (sshd and its per-connection children), printed separately.
-# BENCH_SHALLOW=1 also measures STEVEDORE_GIT_CHECK=shallow-fetch in both modes.
+# BENCH_SHALLOW=1 also measures STEVEDORE_GIT_CHECK=shallow-fetch in both modes; BENCH_PERF=1
+# profiles the daemon during the in-process checks (perf record) and prints where its CPU goes.
+# BENCH_ONLY_IN_PROCESS=1 measures only the in-process way. STEVEDORE_BIN=PATH measures that
+# binary instead of building one.
 # Then the daemon's RSS with 0 and with 50 agent sockets.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,6 +39,7 @@ fi
 # the remote's cost, not the check's.
 remote_user=stevedore-bench-git
 id "$remote_user" >/dev/null 2>&1 || useradd --system --no-create-home --home-dir /nonexistent --shell /bin/sh "$remote_user"
+usermod -p '*' "$remote_user"  # no password, but not locked ("!"): sshd refuses locked accounts without PAM
 api_port=42191
 ssh_port=42192
 export STEVEDORE_ROOT="$work/root" STEVEDORE_LISTEN_ADDR="127.0.0.1:$api_port" STEVEDORE_RUNTIME_DIR="$work/run"
@@ -105,6 +109,7 @@ stop_daemon
 
 ways=("worker ls-remote" "local ls-remote" "- in-process")
 [ -z "${BENCH_SHALLOW:-}" ] || ways+=("worker shallow-fetch" "local shallow-fetch")
+[ -z "${BENCH_ONLY_IN_PROCESS:-}" ] || ways=("- in-process")
 echo "one check of an unchanged remote over SSH on loopback, release build, N=$N each (CPU per check: daemon = stevedore + what it spawned; engine = dockerd + containerd + containers; remote = sshd):"
 printf '  %-7s %-14s %12s %10s %13s %13s %13s\n' mode check "wall median" "wall p99" "daemon CPU" "engine CPU" "remote CPU"
 for way in "${ways[@]}"; do
@@ -115,12 +120,22 @@ for way in "${ways[@]}"; do
   d0=$(proc_ticks "$pid"); e0=$(engine_ticks); r0=$(remote_ticks); sleep 5
   d1=$(proc_ticks "$pid"); e1=$(engine_ticks); r1=$(remote_ticks)
   times=()
+  perf_pid=
+  if [ -n "${BENCH_PERF:-}" ] && [ "$method" = in-process ]; then
+    perf record -q -F 2000 -g -o "$work/perf.data" -p "$pid" 2>/dev/null &
+    perf_pid=$!
+    sleep 1
+  fi
   D0=$(proc_ticks "$pid"); E0=$(engine_ticks); R0=$(remote_ticks); t0=$(date +%s%N)
   for _ in $(seq "$N"); do
     s=$(date +%s%N); check; e=$(date +%s%N)
     times+=($(( (e - s) / 1000 )))
   done
   t1=$(date +%s%N); D1=$(proc_ticks "$pid"); E1=$(engine_ticks); R1=$(remote_ticks)
+  if [ -n "$perf_pid" ]; then
+    kill -INT "$perf_pid"; wait "$perf_pid" 2>/dev/null || true
+    perf report -q -i "$work/perf.data" --no-children -g none --sort dso,sym --percent-limit 1 2>/dev/null | grep -v '^$' | cut -c1-150 | head -40 >"$work/perf.txt" || true
+  fi
   stop_daemon
   sorted=$(printf '%s\n' "${times[@]}" | sort -n)
   median=$(echo "$sorted" | awk -v n="$N" 'NR==int((n+1)/2) {printf "%.1f ms", $1/1000}')
@@ -133,6 +148,10 @@ for way in "${ways[@]}"; do
     "$(per "$D0" "$D1" "$d0" "$d1")" "$(per "$E0" "$E1" "$e0" "$e1")" "$(per "$R0" "$R1" "$r0" "$r1")"
 done
 echo "  (goal for in-process: daemon CPU median <= 5 ms, wall <= 50 ms; the earlier implementation's container per check cost 130 ms)"
+if [ -s "$work/perf.txt" ]; then
+  echo "where the daemon's CPU goes during the in-process checks (perf record, self time, >= 1 %):"
+  cat "$work/perf.txt"
+fi
 
 # Agent memory: RSS with no sockets, then with 50 deployments (50 sockets, 50 keys).
 rm -rf "$work/root" "$work/run"
