@@ -23,6 +23,16 @@ struct LogStreamerCommand: AsyncParsableCommand {
             return handler
         }
         let notifier = SystemdNotifier(environment: ProcessInfo.processInfo.environment)
+        // The daemon validated the setting; a value it let through is used as it is.
+        let delay: Duration? =
+            (try? StartupCodeRelease.delay(environment: ProcessInfo.processInfo.environment))
+            ?? .seconds(StartupCodeRelease.defaultDelaySeconds)
+        if let delay {
+            Task.detached(priority: .background) {
+                guard (try? await Task.sleep(for: delay)) != nil else { return }
+                StartupCodeRelease.releaseNow()
+            }
+        }
         await LogStreamer(notify: { notifier.send($0) }, logger: Logger(label: "stevedore.log-streamer")).run()
     }
 }

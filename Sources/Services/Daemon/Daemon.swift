@@ -173,6 +173,19 @@ public struct Daemon {
             unhealthyExitAfter: configuration.unhealthyExitAfterSeconds > 0 ? .seconds(configuration.unhealthyExitAfterSeconds) : nil,
             logStreamer: logFeed, runtimeDirectory: configuration.runtimeDirectory)
         startup.watch(until: { tree.isReady })
+        if let delay = configuration.codeReleaseDelay {
+            // Once start-up is long over: the code it ran stays mapped otherwise (StartupCodeRelease).
+            Task.detached(priority: .background) { [logger] in
+                guard (try? await Task.sleep(for: delay)) != nil else { return }
+                let outcome = StartupCodeRelease.releaseNow()
+                logger.info(
+                    "released the start-up code mappings",
+                    metadata: [
+                        "mappings": "\(outcome.mappings)", "rss_kib_before": "\(outcome.residentKiBBefore)",
+                        "rss_kib_after": "\(outcome.residentKiBAfter)",
+                    ])
+            }
+        }
         try? await store.recordEvent(deployment: nil, kind: "daemon", message: "started \(StevedoreVersion.current)")
         logger.info(
             "stevedore daemon starting",

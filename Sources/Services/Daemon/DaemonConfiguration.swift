@@ -68,6 +68,10 @@ public struct DaemonConfiguration: Sendable {
     public var logLimits: LogLimits
     /// Whether the `log-streamer` child runs (`STEVEDORE_LOG_STREAMER`, default on).
     public var logStreamer: Bool
+    /// How long after start the daemon (and its log streamer) release the code mappings they
+    /// ran only to start (``StartupCodeRelease``; `STEVEDORE_CODE_RELEASE_AFTER`, default 60 s);
+    /// `nil`: never.
+    public var codeReleaseDelay: Duration?
     /// Full environment, for the database key lookup.
     public var environment: [String: String]
 
@@ -86,7 +90,8 @@ public struct DaemonConfiguration: Sendable {
         "STEVEDORE_DEPLOYMENT_REVIVAL_INITIAL", "STEVEDORE_DEPLOYMENT_REVIVAL_MAX", "STEVEDORE_LOG_LEVEL", "STEVEDORE_GIT_MODE",
         "STEVEDORE_GIT_IMAGE", "STEVEDORE_GIT_TIMEOUT",
         "STEVEDORE_GIT_CHECK", "STEVEDORE_RUNTIME_DIR", "STEVEDORE_HOST_ROOT", "STEVEDORE_PUBLIC_URL",
-        "STEVEDORE_LOG_MAX_SIZE", "STEVEDORE_LOG_FILE_SIZE", "STEVEDORE_LOG_STREAMER",
+        "STEVEDORE_LOG_MAX_SIZE", "STEVEDORE_LOG_FILE_SIZE", "STEVEDORE_LOG_STREAMER", "STEVEDORE_NIO_THREADS",
+        StartupCodeRelease.variable,
     ]
 
     /// The configuration as a client (CLI, `doctor`) needs it: state root and listen address;
@@ -201,6 +206,7 @@ public struct DaemonConfiguration: Sendable {
         }
         logLimits = LogLimits(maximumBytes: maxSize, fileBytes: fileSize)
         logStreamer = try environment["STEVEDORE_LOG_STREAMER"].map { try Validation.flag($0, name: "STEVEDORE_LOG_STREAMER") } ?? true
+        codeReleaseDelay = try StartupCodeRelease.delay(environment: environment)
         publicURL = environment["STEVEDORE_PUBLIC_URL"].flatMap { $0.isEmpty ? nil : $0 }
         if let publicURL {
             guard publicURL.hasPrefix("http://") || publicURL.hasPrefix("https://"), !publicURL.contains(where: \.isWhitespace) else {

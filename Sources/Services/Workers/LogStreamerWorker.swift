@@ -30,6 +30,8 @@ public enum LogStreamerWorker {
                 "SWIFT_BACKTRACE": "enable=no",
                 // The daemon's event loop sizing (DaemonEventLoops): one thread by default.
                 DaemonEventLoops.variable: ProcessInfo.processInfo.environment[DaemonEventLoops.variable] ?? "",
+                // It releases its start-up code like the daemon (StartupCodeRelease).
+                StartupCodeRelease.variable: ProcessInfo.processInfo.environment[StartupCodeRelease.variable] ?? "",
             ],
             restart: .permanent, shutdown: .timeout(.seconds(5)), readyTimeout: .seconds(30), liveness: timing.livenessDeadline,
             runtimeDirectory: runtimeDirectory + "/children", control: { control in try await feed.serve(control) }, logger: logger)
