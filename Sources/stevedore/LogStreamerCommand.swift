@@ -28,10 +28,7 @@ struct LogStreamerCommand: AsyncParsableCommand {
             (try? StartupCodeRelease.delay(environment: ProcessInfo.processInfo.environment))
             ?? .seconds(StartupCodeRelease.defaultDelaySeconds)
         if let delay {
-            Task.detached(priority: .background) {
-                guard (try? await Task.sleep(for: delay)) != nil else { return }
-                StartupCodeRelease.releaseNow()
-            }
+            Task.detached(priority: .background) { await StartupCodeRelease.run(after: delay) }
         }
         await LogStreamer(notify: { notifier.send($0) }, logger: Logger(label: "stevedore.log-streamer")).run()
     }

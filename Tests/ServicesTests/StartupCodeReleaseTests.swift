@@ -72,3 +72,25 @@ import Testing
         #expect(try DaemonConfiguration(environment: [:]).codeReleaseDelay == .seconds(60))
     }
 }
+
+extension StartupCodeReleaseTests {
+    /// `run(after:repeatEvery:onRelease:)` releases after the delay and then again at each
+    /// interval, until cancelled. (Observed, not timed: short durations, waited for.)
+    @Test func releasesRepeatUntilCancelled() async throws {
+        let count = Counter()
+        let task = Task { await StartupCodeRelease.run(after: .milliseconds(1), repeatEvery: .milliseconds(1)) { _ in count.add() } }
+        while count.value < 3 { try await Task.sleep(for: .milliseconds(5)) }
+        task.cancel()
+        await task.value
+        let seen = count.value
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(count.value == seen, "a release after cancellation")
+    }
+
+    final class Counter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var n = 0
+        var value: Int { lock.withLock { n } }
+        func add() { lock.withLock { n += 1 } }
+    }
+}

@@ -174,16 +174,17 @@ public struct Daemon {
             logStreamer: logFeed, runtimeDirectory: configuration.runtimeDirectory)
         startup.watch(until: { tree.isReady })
         if let delay = configuration.codeReleaseDelay {
-            // Once start-up is long over: the code it ran stays mapped otherwise (StartupCodeRelease).
+            // Once start-up is over, and every 10 minutes: the code it ran stays mapped otherwise
+            // (StartupCodeRelease).
             Task.detached(priority: .background) { [logger] in
-                guard (try? await Task.sleep(for: delay)) != nil else { return }
-                let outcome = StartupCodeRelease.releaseNow()
-                logger.info(
-                    "released the start-up code mappings",
-                    metadata: [
-                        "mappings": "\(outcome.mappings)", "rss_kib_before": "\(outcome.residentKiBBefore)",
-                        "rss_kib_after": "\(outcome.residentKiBAfter)",
-                    ])
+                await StartupCodeRelease.run(after: delay) { outcome in
+                    logger.debug(
+                        "released the code mappings",
+                        metadata: [
+                            "mappings": "\(outcome.mappings)", "rss_kib_before": "\(outcome.residentKiBBefore)",
+                            "rss_kib_after": "\(outcome.residentKiBAfter)",
+                        ])
+                }
             }
         }
         try? await store.recordEvent(deployment: nil, kind: "daemon", message: "started \(StevedoreVersion.current)")

@@ -68,9 +68,9 @@ public struct DaemonConfiguration: Sendable {
     public var logLimits: LogLimits
     /// Whether the `log-streamer` child runs (`STEVEDORE_LOG_STREAMER`, default on).
     public var logStreamer: Bool
-    /// How long after start the daemon (and its log streamer) release the code mappings they
-    /// ran only to start (``StartupCodeRelease``; `STEVEDORE_CODE_RELEASE_AFTER`, default 60 s);
-    /// `nil`: never.
+    /// How long after start the daemon (and its log streamer) first release the code mappings
+    /// they ran only to start, then every 10 minutes (``StartupCodeRelease``;
+    /// `STEVEDORE_CODE_RELEASE_AFTER`, default 60 s); `nil`: never.
     public var codeReleaseDelay: Duration?
     /// Full environment, for the database key lookup.
     public var environment: [String: String]

@@ -2,9 +2,10 @@
     import Glibc
 #endif
 
-/// Gives back the pages of the executable's code that the process mapped while it started and
-/// no longer runs: once, a while after start, `madvise(MADV_DONTNEED)` over the executable's
-/// own code mappings (`r-xp` in `/proc/self/maps`, madvise(2)).
+/// Gives back the pages of the executable's code that the process mapped while it started (or
+/// while it last deployed) and no longer runs: a while after start and then every
+/// ``repeatInterval``, `madvise(MADV_DONTNEED)` over the executable's own code mappings
+/// (`r-xp` in `/proc/self/maps`, madvise(2)); ``run(after:repeatEvery:onRelease:)`` does both.
 ///
 /// Why: a Swift daemon's code is tens of megabytes (the static Swift runtime and Foundation,
 /// SwiftNIO, Hummingbird, BoringSSL…). Start-up runs a lot of it once — argument parsing,
@@ -22,6 +23,10 @@
 /// mapped is its working set. Data and relocated mappings (`rw-p`, RELRO `r--p`) are never
 /// touched.
 public enum StartupCodeRelease {
+    /// Time between two releases after the first: 10 minutes (the idle daemon maps its working
+    /// set again within a minute, at a cost of a few hundred minor faults).
+    public static let repeatInterval: Duration = .seconds(600)
+
     /// The environment variable that sets ``delay(environment:)``.
     public static let variable = "STEVEDORE_CODE_RELEASE_AFTER"
     /// The default delay after start: 60 s (start-up and the first runs of the deployments
@@ -52,6 +57,18 @@ public enum StartupCodeRelease {
         if text == "off" { return nil }
         let seconds = try Validation.durationSeconds(text, name: variable, minimum: 0)
         return seconds == 0 ? nil : .seconds(seconds)
+    }
+
+    /// Releases the code mappings `delay` after now and then every `interval`, until the task is
+    /// cancelled; `onRelease` sees each outcome.
+    public static func run(
+        after delay: Duration, repeatEvery interval: Duration = repeatInterval, onRelease: @Sendable (Outcome) -> Void = { _ in }
+    ) async {
+        var wait = delay
+        while (try? await Task.sleep(for: wait)) != nil {
+            onRelease(releaseNow())
+            wait = interval
+        }
     }
 
     /// Releases the executable's code mappings now (see the type's documentation).
