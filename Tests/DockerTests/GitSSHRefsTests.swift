@@ -282,9 +282,25 @@ struct SSHRefsFixture {
                 switch error {
                 case .timedOut(operation: "ls-remote", seconds: 3): break
                 case .commandFailed(let message) where message.contains("was cut off"): break
+                case .commandFailed(let message) where message.contains("MiB to stderr without an answer"): break
                 default: Issue.record("\(command): \(error)")
                 }
             }
+        }
+    }
+
+    /// Reported by the trial of issue 14: a server that writes to stderr forever kept the
+    /// check reading (and decrypting) until its deadline, poll after poll. More than 1 MiB of
+    /// stderr now ends it.
+    @Test("git-upload-pack that writes to stderr forever: the check ends at 1 MiB, long before its deadline")
+    func stderrFlood() async throws {
+        let fixture = try SSHRefsFixture(command: "sh -c 'exec yes fatal: noise >&2'")
+        defer { fixture.tearDown() }
+        await #expect(
+            throws: GitError.commandFailed(
+                "git ls-remote failed: the server of \(fixture.url("/r.git")) wrote more than 1 MiB to stderr without an answer")
+        ) {
+            _ = try await fixture.check(fixture.url("/r.git"), timeout: .seconds(600))
         }
     }
 

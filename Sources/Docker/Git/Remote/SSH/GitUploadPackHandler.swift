@@ -11,18 +11,28 @@ import NIOSSH
 ///
 /// Bounded against a hostile server: the decoder keeps at most one packet and refuses an
 /// answer past ``PktLineDecoder/defaultResponseLimit``; at most ``stderrLimit`` bytes of
-/// stderr are kept; anything after the answer is dropped; the session's deadline ends the rest.
+/// stderr are kept, and more than ``stderrBudget`` ends the check (a server that writes to
+/// stderr forever would otherwise keep it reading, and decrypting, until its deadline);
+/// anything after the answer is dropped; the session's deadline ends the rest.
 final class GitUploadPackHandler: ChannelInboundHandler {
     typealias InboundIn = SSHChannelData
     typealias OutboundOut = SSHChannelData
 
     /// The most stderr bytes kept for an error message.
     static let stderrLimit = 8 << 10
+    /// The most stderr bytes read before the check fails: 1 MiB (git writes a line or two).
+    static let stderrBudget = 1 << 20
 
     private enum Phase {
         case advertisement(GitServerAdvertisement.Reader)
         case lsRefs(GitLsRefs.Reader)
         case done
+
+        /// Still waiting for the answer.
+        var isReading: Bool {
+            if case .done = self { return false }
+            return true
+        }
     }
 
     private let session: GitSSHSession
@@ -32,6 +42,7 @@ final class GitUploadPackHandler: ChannelInboundHandler {
     /// its packets are read).
     private var received = 0
     private var stderr: [UInt8] = []
+    private var stderrReceived = 0
     private var exitStatus: Int?
     private var exitSignal: String?
 
@@ -63,6 +74,14 @@ final class GitUploadPackHandler: ChannelInboundHandler {
         if message.type == .stdErr {
             let room = Self.stderrLimit - stderr.count
             if room > 0 { stderr += buffer.readableBytesView.prefix(room) }
+            stderrReceived += buffer.readableBytes
+            if stderrReceived > Self.stderrBudget, phase.isReading {
+                phase = .done
+                session.fail(
+                    GitError.commandFailed(
+                        "git ls-remote failed: the server of \(session.url) wrote more than \(Self.stderrBudget >> 20) MiB to stderr without an answer"
+                    ))
+            }
             return
         }
         guard message.type == .channel else { return }
