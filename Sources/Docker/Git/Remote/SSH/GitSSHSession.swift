@@ -147,9 +147,15 @@ final class GitSSHSession: @unchecked Sendable {
         }
         let keyType = String(fields[0])
         let changed = GitError.hostKeyChanged(deployment: deployment, host: GitURL.host(url) ?? target.host)
+        // known_hosts has only other key types for the host: OpenSSH would ask for a known
+        // type; this client cannot choose the type, so `git ls-remote` asks instead.
+        let otherTypes = GitRefDiscovery.Unsupported(
+            url: GitURL.redacted(url),
+            reason: "known_hosts has only keys of other types than \(keyType) for \(target.host) port \(target.port)")
         switch knownHosts.verdict(host: target.host, port: target.port, keyType: keyType, key: blob) {
         case .trusted: validation.succeed(())
         case .changed, .revoked: validation.fail(changed)
+        case .otherTypesOnly: validation.fail(otherTypes)
         case .unknown:
             // First use: the key goes on disk (fsync, rename) before the check trusts it,
             // off the event loop.
@@ -159,6 +165,7 @@ final class GitSSHSession: @unchecked Sendable {
                     switch try SSHKnownHosts.trust(host: host, port: port, keyType: keyType, key: blob, path: path) {
                     case .unknown, .trusted: validation.succeed(())
                     case .changed, .revoked: validation.fail(changed)
+                    case .otherTypesOnly: validation.fail(otherTypes)
                     }
                 } catch {
                     validation.fail(error)

@@ -37,8 +37,12 @@ public struct SSHKnownHosts: Sendable, Equatable {
     public enum Verdict: Sendable, Equatable {
         /// A line for the host has exactly this key.
         case trusted
-        /// Lines for the host exist but none has this key (of any type): refuse.
+        /// A line for the host has another key of this key type: refuse (the key changed).
         case changed
+        /// Lines for the host exist, all of other key types (e.g. only `ssh-rsa` known and the
+        /// server now offers `ssh-ed25519` too). OpenSSH would prefer a type it knows and
+        /// verify that key; the in-process client cannot choose, so `git ls-remote` asks.
+        case otherTypesOnly
         /// A `@revoked` line for the host has this key: refuse.
         case revoked
         /// No line names the host: trust on first use (add the key).
@@ -86,18 +90,25 @@ public struct SSHKnownHosts: Sendable, Equatable {
     public func verdict(host: String, port: Int, keyType: String, key: [UInt8]) -> Verdict {
         let name = Self.name(host: host, port: port)
         var trusted = false
-        var other = false
+        var sameType = false
+        var otherType = false
         for entry in entries where Self.matches(name, entry.hosts) {
             let same = entry.keyType == keyType && entry.key == key
             switch entry.marker {
             case .revoked: if same { return .revoked }
             case .certificateAuthority: break
             case .none:
-                if same { trusted = true } else { other = true }
+                if same {
+                    trusted = true
+                } else if entry.keyType == keyType {
+                    sameType = true
+                } else {
+                    otherType = true
+                }
             }
         }
         if trusted { return .trusted }
-        if other { return .changed }
+        if sameType { return .changed }
         if port != GitSSHURL.defaultPort {
             let bare = Self.name(host: host, port: GitSSHURL.defaultPort)
             let known = entries.contains {
@@ -105,7 +116,7 @@ public struct SSHKnownHosts: Sendable, Equatable {
             }
             if known { return .trusted }
         }
-        return .unknown
+        return otherType ? .otherTypesOnly : .unknown
     }
 
     /// One line, or `nil` when OpenSSH would skip it.
