@@ -146,12 +146,19 @@ extension GitFixture {
         let plain = "http://127.0.0.1:\(server.port)/remote.git"
         // Percent-encoded in the URL, as git decodes it.
         #expect(try await head("http://ci:s3cr%25t@127.0.0.1:\(server.port)/remote.git") == commit)
-        await #expect(throws: GitError.permissionDenied(deployment: "web", url: plain)) { try await head(plain) }
+        // Reported by the trial of issue 14: a 401 gave deploy-key advice, which HTTP never uses.
+        await #expect(throws: GitHTTPExchange.authenticationFailed(url: plain, status: 401)) { try await head(plain) }
+        do {
+            _ = try await head(plain)
+        } catch {
+            #expect("\(error)".contains("Authentication failed for '\(plain)' (HTTP 401)"), "\(error)")
+            #expect(!"\(error)".contains("repo key"), "\(error)")
+        }
         do {
             _ = try await head("http://ci:wrong-token@127.0.0.1:\(server.port)/remote.git")
             Issue.record("a wrong token was accepted")
         } catch let error as GitError {
-            #expect(error == .permissionDenied(deployment: "web", url: plain))
+            #expect(error == GitHTTPExchange.authenticationFailed(url: plain, status: 401))
             #expect(!"\(error)".contains("wrong-token"))
         }
         // The branch error of an authenticated remote shows the URL without the token, and so

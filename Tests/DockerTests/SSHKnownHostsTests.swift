@@ -34,7 +34,9 @@ import Testing
 
     static func b64(_ bytes: [UInt8]) -> String { Data(bytes).base64EncodedString() }
 
-    @Test("verdicts: exact key trusted, another key of the type changed, only other types known, negation, case, ports, revoked, CA lines ignored")
+    @Test(
+        "verdicts: exact key trusted, another key of the type changed, only other types known, negation, case, ports, revoked, CA lines ignored"
+    )
     func verdicts() {
         for (name, file) in [("patterns", Self.plain), ("hashed", SSHKnownHosts(contents: Self.files["hashed"]!))] {
             func verdict(_ host: String, _ port: Int, _ key: (type: String, blob: [UInt8])) -> SSHKnownHosts.Verdict {

@@ -76,13 +76,28 @@ public struct GitHTTPExchange: Sendable {
     /// Whether the exchange is over (a ``Step/head(_:)`` was returned, or an error thrown).
     public var isDone: Bool { phase == .done }
 
+    /// The error of an HTTP 401 or 403 for `url` (without credentials): git's words, and what
+    /// authenticates over HTTP (the credentials in the URL; the deploy key is used over SSH
+    /// only).
+    static func authenticationFailed(url: String, status: Int) -> GitError {
+        if status == 403 {
+            return GitError.commandFailed(
+                "git ls-remote failed: the server refused access to '\(url)' (HTTP 403): the credentials in the URL have no read access "
+                    + "(over http(s) those authenticate, e.g. https://user:token@host/repo.git; the deploy key is used over SSH only)")
+        }
+        return GitError.commandFailed(
+            "git ls-remote failed: Authentication failed for '\(url)' (HTTP 401): the URL needs a user name and a token the server "
+                + "accepts, e.g. https://user:token@host/repo.git (the deploy key is used over SSH only)")
+    }
+
     /// The status line and `Content-Type` of the next answer.
     ///
     /// - Parameters:
     ///   - status: the HTTP status code (200, 401, …).
     ///   - contentType: the `Content-Type` header, if any (parameters after `;` ignored,
     ///     compared without regard to case).
-    /// - Throws: ``GitError/permissionDenied(deployment:url:)`` for 401 and 403;
+    /// - Throws: ``GitError/commandFailed(_:)`` from ``authenticationFailed(url:status:)`` for
+    ///   401 and 403;
     ///   ``GitError/commandFailed(_:)`` for 404 ("repository … not found"), any other status
     ///   but 200, or a v2 answer of another type; ``GitRefDiscovery/Unsupported`` when the
     ///   advertisement is not smart HTTP's (a dumb server: `git ls-remote` reads it).
@@ -98,8 +113,10 @@ public struct GitHTTPExchange: Sendable {
         switch status {
         case 200: break
         case 401, 403:
+            // As git says it (`fatal: Authentication failed for …`), and about what is used
+            // over HTTP: the URL's credentials, not the deploy key (SSH only).
             phase = .done
-            throw GitError.permissionDenied(deployment: deployment, url: url)
+            throw Self.authenticationFailed(url: url, status: status)
         case 404:
             phase = .done
             throw GitError.commandFailed("git ls-remote failed: repository '\(url)' not found (HTTP 404)")

@@ -66,7 +66,7 @@ public struct GitHTTPRefs: Sendable {
     ///   - timeout: bounds the whole check: connects, both requests and their bodies. A
     ///     server that never answers, or answers forever, ends here.
     /// - Returns: the commit (40 or 64 lower-case hex digits).
-    /// - Throws: ``GitError``: `branchNotFound`; `permissionDenied` (HTTP 401, 403);
+    /// - Throws: ``GitError``: `branchNotFound`; `commandFailed` naming the URL's credentials (HTTP 401, 403);
     ///   `unreachable` (no connection: refused, no route, a name that does not resolve);
     ///   `timedOut(operation: "ls-remote", seconds:)`; `commandFailed` (HTTP 404 "repository
     ///   … not found", another status, a malformed answer, the URL itself). Messages show
