@@ -50,7 +50,18 @@ struct VersionCommand: ParsableCommand {
 
     func run() throws {
         if json {
-            try printJSON(["version": StevedoreVersion.current, "commit": StevedoreVersion.commit ?? ""])
+            // `commit` is null for a build that recorded none (a plain `swift build`).
+            struct Version: Encodable {
+                var version: String
+                var commit: String?
+                func encode(to encoder: any Encoder) throws {
+                    var container = encoder.container(keyedBy: CodingKeys.self)
+                    try container.encode(version, forKey: .version)
+                    try container.encode(commit, forKey: .commit)
+                }
+                enum CodingKeys: String, CodingKey { case version, commit }
+            }
+            try printJSON(Version(version: StevedoreVersion.current, commit: StevedoreVersion.commit))
         } else {
             print(StevedoreVersion.line)
         }

@@ -124,7 +124,7 @@ extension DeploymentEngine {
         let status = try await store.status(of: name)
         let current = git.localHead(directory: root.repo(name))
         return CheckResponse(
-            deployment: name, url: record.url, branch: record.branch, currentCommit: current,
+            deployment: name, url: GitURL.redacted(record.url), branch: record.branch, currentCommit: current,
             deployedCommit: status.deployedCommit, remoteCommit: remote,
             updateAvailable: current != remote || status.deployedCommit != remote)
     }

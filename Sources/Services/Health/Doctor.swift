@@ -208,7 +208,14 @@ public enum Doctor {
 
     /// `git`: the mode (`STEVEDORE_GIT_MODE`); worker mode needs the image on the engine (the
     /// daemon would pull it, which fails offline), local mode needs `git` and `ssh` on the host.
+    /// The detail ends with how remotes are checked (`STEVEDORE_GIT_CHECK`: in-process, …).
     static func gitCheck(configuration: DaemonConfiguration, docker: DockerEngine) async -> Check {
+        var check = await gitModeCheck(configuration: configuration, docker: docker)
+        check.detail += "; remote checks \(configuration.gitCheckMethod.rawValue)"
+        return check
+    }
+
+    static func gitModeCheck(configuration: DaemonConfiguration, docker: DockerEngine) async -> Check {
         switch configuration.gitMode {
         case .worker:
             let image = configuration.gitImage

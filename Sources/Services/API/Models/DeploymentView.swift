@@ -1,3 +1,4 @@
+import Docker
 import Store
 import Supervision
 
@@ -82,7 +83,7 @@ public struct DeploymentView: Codable, Sendable {
         self.lastRun = lastRun
         self.pipeline = pipeline
         name = record.name
-        url = record.url
+        url = GitURL.redacted(record.url)  // never the credentials of an https URL
         branch = record.branch
         enabled = record.enabled
         pollIntervalSeconds = record.pollIntervalSeconds

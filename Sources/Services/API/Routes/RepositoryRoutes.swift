@@ -8,7 +8,7 @@ import Store
 /// `GET /api/deployments/NAME/check`.
 extension AdminAPI {
     func addRepositoryRoutes(to api: RouterGroup<BasicRequestContext>) {
-        api.get("repos") { _, _ in try json(try await engine.store.deployments()) }
+        api.get("repos") { _, _ in try json(try await engine.store.deployments().map(Self.shown)) }
         api.post("repos") { request, _ in
             let body = try await decodeBody(AddRepositoryRequest.self, request)
             return try json(try await addRepository(body), status: .created)
@@ -16,7 +16,7 @@ extension AdminAPI {
         api.patch("repos/:name") { request, context in
             let name = try self.name(context)
             let body = try await decodeBody(UpdateRepositoryRequest.self, request)
-            return try json(try await updateRepository(name, body))
+            return try json(Self.shown(try await updateRepository(name, body)))
         }
         api.get("repos/:name/key") { _, context in
             try json(try await deployKey(try self.name(context)))
@@ -77,10 +77,18 @@ extension AdminAPI {
         }
         try await tree.addDeployment(body.name)
         return AddRepositoryResponse(
-            deployment: record,
+            deployment: Self.shown(record),
             deployKey: DeployKeyResponse(
                 deployment: body.name, publicKey: publicKey, github: GitHubHints.hint(url: body.url, name: body.name, publicKey: publicKey))
         )
+    }
+
+    /// `record` as the API shows it: the URL without its credentials (`https://user:token@host/…`
+    /// → `https://host/…`, ``GitURL/redacted(_:)``); the store keeps the URL as given.
+    static func shown(_ record: DeploymentRecord) -> DeploymentRecord {
+        var shown = record
+        shown.url = GitURL.redacted(record.url)
+        return shown
     }
 
     /// Least poll interval of one deployment, in seconds (a check costs about a second of a
