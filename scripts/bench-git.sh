@@ -134,6 +134,7 @@ for way in "${ways[@]}"; do
   t1=$(date +%s%N); D1=$(proc_ticks "$pid"); E1=$(engine_ticks); R1=$(remote_ticks)
   if [ -n "$perf_pid" ]; then
     kill -INT "$perf_pid"; wait "$perf_pid" 2>/dev/null || true
+    cp "$work/perf.data" /tmp/last-bench-git.perf.data 2>/dev/null || true
     perf report -q -i "$work/perf.data" --no-children -g none --sort dso,sym --percent-limit 1 2>/dev/null | grep -v '^$' | cut -c1-150 | head -40 >"$work/perf.txt" || true
   fi
   stop_daemon
