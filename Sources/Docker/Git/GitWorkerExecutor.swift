@@ -131,10 +131,26 @@ public final class GitWorkerExecutor: GitExecutor {
     }
 
     /// Removes the container `id` in a task of its own, so it happens even when the caller is
-    /// cancelled.
+    /// cancelled. A refused or timed-out removal (an engine under load) is tried again, up to
+    /// three times a second apart; what still fails is left to ``removeLeftovers()`` at the
+    /// daemon's next start, and written to stderr (the worker holds the deployment's agent
+    /// socket and checkout mounts meanwhile).
     private func removeDetached(_ id: String) async {
         let docker = docker
-        await Task.detached { try? await docker.remove(container: id) }.value
+        await Task.detached {
+            var lastError: (any Error)?
+            for attempt in 1...3 {
+                do {
+                    try await docker.remove(container: id)
+                    return
+                } catch {
+                    lastError = error
+                    if attempt < 3 { try? await Task.sleep(for: .seconds(1)) }
+                }
+            }
+            FileHandle.standardError.write(
+                Data("stevedore: git worker \(id.prefix(12)) could not be removed: \(lastError.map { "\($0)" } ?? "")\n".utf8))
+        }.value
     }
 
     /// Removes every container carrying the git-worker role and all of `labels` (leftovers of
