@@ -197,9 +197,17 @@ import Testing
         #expect(try timed.cli("repo", "add", timed.name, server.url(timed.remote), "--poll-interval", "1h").status == 0)
         let key = try timed.cli("repo", "key", timed.name, "--quiet").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         try server.authorize(key)
+        // The poller's first check, right after `repo add`, failed (the key was not authorised
+        // yet), and its backoff retry would come back during the stalls below and start a git
+        // worker of its own (a worker seen after the timed-out sync, in a full run). `repo set`
+        // restarts the poller: it checks now, then in an hour; its run is awaited below.
+        #expect(try timed.cli("repo", "set", timed.name, "--poll-interval", "1h").status == 0)
         #expect(try timed.cli("deploy", "sync", timed.name).status == 0)
         #expect(try timed.cli("deploy", "up", timed.name).status == 0)
         try await waitUntil("v1 serves") { await httpGet(timed.appURL)?.1.contains("version 1") == true }
+        try await waitUntil("the pipeline is idle", limit: .seconds(120)) {
+            (try timed.node("deployments/\(timed.name)/pipeline")?["status"] as? String ?? "").hasPrefix("idle")
+        }
         let repo = timed.root + "/deployments/\(timed.name)/repo"
         let v1 = try sh("git -C '\(repo)' rev-parse HEAD")
 
