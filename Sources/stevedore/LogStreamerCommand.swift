@@ -23,11 +23,8 @@ struct LogStreamerCommand: AsyncParsableCommand {
             return handler
         }
         let notifier = SystemdNotifier(environment: ProcessInfo.processInfo.environment)
-        // The daemon validated the setting; a value it let through is used as it is.
-        let delay: Duration? =
-            (try? StartupCodeRelease.delay(environment: ProcessInfo.processInfo.environment))
-            ?? .seconds(StartupCodeRelease.defaultDelaySeconds)
-        if let delay {
+        // "off" means off here too (the daemon refused a bad value at its own start).
+        if let delay = StartupCodeRelease.childDelay(environment: ProcessInfo.processInfo.environment) {
             Task.detached(priority: .background) { await StartupCodeRelease.run(after: delay) }
         }
         await LogStreamer(notify: { notifier.send($0) }, logger: Logger(label: "stevedore.log-streamer")).run()

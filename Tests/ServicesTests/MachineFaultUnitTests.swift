@@ -1,4 +1,5 @@
 import Foundation
+import Supervision
 import Testing
 
 @testable import Services
@@ -62,17 +63,17 @@ import Testing
         cat.arguments = ["/proc/self/mountinfo"]  // cat's own: the same mount namespace
         let pipe = Pipe()
         cat.standardOutput = pipe
-        let before = try #require(StateDiskCheck.readToEnd("/proc/self/mountinfo"))
+        let before = try #require(ProcFile.readToEnd("/proc/self/mountinfo"))
         try cat.run()
         let byCat = pipe.fileHandleForReading.readDataToEndOfFile()
         cat.waitUntilExit()
-        let after = try #require(StateDiskCheck.readToEnd("/proc/self/mountinfo"))
+        let after = try #require(ProcFile.readToEnd("/proc/self/mountinfo"))
         // Mounts made meanwhile by another test would change the text: compare when stable.
         if before == after {
             #expect(before == Array(byCat), "read \(before.count) bytes, cat read \(byCat.count)")
         }
         #expect(before.last == UInt8(ascii: "\n"))
-        #expect(StateDiskCheck.readToEnd("/nonexistent-\(Int.random(in: 0...1_000_000))") == nil)
+        #expect(ProcFile.readToEnd("/nonexistent-\(Int.random(in: 0...1_000_000))") == nil)
     }
 
     @Test func pollerBacksOffPastItsIntervalUpToTheCap() {

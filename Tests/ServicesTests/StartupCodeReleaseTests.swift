@@ -1,4 +1,5 @@
 import Foundation
+import Supervision
 import Testing
 
 @testable import Services
@@ -74,17 +75,36 @@ import Testing
 }
 
 extension StartupCodeReleaseTests {
-    /// `run(after:repeatEvery:onRelease:)` releases after the delay and then again at each
-    /// interval, until cancelled. (Observed, not timed: short durations, waited for.)
+    /// `run(after:repeatEvery:clock:onRelease:)` releases at the delay and then at each
+    /// interval, until cancelled (a manual clock: nothing is timed).
     @Test func releasesRepeatUntilCancelled() async throws {
+        let clock = ManualClock()
         let count = Counter()
-        let task = Task { await StartupCodeRelease.run(after: .milliseconds(1), repeatEvery: .milliseconds(1)) { _ in count.add() } }
-        while count.value < 3 { try await Task.sleep(for: .milliseconds(5)) }
+        let task = Task { await StartupCodeRelease.run(after: .seconds(60), repeatEvery: .seconds(600), clock: clock) { _ in count.add() } }
+        await clock.waitForSleepers(1)
+        #expect(clock.pendingDeadlines == [.seconds(60)])
+        #expect(count.value == 0)
+        clock.advance(by: .seconds(60))
+        await clock.waitForSleepers(1)
+        #expect(count.value == 1)
+        #expect(clock.pendingDeadlines == [.seconds(660)])
+        clock.advance(by: .seconds(600))
+        await clock.waitForSleepers(1)
+        #expect(count.value == 2)
         task.cancel()
         await task.value
-        let seen = count.value
-        try await Task.sleep(for: .milliseconds(50))
-        #expect(count.value == seen, "a release after cancellation")
+        clock.advance(by: .seconds(6000))
+        #expect(count.value == 2, "a release after cancellation")
+    }
+
+    /// Reported in review: the log streamer read "off" as the default (a `try?` flattened the
+    /// delay's nil into the fallback), so it released its code although the daemon did not.
+    @Test func theChildTakesOffAsOff() {
+        #expect(StartupCodeRelease.childDelay(environment: ["STEVEDORE_CODE_RELEASE_AFTER": "off"]) == nil)
+        #expect(StartupCodeRelease.childDelay(environment: ["STEVEDORE_CODE_RELEASE_AFTER": "0"]) == nil)
+        #expect(StartupCodeRelease.childDelay(environment: ["STEVEDORE_CODE_RELEASE_AFTER": "90s"]) == .seconds(90))
+        #expect(StartupCodeRelease.childDelay(environment: ["STEVEDORE_CODE_RELEASE_AFTER": "soon"]) == .seconds(60))
+        #expect(StartupCodeRelease.childDelay(environment: [:]) == .seconds(60))
     }
 
     final class Counter: @unchecked Sendable {

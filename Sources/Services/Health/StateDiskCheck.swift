@@ -1,5 +1,6 @@
 import Foundation
 import Store
+import Supervision
 
 /// The state root's filesystem as `statvfs(3)` sees it: read-only, or nearly full. The
 /// `store` child reports it as `degraded` before (or without) a refused write, e.g. while
@@ -33,7 +34,7 @@ public struct StateDiskCheck: Sendable, Equatable {
         var info = statvfs()
         guard statvfs(path, &info) == 0 else { return nil }
         let unit = Int64(info.f_frsize)
-        let mountInfo = readToEnd("/proc/self/mountinfo").map { String(decoding: $0, as: UTF8.self) } ?? ""
+        let mountInfo = ProcFile.readToEnd("/proc/self/mountinfo").map { String(decoding: $0, as: UTF8.self) } ?? ""
         let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
         return StateDiskCheck(
             path: path,
@@ -71,29 +72,6 @@ public struct StateDiskCheck: Sendable, Equatable {
         guard path.utf8.starts(with: point.utf8) else { return false }
         let rest = path.utf8.dropFirst(point.utf8.count)
         return rest.isEmpty || rest.first == UInt8(ascii: "/")
-    }
-
-    /// The whole file, read with `read(2)` until it returns 0; `nil` if it cannot be opened or
-    /// read. `/proc/PID/mountinfo` is a seq_file: each `read(2)` returns at most a page of whole
-    /// lines, and Foundation's `String(contentsOfFile:)` and `FileManager.contents(atPath:)`
-    /// stop after the first short read (measured: 3,977 of 9,993 bytes). Under the hardened
-    /// unit the state root's read-write bind mount (`ReadWritePaths=`) is listed after the
-    /// read-only `/`, past the first page: reading only that page reported it read-only.
-    static func readToEnd(_ path: String) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 16 << 10)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n == 0 { return bytes }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return nil
-            }
-            bytes.append(contentsOf: chunk[..<n])
-        }
     }
 
     /// Undoes mountinfo's octal escapes (`\040` for a space).

@@ -1,3 +1,5 @@
+import Supervision
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -59,15 +61,33 @@ public enum StartupCodeRelease {
         return seconds == 0 ? nil : .seconds(seconds)
     }
 
+    /// The delay a child process (the log streamer) takes from the environment the daemon
+    /// handed it: as ``delay(environment:)`` (`nil`, `0` or `off`: never), and the default for a
+    /// value that does not parse (the daemon refused such a value at its own start).
+    public static func childDelay(environment: [String: String]) -> Duration? {
+        do {
+            return try delay(environment: environment)
+        } catch {
+            return .seconds(defaultDelaySeconds)
+        }
+    }
+
     /// Releases the code mappings `delay` after now and then every `interval`, until the task is
-    /// cancelled; `onRelease` sees each outcome.
+    /// cancelled.
+    ///
+    /// - Parameters:
+    ///   - delay: until the first release (``delay(environment:)``; 60 s by default).
+    ///   - interval: between later releases; default ``repeatInterval`` (10 minutes).
+    ///   - clock: the clock slept on (tests pass a ``Supervision/ManualClock``).
+    ///   - onRelease: sees each outcome (the daemon logs it at debug level).
     public static func run(
-        after delay: Duration, repeatEvery interval: Duration = repeatInterval, onRelease: @Sendable (Outcome) -> Void = { _ in }
+        after delay: Duration, repeatEvery interval: Duration = repeatInterval,
+        clock: any SupervisorClock = ContinuousSupervisorClock(), onRelease: @Sendable (Outcome) -> Void = { _ in }
     ) async {
-        var wait = delay
-        while (try? await Task.sleep(for: wait)) != nil {
+        var due = clock.now + delay
+        while (try? await clock.sleep(until: due)) != nil {
             onRelease(releaseNow())
-            wait = interval
+            due = clock.now + interval
         }
     }
 
@@ -83,7 +103,7 @@ public enum StartupCodeRelease {
         var mappings = 0
         var bytes = 0
         var executable = stat()
-        guard stat("/proc/self/exe", &executable) == 0, let maps = readProcFile("/proc/self/maps") else {
+        guard stat("/proc/self/exe", &executable) == 0, let maps = ProcFile.readToEnd("/proc/self/maps") else {
             return Outcome(mappings: 0, bytes: 0, residentKiBBefore: before, residentKiBAfter: before)
         }
         for line in maps.split(separator: UInt8(ascii: "\n")) {
@@ -99,7 +119,7 @@ public enum StartupCodeRelease {
 
     /// The process's `Rss:` from `/proc/self/smaps_rollup`, KiB; 0 if it cannot be read.
     public static func residentKiB() -> Int {
-        guard let text = readProcFile("/proc/self/smaps_rollup") else { return 0 }
+        guard let text = ProcFile.readToEnd("/proc/self/smaps_rollup") else { return 0 }
         for line in text.split(separator: UInt8(ascii: "\n")) where line.starts(with: Array("Rss:".utf8)) {
             let digits = line.dropFirst(4).filter { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
             return Int(String(decoding: digits, as: UTF8.self)) ?? 0
@@ -125,24 +145,5 @@ public enum StartupCodeRelease {
             else { return nil }
             (self.start, self.end, self.inode) = (start, end, inode)
         }
-    }
-
-    /// A `/proc` file read with read(2) to its end (at most 4 MiB); `nil` if it cannot be opened.
-    static func readProcFile(_ path: String) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 16384)
-        while bytes.count < 4 << 20 {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n == 0 { break }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return nil
-            }
-            bytes += chunk[..<n]
-        }
-        return bytes
     }
 }

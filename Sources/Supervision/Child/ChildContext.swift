@@ -99,19 +99,16 @@ public final class ChildContext: Sendable {
     /// The heartbeat liveness and status count from: the last ``heartbeat()``, or `now` while
     /// the child waits idle and has vouched for it (``vouchIdle(until:)``, ``beginIdle()``), or
     /// the end of such a wait once it is over (if no heartbeat came since).
+    /// It is ``livenessBase`` brought back to `now` while a vouched sleep is still to end
+    /// (heartbeats are never in the future).
     var lastHeartbeat: Duration? {
         let now = clock.now
-        return state.withLock { s in
-            if s.openIdle > 0 { return now }
-            guard let until = s.idleUntil else { return s.lastHeartbeat }
-            if until > now { return now }
-            return max(until, s.lastHeartbeat ?? until)
-        }
+        return livenessBase.map { min($0, now) }
     }
 
-    /// The earliest time the liveness deadline counts from: like ``lastHeartbeat``, but the
-    /// end of a vouched sleep that is still to come, so that the supervisor's liveness timer
-    /// sleeps through it instead of waking every deadline.
+    /// The earliest time the liveness deadline counts from: the last ``heartbeat()``, `now`
+    /// during an open-ended idle wait, or the end of a vouched sleep (still to come, so that
+    /// the supervisor's liveness timer sleeps through it instead of waking every deadline).
     var livenessBase: Duration? {
         let now = clock.now
         return state.withLock { s in

@@ -49,7 +49,8 @@ public enum OrphanReaper {
         let me = getpid()
         var zombies: Set<pid_t> = []
         for pid in children() ?? allProcesses() {
-            guard let stat = readSmallFile("/proc/\(pid)/stat"), let close = stat.lastIndex(of: UInt8(ascii: ")")) else { continue }
+            guard let stat = ProcFile.readToEnd("/proc/\(pid)/stat", limit: 64 << 10), let close = stat.lastIndex(of: UInt8(ascii: ")"))
+            else { continue }
             // After "pid (comm)": " S ppid ..."
             let fields = stat[(close + 1)...].split(separator: UInt8(ascii: " "))
             guard fields.count > 2, fields[0].elementsEqual("Z".utf8), number(fields[1]) == me else { continue }
@@ -64,7 +65,7 @@ public enum OrphanReaper {
         var pids: [pid_t] = []
         var readAny = false
         for task in tasks {
-            guard let text = readSmallFile("/proc/self/task/\(task)/children") else { continue }
+            guard let text = ProcFile.readToEnd("/proc/self/task/\(task)/children", limit: 64 << 10) else { continue }
             readAny = true
             pids += text.split(whereSeparator: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\n") }).compactMap(number)
         }
@@ -85,25 +86,6 @@ public enum OrphanReaper {
             value = value * 10 + Int64(digit - UInt8(ascii: "0"))
         }
         return pid_t(exactly: value)
-    }
-
-    /// A small /proc file (at most 64 KiB is read), or `nil` if it cannot be opened.
-    static func readSmallFile(_ path: String) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while bytes.count < 65536 {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n == 0 { break }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return nil
-            }
-            bytes += chunk[..<n]
-        }
-        return bytes
     }
 
     /// One pass: reaps the zombies that were already zombies in `previous`.
