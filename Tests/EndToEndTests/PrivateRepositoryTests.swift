@@ -225,9 +225,18 @@ import Testing
 
         // A worker killed from outside mid-fetch: same.
         let sync = Task { try timed.cli("deploy", "sync", timed.name) }
-        try await waitUntil("a git worker runs", limit: .seconds(60)) {
-            !(try sh("docker ps -q --filter label=com.stevedore.role=git-worker --filter label=com.stevedore.deployment=\(timed.name)"))
-                .isEmpty
+        do {
+            try await waitUntil("a git worker runs", limit: .seconds(60)) {
+                !(try sh("docker ps -q --filter label=com.stevedore.role=git-worker --filter label=com.stevedore.deployment=\(timed.name)"))
+                    .isEmpty
+            }
+        } catch {
+            // Seen once in a full run (not alone): say what the sync and the daemon did.
+            let result = try? await sync.value
+            Issue.record(
+                "no git worker: sync exit \(result?.status ?? -1): \(result?.stderr ?? "")\ndaemon log (tail):\n\(timed.daemonLog().suffix(6000))"
+            )
+            throw error
         }
         try sh(
             "docker kill $(docker ps -q --filter label=com.stevedore.role=git-worker --filter label=com.stevedore.deployment=\(timed.name)) >/dev/null"

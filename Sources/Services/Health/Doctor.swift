@@ -215,6 +215,7 @@ public enum Doctor {
         return check
     }
 
+    /// ``gitCheck(configuration:docker:)`` without the check method: the mode and what it needs.
     static func gitModeCheck(configuration: DaemonConfiguration, docker: DockerEngine) async -> Check {
         switch configuration.gitMode {
         case .worker:
