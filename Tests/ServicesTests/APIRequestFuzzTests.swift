@@ -193,8 +193,15 @@ import Testing
     func acceptedBranchesAreGitBranches() throws {
         var rng = Self.run.generator("branches")
         var checked = 0
-        for _ in 0..<max(200, Self.run.iterations / 1000) {
-            let branch = Self.name(&rng)
+        var tried = 0
+        // Half the candidates come from the general name generator (mostly refused); the
+        // other half from pieces a branch may hold, so that every seed checks many accepted
+        // names (one seed drew 200 general names and none was accepted: the test checked
+        // nothing).
+        let wanted = max(100, Self.run.iterations / 2000)
+        while checked < wanted, tried < 100 * wanted {
+            tried += 1
+            let branch = tried.isMultiple(of: 2) ? Self.name(&rng) : Self.branchLike(&rng)
             guard (try? Validation.branch(branch)) != nil, !branch.contains("\u{0}") else { continue }
             let git = Process()
             git.executableURL = URL(fileURLWithPath: "/usr/bin/git")
@@ -206,6 +213,15 @@ import Testing
             #expect(git.terminationStatus == 0, "git refuses branch '\(branch)' (seed \(Self.run.seed))")
             checked += 1
         }
-        #expect(checked > 0)
+        #expect(checked >= wanted, "only \(checked) of \(tried) candidates were accepted (seed \(Self.run.seed))")
+    }
+
+    /// A candidate branch name: 1–12 pieces, most of which a branch may hold (letters, digits,
+    /// `-`, `_`, `/`, `.`), some of which it may not (`..`, `.lock`, `@{`, `//`, a leading `-`).
+    static func branchLike(_ rng: inout SplitMix) -> String {
+        let pieces = [
+            "main", "feature", "v1", "x", "Z", "0", "-", "_", "/", ".", "release", "é", "+", "#", "..", ".lock", "@{", "//", "@",
+        ]
+        return (0..<Int.random(in: 1...12, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }.joined()
     }
 }
