@@ -8,9 +8,11 @@ final class BackgroundScript: Sendable {
     private let results = Mutex<[(name: String, result: CommandResult)]>([])
     private let done = Mutex(false)
 
-    /// Starts `body` at once on a global queue.
+    /// Starts `body` at once on a thread of its own: not Dispatch's or Swift concurrency's
+    /// pools, which the end-to-end suites' synchronous CLI calls can fill on a 2-core machine
+    /// (a body that watches for something short-lived must not wait there for seconds).
     init(_ body: @escaping @Sendable (BackgroundScript) -> Void) {
-        DispatchQueue.global().async {
+        Thread.detachNewThread {
             body(self)
             self.done.withLock { $0 = true }
         }

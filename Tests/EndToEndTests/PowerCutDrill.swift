@@ -277,8 +277,13 @@ final class PowerCutDrill {
 
         // 3. What the restart did.
         let daemon = s.daemonPID ?? -1
-        let strays = composeProcesses().filter { !isDescendant($0.pid, of: daemon) }
-        if !strays.isEmpty { problems.append("orphaned Compose runs beside the new daemon: \(strays.map(\.command))") }
+        // A run of the new daemon that ends between the scan and the walk up its parents is
+        // gone, not a stray (seen once: both processes of a finishing `compose` run flagged).
+        let strays = composeProcesses().filter { lineage($0.pid, of: daemon) == .stray }
+        if !strays.isEmpty {
+            problems.append(
+                "orphaned Compose runs beside the new daemon \(daemon): \(strays.map { "\($0.command) (parents \(parents(of: $0.pid)))" })")
+        }
         let remaining = Set(try await DockerEngine().containers(labels: ["com.stevedore.root=\(s.root)"]).map(\.id))
         let oldWorkers = workers.filter { remaining.contains($0) }
         if !oldWorkers.isEmpty { problems.append("git workers of the killed daemon still there: \(oldWorkers)") }
@@ -463,19 +468,42 @@ final class PowerCutDrill {
         return found
     }
 
-    private func isDescendant(_ pid: pid_t, of ancestor: pid_t) -> Bool {
+    /// Where a process stands relative to `ancestor`.
+    private enum Lineage { case descendant, stray, gone }
+
+    /// Walks up `pid`'s parents (`/proc/PID/stat`). A parent that exits during the walk
+    /// reparents its children (to the daemon, a child subreaper, or to init): the walk starts
+    /// again, at most three times. `.gone` when `pid` itself has exited.
+    private func lineage(_ pid: pid_t, of ancestor: pid_t) -> Lineage {
+        for _ in 0..<3 {
+            let chain = parents(of: pid)
+            if chain.isEmpty { return .gone }
+            if chain.contains(ancestor) { return .descendant }
+            if chain.last == 1 || chain.count >= 32 { return .stray }
+            // The chain broke before init: a parent exited meanwhile.
+        }
+        return kill(pid, 0) == 0 ? .stray : .gone
+    }
+
+    /// `pid`, its parent, that one's parent… up to init (1) or the first that cannot be read;
+    /// empty when `pid` cannot be read.
+    private func parents(of pid: pid_t) -> [pid_t] {
+        var chain: [pid_t] = []
         var current = pid
-        for _ in 0..<32 {
-            guard current > 1 else { return false }
-            if current == ancestor { return true }
+        while chain.count < 32, current > 0 {
+            chain.append(current)
+            if current == 1 { break }
             guard let stat = try? String(contentsOfFile: "/proc/\(current)/stat", encoding: .utf8),
                 let close = stat.lastIndex(of: ")")
-            else { return false }
+            else {
+                chain.removeLast()  // unreadable: not part of the chain
+                break
+            }
             let fields = stat[stat.index(after: close)...].split(separator: " ")
-            guard fields.count > 1, let parent = pid_t(fields[1]) else { return false }
+            guard fields.count > 1, let parent = pid_t(fields[1]) else { break }
             current = parent
         }
-        return false
+        return chain
     }
 
     // MARK: Convergence
